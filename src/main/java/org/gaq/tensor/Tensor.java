@@ -137,6 +137,15 @@ public final class Tensor {
         return data[0];
     }
 
+    /**
+     * The values of a leaf, for in-place updates by an optimizer or a checkpoint loader. Only
+     * leaves may change in place: any other tensor may be shared by a graph.
+     */
+    public float[] leafData() {
+        if (gradFn != null) throw new IllegalStateException("only leaf tensors can be updated in place");
+        return data;
+    }
+
     public boolean requiresGrad() {
         return requiresGrad;
     }

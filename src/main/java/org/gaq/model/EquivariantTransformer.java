@@ -1,0 +1,206 @@
+package org.gaq.model;
+
+import org.gaq.data.GraphBatch;
+import org.gaq.tensor.Autograd;
+import org.gaq.tensor.Functional;
+import org.gaq.tensor.GradMode;
+import org.gaq.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The So3krates-style equivariant transformer of the design notes §3; every equation is written
+ * out in docs/model.md next to the line that implements it.
+ *
+ * <p>Each atom carries scalars h ∈ R^F and vectors v ∈ R^{3×F} (stored [N, 3, F]). Scalars and
+ * vectors meet only through attention weights, norms and dot products, so energies are invariant
+ * and forces F = −∂E/∂R are equivariant by construction.
+ */
+public final class EquivariantTransformer {
+    private final ModelConfig config;
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    /** Per-element energy shift μ_Z and scale σ_Z (eV), fitted on the training set; index = Z. */
+    private final float[] elementShift;
+    private final float[] elementScale;
+
+    public EquivariantTransformer(ModelConfig config, long seed) {
+        this.config = config;
+        this.elementShift = new float[config.maxAtomicNumber() + 1];
+        this.elementScale = new float[config.maxAtomicNumber() + 1];
+        java.util.Arrays.fill(elementScale, 1f);
+        SplittableRandom rng = new SplittableRandom(seed);
+        int f = config.features(), k = config.radialBasis(), h = config.heads();
+        param("embedding", Tensor.randn(rng, 1f, config.maxAtomicNumber() + 1, f));
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "layers." + l + ".";
+            param(p + "norm.gamma", Tensor.ones(f));
+            param(p + "norm.beta", Tensor.zeros(f));
+            param(p + "query.weight", lecun(rng, f, f));
+            param(p + "key.weight", lecun(rng, f, f));
+            param(p + "value.weight", lecun(rng, f, 3 * f));
+            param(p + "value.bias", Tensor.zeros(3 * f));
+            param(p + "vector_mix.weight", lecun(rng, f, 3 * f));
+            param(p + "radial_filter.weight", lecun(rng, k, 3 * f));
+            param(p + "radial_filter.bias", Tensor.zeros(3 * f));
+            param(p + "radial_bias.weight", lecun(rng, k, h));
+            param(p + "temperature", Tensor.full(config.cosineAttention() ? 4f : 1f, h));
+            param(p + "output.weight", lecun(rng, f, 3 * f).mul(0.5f));
+            param(p + "output.bias", Tensor.zeros(3 * f));
+        }
+        param("head.norm.gamma", Tensor.ones(f));
+        param("head.norm.beta", Tensor.zeros(f));
+        param("head.hidden.weight", lecun(rng, f, f));
+        param("head.hidden.bias", Tensor.zeros(f));
+        param("head.out.weight", lecun(rng, f, 1));
+        param("head.out.bias", Tensor.zeros(1));
+    }
+
+    private static Tensor lecun(SplittableRandom rng, int in, int out) {
+        return Tensor.randn(rng, (float) (1.0 / Math.sqrt(in)), in, out);
+    }
+
+    private void param(String name, Tensor value) {
+        parameters.put(name, value.detach().asLeaf().named(name));
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Trainable parameters by name, in a fixed order (the checkpoint order). */
+    public Map<String, Tensor> parameters() {
+        return parameters;
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor t : parameters.values()) n += t.size();
+        return n;
+    }
+
+    public float[] elementShift() {
+        return elementShift;
+    }
+
+    public float[] elementScale() {
+        return elementScale;
+    }
+
+    private Tensor p(String name) {
+        return parameters.get(name);
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    /** Molecular energies [numMolecules] in eV, as a function of {@code positions} ([N, 3], may require grad). */
+    public Tensor energies(GraphBatch g, Tensor positions) {
+        int n = g.numAtoms(), e = g.numEdges(), f = config.features(), heads = config.heads();
+        checkElements(g);
+
+        // Geometry of the edges (i ← j): r_ij = R_j − R_i, d_ij, r̂_ij, cutoff φ(d) and radial basis.
+        Tensor rij = positions.gatherRows(g.neighbor()).sub(positions.gatherRows(g.center()));     // [E,3]
+        Tensor dij = Functional.norm(rij, 1, true, 0f);                                             // [E,1]
+        Tensor unit = rij.div(dij);                                                                 // [E,3]
+        Tensor cutoff = Radial.cosineCutoff(dij, config.cutoff());                                  // [E,1]
+        Tensor rbf = Radial.physNet(dij, config.radialBasis(), config.cutoff());                    // [E,K]
+
+        Tensor h = p("embedding").gatherRows(g.atomicNumbers());                                    // [N,F]
+        Tensor v = Tensor.zeros(n, 3, f);                                                           // [N,3,F]
+
+        for (int l = 0; l < config.layers(); l++) {
+            String lp = "layers." + l + ".";
+            Tensor s = Functional.layerNorm(h, p(lp + "norm.gamma"), p(lp + "norm.beta"), 1e-5f);
+            Tensor q = s.matmul(p(lp + "query.weight"));                                            // [N,F]
+            Tensor k = s.matmul(p(lp + "key.weight"));                                              // [N,F]
+            Tensor a = Functional.linear(s, p(lp + "value.weight"), p(lp + "value.bias"));          // [N,3F]
+            Tensor u = v.reshape(3 * n, f).matmul(p(lp + "vector_mix.weight")).reshape(n, 3, 3 * f); // [N,3,3F]
+
+            // Attention logits per head: τ_h q̃_i·k̃_j (cosine) or q_i·k_j/√d (plain), plus W_b rbf_ij.
+            Tensor qh = q.reshape(n, heads, config.headDim());
+            Tensor kh = k.reshape(n, heads, config.headDim());
+            if (config.cosineAttention()) {
+                qh = qh.div(Functional.norm(qh, 2, true, 1e-6f));
+                kh = kh.div(Functional.norm(kh, 2, true, 1e-6f));
+            }
+            Tensor dot = qh.gatherRows(g.center()).mul(kh.gatherRows(g.neighbor())).sum(2, false);   // [E,H]
+            Tensor logits = config.cosineAttention()
+                    ? dot.mul(p(lp + "temperature"))
+                    : dot.mul((float) (1.0 / Math.sqrt(config.headDim())));
+            logits = logits.add(rbf.matmul(p(lp + "radial_bias.weight")));
+            Tensor alpha = Functional.segmentSoftmax(logits, cutoff, g.center(), n, 1e-6f);          // [E,H]
+            Tensor alphaF = alpha.reshape(e, heads, 1).expand(e, heads, config.headDim()).reshape(e, f); // [E,F]
+
+            // Messages m = a_j ⊙ SiLU(W_r rbf_ij + b_r), split into [m1 | m2 | m3].
+            Tensor filter = Functional.linear(rbf, p(lp + "radial_filter.weight"), p(lp + "radial_filter.bias")).silu();
+            Tensor m = a.gatherRows(g.neighbor()).mul(filter);                                       // [E,3F]
+            Tensor m1 = m.narrow(1, 0, f).mul(alphaF);
+            Tensor m2 = m.narrow(1, f, f).mul(alphaF);
+            Tensor m3 = m.narrow(1, 2 * f, f).mul(alphaF);
+
+            // Δh_i = Σ_j α m1;  Δv_i = Σ_j α (m2 ⊙ v_j + m3 ⊗ r̂_ij)
+            Tensor dh = m1.indexAdd(g.center(), n);                                                  // [N,F]
+            Tensor vMsg = m3.reshape(e, 1, f).mul(unit.reshape(e, 3, 1));                            // [E,3,F]
+            if (l > 0) vMsg = vMsg.add(m2.reshape(e, 1, f).mul(v.gatherRows(g.neighbor())));
+            Tensor dv = vMsg.indexAdd(g.center(), n);                                                // [N,3,F]
+
+            // Update: [o1 o2 o3] = W_o Δh;  h += o3 + o2 ⊙ ⟨u1,u2⟩;  v += o1 ⊙ u3 + Δv
+            Tensor o = Functional.linear(dh, p(lp + "output.weight"), p(lp + "output.bias"));        // [N,3F]
+            Tensor o1 = o.narrow(1, 0, f), o2 = o.narrow(1, f, f), o3 = o.narrow(1, 2 * f, f);
+            Tensor u1 = u.narrow(2, 0, f), u2 = u.narrow(2, f, f), u3 = u.narrow(2, 2 * f, f);
+            h = h.add(o3).add(o2.mul(u1.mul(u2).sum(1, false)));
+            v = v.add(o1.reshape(n, 1, f).mul(u3)).add(dv);
+        }
+
+        // Energy head: E = Σ_i σ_Z MLP(LN(h_i)) + μ_Z
+        Tensor s = Functional.layerNorm(h, p("head.norm.gamma"), p("head.norm.beta"), 1e-5f);
+        Tensor hidden = Functional.linear(s, p("head.hidden.weight"), p("head.hidden.bias")).silu();
+        Tensor atomic = Functional.linear(hidden, p("head.out.weight"), p("head.out.bias"));          // [N,1]
+        float[] scale = new float[n], shift = new float[n];
+        for (int i = 0; i < n; i++) {
+            scale[i] = elementScale[g.atomicNumbers()[i]];
+            shift[i] = elementShift[g.atomicNumbers()[i]];
+        }
+        Tensor atomEnergy = atomic.mul(Tensor.of(scale, n, 1)).add(Tensor.of(shift, n, 1));
+        return atomEnergy.indexAdd(g.moleculeOfAtom(), g.numMolecules()).reshape(g.numMolecules());
+    }
+
+    /** Energies [M] and forces [N,3]. With {@code createGraph} both stay on the graph (for training). */
+    public Prediction predict(GraphBatch g, boolean createGraph) {
+        Tensor positions = Tensor.leaf(g.positions().clone(), g.numAtoms(), 3).named("positions");
+        if (!createGraph) {
+            // Inference: record only the first-order graph, differentiate without a graph of the graph.
+            Tensor energies = energies(g, positions);
+            Tensor forces = Autograd.grad(energies.sum(), new Tensor[]{positions}, false)[0].neg();
+            return new Prediction(energies.detach(), forces);
+        }
+        Tensor energies = energies(g, positions);
+        Tensor forces = Autograd.grad(energies.sum(), new Tensor[]{positions}, true)[0].neg();
+        return new Prediction(energies, forces);
+    }
+
+    /** Energies only, with nothing recorded. */
+    public Tensor predictEnergies(GraphBatch g) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return energies(g, Tensor.of(g.positions(), g.numAtoms(), 3));
+        }
+    }
+
+    public record Prediction(Tensor energies, Tensor forces) {}
+
+    private void checkElements(GraphBatch g) {
+        for (int z : g.atomicNumbers()) {
+            if (z < 1 || z > config.maxAtomicNumber()) {
+                throw new IllegalArgumentException("atomic number " + z + " is outside the model's elements 1.."
+                        + config.maxAtomicNumber());
+            }
+        }
+    }
+
+    /** Names of all parameters, in checkpoint order. */
+    public List<String> parameterNames() {
+        return List.copyOf(parameters.keySet());
+    }
+}

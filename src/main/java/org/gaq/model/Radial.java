@@ -1,0 +1,28 @@
+package org.gaq.model;
+
+import org.gaq.tensor.Tensor;
+
+/** Distance features of an edge: the cosine cutoff φ(d) and the PhysNet radial basis. */
+final class Radial {
+    private Radial() {}
+
+    /** φ(d) = ½ (cos(π d / r_c) + 1) for d < r_c, else 0; smooth to first order at r_c. */
+    static Tensor cosineCutoff(Tensor d, double cutoff) {
+        float[] inside = new float[d.size()];
+        float[] dv = d.data();
+        for (int i = 0; i < inside.length; i++) inside[i] = dv[i] < cutoff ? 1f : 0f;
+        return d.mul((float) (Math.PI / cutoff)).cos().add(1f).mul(0.5f).mul(Tensor.of(inside, d.shape()));
+    }
+
+    /**
+     * rbf_k(d) = exp(−β (e^{−d} − μ_k)²), μ = linspace(e^{−r_c}, 1, K), β = ((2/K)(1 − e^{−r_c}))^{−2}.
+     * d is [E,1]; the result is [E,K].
+     */
+    static Tensor physNet(Tensor d, int k, double cutoff) {
+        float[] mu = new float[k];
+        double lo = Math.exp(-cutoff);
+        for (int i = 0; i < k; i++) mu[i] = (float) (lo + (1.0 - lo) * i / (k - 1));
+        float beta = (float) Math.pow((2.0 / k) * (1.0 - lo), -2);
+        return d.neg().exp().sub(Tensor.of(mu, k)).square().mul(-beta).exp();
+    }
+}
