@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Train, quantize and run SO(3)-equivariant molecular force fields on the CPU.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                BenchCommand.class,
         })
 public final class GaqCli implements Runnable {
 
