@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
         description = "Train, quantize and run SO(3)-equivariant molecular force fields on the CPU.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                BenchCommand.class,
         })
 public final class GaqCli implements Runnable {
 

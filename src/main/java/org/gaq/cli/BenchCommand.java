@@ -1,0 +1,52 @@
+package org.gaq.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.gaq.bench.CoreBench;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code gaq bench}: speed measurements, one subcommand per thing measured. */
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Measure the speed of kernels and models.")
+public final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing benchmark: choose one of the commands below.");
+    }
+
+    @Command(name = "core",
+            mixinStandardHelpOptions = true,
+            description = {
+                    "FP32 matmul [m×64]·[64×n], n = 64 and 192, m = 9, 64, 441, 4096: the SIMD kernel, the plain-Java",
+                    "kernel and a naive triple loop, one thread, in GFLOP/s (median [p10–p90] of timed samples)."})
+    int core(@Option(names = "--seconds", defaultValue = "2", paramLabel = "S",
+                     description = "Timed seconds per measurement (default: ${DEFAULT-VALUE}).") double seconds,
+             @Option(names = "--warmup", defaultValue = "2", paramLabel = "S",
+                     description = "Untimed warm-up seconds before each measurement; the JIT needs about 2 (default: ${DEFAULT-VALUE}).") double warmup,
+             @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
+                     description = "If above 1, also time the multithreaded kernel at m = 4096 with T threads.") int threads,
+             @Option(names = "--csv", paramLabel = "FILE",
+                     description = "Also write the results as CSV.") Path csv) throws IOException {
+        if (seconds <= 0 || warmup < 0 || threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("core"),
+                    "--seconds must be > 0, --warmup >= 0 and --threads >= 1");
+        }
+        System.out.println("Core matmul, FP32. " + CoreBench.environment());
+        List<CoreBench.Result> results = new CoreBench(warmup, seconds, threads).run(System.err);
+        System.out.println("GFLOP/s = 2·m·k·n / time, median [p10–p90]:");
+        CoreBench.printTable(results, System.out);
+        if (csv != null) {
+            CoreBench.writeCsv(results, csv);
+        }
+        return 0;
+    }
+}
