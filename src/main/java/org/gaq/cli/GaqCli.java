@@ -14,6 +14,8 @@ import java.io.UncheckedIOException;
         description = "Train, quantize and run SO(3)-equivariant molecular force fields on the CPU.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                TrainCommand.class,
+                EvalCommand.class,
                 BenchCommand.class,
         })
 public final class GaqCli implements Runnable {
@@ -62,7 +64,8 @@ public final class GaqCli implements Runnable {
      */
     static int handleFailure(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
-        boolean userProblem = ex instanceof IOException || ex instanceof UncheckedIOException;
+        boolean userProblem = ex instanceof IOException || ex instanceof UncheckedIOException
+                || ex instanceof IllegalArgumentException;   // bad specs, sizes, elements: the message says what
         boolean debug = System.getenv("GAQ_DEBUG") != null && !System.getenv("GAQ_DEBUG").isEmpty();
         if (userProblem && !debug) {
             String msg = ex instanceof UncheckedIOException u && u.getCause() != null ? u.getCause().getMessage() : ex.getMessage();

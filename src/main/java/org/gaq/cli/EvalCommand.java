@@ -1,0 +1,60 @@
+package org.gaq.cli;
+
+import org.gaq.data.Dataset;
+import org.gaq.data.Split;
+import org.gaq.model.Checkpoint;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.train.Metrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Energy MAE (meV), force MAE (meV/Å) and LEE (meV/Å, random rotations) of a model on a data set.")
+public final class EvalCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a .safetensors model")
+    Path modelFile;
+    @Mixin DataOptions data;
+    @Option(names = "--split", defaultValue = "test", description = "test, validation, train or all (default: ${DEFAULT-VALUE})")
+    String which;
+    @Option(names = "--lee-rotations", defaultValue = "1", description = "random rotations per frame for the LEE (0: skip)")
+    int leeRotations;
+    @Option(names = "--batch-size", defaultValue = "16") int batchSize;
+    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--threads") Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        EquivariantTransformer model = Checkpoint.loadModel(modelFile);
+        var source = data.resolve();
+        Split split = source.split(seed);
+        Dataset set = switch (which) {
+            case "test" -> split.test();
+            case "validation" -> split.validation();
+            case "train" -> split.train();
+            case "all" -> source.load();
+            default -> throw new IllegalArgumentException("--split must be test, validation, train or all, not '" + which + "'");
+        };
+        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        Metrics.Result r;
+        try {
+            r = Metrics.evaluate(model, set, batchSize, leeRotations, seed, pool);
+        } finally {
+            pool.shutdownNow();
+        }
+        System.out.printf("%-22s %s (%s, %d frames)%n", "model", modelFile, set.name(), r.frames());
+        System.out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
+        System.out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
+        System.out.printf("%-22s %10.3f%n", "force MAE (meV/Å)", r.forceMaeMeVPerA());
+        System.out.printf("%-22s %10.3f%n", "force RMSE (meV/Å)", r.forceRmseMeVPerA());
+        if (leeRotations > 0) System.out.printf("%-22s %10.5f%n", "LEE forces (meV/Å)", r.leeMeVPerA());
+        return 0;
+    }
+}

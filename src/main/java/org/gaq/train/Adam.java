@@ -1,0 +1,76 @@
+package org.gaq.train;
+
+import org.gaq.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam (Kingma & Ba 2015) with optional decoupled weight decay (AdamW, Loshchilov & Hutter 2019):
+ * m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  θ ← θ − lr (m̂ / (√v̂ + ε) + wd θ).
+ * Updates the parameters' leaf arrays in place.
+ */
+public final class Adam {
+    private final List<Tensor> parameters;
+    private final float beta1, beta2, eps, weightDecay;
+    private final float[][] m, v;
+    private long step;
+
+    public Adam(List<Tensor> parameters, float beta1, float beta2, float eps, float weightDecay) {
+        this.parameters = parameters;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        m = new float[parameters.size()][];
+        v = new float[parameters.size()][];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = new float[parameters.get(i).size()];
+            v[i] = new float[parameters.get(i).size()];
+        }
+    }
+
+    public void step(float[][] grads, float lr) {
+        step++;
+        double c1 = 1 - Math.pow(beta1, step), c2 = 1 - Math.pow(beta2, step);
+        for (int p = 0; p < m.length; p++) {
+            float[] theta = parameters.get(p).leafData(), g = grads[p], mp = m[p], vp = v[p];
+            for (int i = 0; i < theta.length; i++) {
+                mp[i] = beta1 * mp[i] + (1 - beta1) * g[i];
+                vp[i] = beta2 * vp[i] + (1 - beta2) * g[i] * g[i];
+                double update = (mp[i] / c1) / (Math.sqrt(vp[i] / c2) + eps) + weightDecay * theta[i];
+                theta[i] -= (float) (lr * update);
+            }
+        }
+    }
+
+    public long steps() {
+        return step;
+    }
+
+    /** Moment estimates keyed "adam.m.<i>" / "adam.v.<i>" plus the step, for checkpoints. */
+    public Map<String, float[]> state() {
+        Map<String, float[]> s = new LinkedHashMap<>();
+        for (int p = 0; p < m.length; p++) {
+            s.put("adam.m." + p, m[p]);
+            s.put("adam.v." + p, v[p]);
+        }
+        s.put("adam.step", new float[]{step});
+        return s;
+    }
+
+    /** Restores {@link #state()}; throws if the state does not fit these parameters. */
+    public void restore(Map<String, float[]> s) {
+        for (int p = 0; p < m.length; p++) {
+            float[] ms = s.get("adam.m." + p), vs = s.get("adam.v." + p);
+            if (ms == null || vs == null || ms.length != m[p].length || vs.length != v[p].length) {
+                throw new IllegalArgumentException("optimizer state does not match the model's parameter " + p);
+            }
+            System.arraycopy(ms, 0, m[p], 0, ms.length);
+            System.arraycopy(vs, 0, v[p], 0, vs.length);
+        }
+        float[] st = s.get("adam.step");
+        step = st == null ? 0 : (long) st[0];
+    }
+}

@@ -1,0 +1,71 @@
+package org.gaq.train;
+
+import org.gaq.data.Dataset;
+import org.gaq.data.Frame;
+
+/**
+ * The per-element energy shift μ_Z and scale σ_Z of the energy head, fitted on the training set.
+ *
+ * <p>μ solves the least-squares problem E_m ≈ Σ_Z n_{m,Z} μ_Z over molecules m (n = element counts),
+ * with a tiny ridge so that data of one composition (rMD17: every frame is the same molecule)
+ * still gives a unique answer (the minimum-norm one). σ is the RMS of the force components, the
+ * natural scale of the per-atom energies' gradients; it is shared by all elements.
+ */
+public final class ElementEnergies {
+    private ElementEnergies() {}
+
+    public static void fit(Dataset train, float[] shift, float[] scale) {
+        int zMax = shift.length - 1;
+        double[][] ata = new double[zMax + 1][zMax + 1];
+        double[] atb = new double[zMax + 1];
+        double sumF2 = 0;
+        long nF = 0;
+        for (Frame f : train.frames()) {
+            double[] counts = new double[zMax + 1];
+            for (int z : f.atomicNumbers()) {
+                if (z > zMax) throw new IllegalArgumentException("element Z=" + z + " exceeds the model's table (max " + zMax + ")");
+                counts[z]++;
+            }
+            for (int a = 0; a <= zMax; a++) {
+                if (counts[a] == 0) continue;
+                atb[a] += counts[a] * f.energy();
+                for (int b = 0; b <= zMax; b++) ata[a][b] += counts[a] * counts[b];
+            }
+            if (f.hasForces()) for (double x : f.forces()) { sumF2 += x * x; nF++; }
+        }
+        double trace = 0;
+        for (int a = 0; a <= zMax; a++) trace += ata[a][a];
+        for (int a = 0; a <= zMax; a++) ata[a][a] += 1e-9 * trace + (ata[a][a] == 0 ? 1 : 0);
+        double[] mu = solve(ata, atb);
+        double sigma = nF > 0 ? Math.sqrt(sumF2 / nF) : 1.0;
+        for (int z = 0; z <= zMax; z++) {
+            shift[z] = (float) mu[z];
+            scale[z] = (float) sigma;
+        }
+    }
+
+    /** Gaussian elimination with partial pivoting (a small, well-conditioned system). */
+    static double[] solve(double[][] a, double[] b) {
+        int n = b.length;
+        double[][] m = new double[n][];
+        for (int i = 0; i < n; i++) m[i] = a[i].clone();
+        double[] x = b.clone();
+        for (int c = 0; c < n; c++) {
+            int piv = c;
+            for (int r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r;
+            double[] t = m[c]; m[c] = m[piv]; m[piv] = t;
+            double tx = x[c]; x[c] = x[piv]; x[piv] = tx;
+            for (int r = c + 1; r < n; r++) {
+                double f = m[r][c] / m[c][c];
+                for (int k = c; k < n; k++) m[r][k] -= f * m[c][k];
+                x[r] -= f * x[c];
+            }
+        }
+        for (int c = n - 1; c >= 0; c--) {
+            double s = x[c];
+            for (int k = c + 1; k < n; k++) s -= m[c][k] * x[k];
+            x[c] = s / m[c][c];
+        }
+        return x;
+    }
+}

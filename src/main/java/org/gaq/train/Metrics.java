@@ -1,0 +1,98 @@
+package org.gaq.train;
+
+import org.gaq.data.Dataset;
+import org.gaq.data.Frame;
+import org.gaq.data.GraphBatch;
+import org.gaq.data.NeighborList;
+import org.gaq.model.EquivariantTransformer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * The evaluation protocol of the design notes §2 and §4: energy MAE (meV), force MAE over every
+ * Cartesian component (meV/Å), and the local equivariance error LEE = mean over atoms of
+ * ‖F(R·x) − R·F(x)‖ (meV/Å) under a random rotation R per frame.
+ */
+public final class Metrics {
+    private Metrics() {}
+
+    public record Result(int frames, double energyMaeMeV, double forceMaeMeVPerA, double energyRmseMeV,
+                         double forceRmseMeVPerA, double leeMeVPerA) {}
+
+    /**
+     * Evaluates {@code data} in batches of {@code batchSize} on {@code pool} (null: this thread).
+     * With {@code leeRotations} &gt; 0 each frame is also rotated that many times for the LEE.
+     */
+    public static Result evaluate(EquivariantTransformer model, Dataset data, int batchSize, int leeRotations,
+                                  long seed, ExecutorService pool) throws Exception {
+        List<List<Frame>> batches = new ArrayList<>();
+        for (int s = 0; s < data.size(); s += batchSize) batches.add(data.frames().subList(s, Math.min(data.size(), s + batchSize)));
+        List<Future<double[]>> parts = new ArrayList<>();
+        List<double[]> done = new ArrayList<>();
+        for (int b = 0; b < batches.size(); b++) {
+            List<Frame> frames = batches.get(b);
+            long batchSeed = seed * 1_000_003L + b;
+            if (pool != null) parts.add(pool.submit(() -> evaluateBatch(model, frames, leeRotations, batchSeed)));
+            else done.add(evaluateBatch(model, frames, leeRotations, batchSeed));
+        }
+        for (Future<double[]> f : parts) done.add(f.get());
+        double[] t = new double[8];
+        for (double[] d : done) for (int i = 0; i < t.length; i++) t[i] += d[i];
+        double nE = t[0], nF = t[1], nRotatedAtoms = t[6];
+        return new Result((int) nE, 1000 * t[2] / nE, 1000 * t[3] / nF, 1000 * Math.sqrt(t[4] / nE),
+                1000 * Math.sqrt(t[5] / nF), nRotatedAtoms > 0 ? 1000 * t[7] / nRotatedAtoms : Double.NaN);
+    }
+
+    /** Sums for one batch: [frames, force components, Σ|ΔE|, Σ|ΔF|, ΣΔE², ΣΔF², rotated atoms, Σ LEE]. */
+    static double[] evaluateBatch(EquivariantTransformer model, List<Frame> frames, int leeRotations, long seed) {
+        double cutoff = model.config().cutoff();
+        GraphBatch g = NeighborList.batch(frames, cutoff);
+        var pred = model.predict(g, false);
+        float[] e = pred.energies().data(), f = pred.forces().data();
+        double[] out = new double[8];
+        out[0] = frames.size();
+        for (int m = 0; m < frames.size(); m++) {
+            double d = e[m] - g.energies()[m];
+            out[2] += Math.abs(d);
+            out[4] += d * d;
+        }
+        if (g.forces() != null) {
+            out[1] = f.length;
+            for (int i = 0; i < f.length; i++) {
+                double d = f[i] - g.forces()[i];
+                out[3] += Math.abs(d);
+                out[5] += d * d;
+            }
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int r = 0; r < leeRotations; r++) {
+            List<Frame> rotated = new ArrayList<>();
+            List<double[]> rotations = new ArrayList<>();
+            for (Frame fr : frames) {
+                double[] rot = Rotations.random(rng);
+                rotations.add(rot);
+                rotated.add(fr.withPositions(Rotations.apply(rot, fr.positions())));
+            }
+            float[] fr = model.predict(NeighborList.batch(rotated, cutoff), false).forces().data();
+            int atom = 0;
+            for (int m = 0; m < frames.size(); m++) {
+                double[] rot = rotations.get(m);
+                for (int i = 0; i < frames.get(m).numAtoms(); i++, atom++) {
+                    double ss = 0;
+                    for (int a = 0; a < 3; a++) {
+                        double expected = rot[3 * a] * f[3 * atom] + rot[3 * a + 1] * f[3 * atom + 1] + rot[3 * a + 2] * f[3 * atom + 2];
+                        double d = fr[3 * atom + a] - expected;
+                        ss += d * d;
+                    }
+                    out[7] += Math.sqrt(ss);
+                    out[6]++;
+                }
+            }
+        }
+        return out;
+    }
+}

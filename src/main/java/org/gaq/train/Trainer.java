@@ -1,0 +1,249 @@
+package org.gaq.train;
+
+import org.gaq.data.Dataset;
+import org.gaq.data.Frame;
+import org.gaq.data.GraphBatch;
+import org.gaq.data.NeighborList;
+import org.gaq.data.Split;
+import org.gaq.data.Splits;
+import org.gaq.model.Checkpoint;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.report.LinePlot;
+import org.gaq.tensor.Autograd;
+import org.gaq.tensor.Tensor;
+import org.gaq.util.CsvLog;
+import org.gaq.util.Progress;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Energy + force training (design notes §3): loss = w_E·mean_m((E_m − Ê_m)/σ)² + w_F·mean_c((F_c − F̂_c)/σ)²,
+ * σ the force RMS of the training set, Adam with linear warm-up then decay on plateau of the
+ * validation loss. Each batch is split across worker threads, each builds its own graph (forces
+ * with createGraph, then ∂loss/∂θ), and the gradients are summed.
+ *
+ * <p>On disk in the run folder: {@code last.safetensors} (model + optimizer + training state, every
+ * epoch, atomic), {@code best.safetensors} (best validation loss), {@code train.csv} (a row per
+ * epoch, flushed) and {@code learning_curve.png}. {@link #resume} continues a run from {@code last}.
+ */
+public final class Trainer {
+
+    /** Everything that decides a training run. */
+    public record Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
+                          int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
+                          float weightDecay, long seed, int threads, double maxMinutes) {
+        public Options {
+            if (epochs <= 0 || batchSize <= 0 || threads <= 0) throw new IllegalArgumentException("epochs, batch size and threads must be positive");
+            if (learningRate <= 0) throw new IllegalArgumentException("learning rate must be positive");
+            if (energyWeight < 0 || forceWeight < 0 || energyWeight + forceWeight == 0) {
+                throw new IllegalArgumentException("loss weights must be non-negative and not both zero");
+            }
+        }
+    }
+
+    private final EquivariantTransformer model;
+    private final Options options;
+    private final Split split;
+    private final Path runDir;
+    private final PrintStream log;
+    private final List<Tensor> params;
+    private final Adam adam;
+    private int epoch;
+    private float lr;
+    private double bestValidation = Double.POSITIVE_INFINITY;
+    private int epochsSinceBest;
+
+    public Trainer(EquivariantTransformer model, Split split, Options options, Path runDir, PrintStream log) {
+        this.model = model;
+        this.split = split;
+        this.options = options;
+        this.runDir = runDir;
+        this.log = log;
+        this.params = new ArrayList<>(model.parameters().values());
+        this.adam = new Adam(params, 0.9f, 0.999f, 1e-8f, options.weightDecay());
+        this.lr = options.learningRate();
+    }
+
+    /** A fresh run: fits the element energies on the training set first. */
+    public static Trainer start(EquivariantTransformer model, Split split, Options options, Path runDir, PrintStream log) {
+        ElementEnergies.fit(split.train(), model.elementShift(), model.elementScale());
+        return new Trainer(model, split, options, runDir, log);
+    }
+
+    /** Continues the run saved in {@code checkpoint} (model, optimizer moments, epoch, learning rate). */
+    public static Trainer resume(Path checkpoint, Split split, Options options, Path runDir, PrintStream log) throws IOException {
+        Checkpoint.Contents c = Checkpoint.load(checkpoint);
+        Trainer t = new Trainer(c.model(), split, options, runDir, log);
+        t.adam.restore(c.extras());
+        Map<String, String> m = c.extraMetadata();
+        t.epoch = Integer.parseInt(m.getOrDefault("train.epoch", "0"));
+        t.lr = Float.parseFloat(m.getOrDefault("train.lr", String.valueOf(options.learningRate())));
+        t.bestValidation = Double.parseDouble(m.getOrDefault("train.best_validation", "Infinity"));
+        t.epochsSinceBest = Integer.parseInt(m.getOrDefault("train.epochs_since_best", "0"));
+        log.printf("resuming %s at epoch %d (lr %.2e, best validation loss %.5f)%n", checkpoint, t.epoch, t.lr, t.bestValidation);
+        return t;
+    }
+
+    public EquivariantTransformer model() {
+        return model;
+    }
+
+    public void run() throws Exception {
+        Files.createDirectories(runDir);
+        long deadline = System.nanoTime() + (long) (options.maxMinutes() * 60e9);
+        ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "gaq-train");
+            t.setDaemon(true);
+            return t;
+        });
+        try (CsvLog csv = CsvLog.open(runDir.resolve("train.csv"), "epoch", "step", "lr", "train_loss",
+                "val_loss", "val_energy_mae_meV", "val_force_mae_meV_per_A", "seconds")) {
+            long started = System.nanoTime();
+            int stepsPerEpoch = (split.train().size() + options.batchSize() - 1) / options.batchSize();
+            while (epoch < options.epochs()) {
+                if (System.nanoTime() > deadline) {
+                    log.printf("time budget of %.1f min reached after epoch %d%n", options.maxMinutes(), epoch);
+                    break;
+                }
+                int[] order = Splits.permutation(split.train().size(), options.seed() * 7919 + epoch);
+                double lossSum = 0;
+                try (Progress progress = Progress.start("epoch " + (epoch + 1) + "/" + options.epochs(), stepsPerEpoch)) {
+                    for (int s = 0; s < stepsPerEpoch; s++) {
+                        List<Frame> batch = new ArrayList<>();
+                        for (int k = s * options.batchSize(); k < Math.min(order.length, (s + 1) * options.batchSize()); k++) {
+                            batch.add(split.train().frame(order[k]));
+                        }
+                        float stepLr = warmupLr(s, stepsPerEpoch);
+                        lossSum += step(batch, stepLr, pool);
+                        progress.step();
+                        progress.setExtra(String.format("loss %.4f lr %.1e", lossSum / (s + 1), stepLr));
+                    }
+                }
+                epoch++;
+                double trainLoss = lossSum / stepsPerEpoch;
+                Metrics.Result val = Metrics.evaluate(model, split.validation(), 16, 0, options.seed(), pool);
+                double valLoss = validationLoss(val);
+                boolean best = valLoss < bestValidation;
+                if (best) {
+                    bestValidation = valLoss;
+                    epochsSinceBest = 0;
+                } else if (++epochsSinceBest >= options.plateauPatience() && epoch > options.warmupEpochs()) {
+                    lr = Math.max(options.minLearningRate(), lr * options.plateauFactor());
+                    epochsSinceBest = 0;
+                }
+                double seconds = (System.nanoTime() - started) / 1e9;
+                csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), val.forceMaeMeVPerA(), seconds);
+                log.printf("epoch %4d  loss %.5f  val: E %.2f meV  F %.2f meV/Å %s  lr %.2e  %.0f s%n", epoch, trainLoss,
+                        val.energyMaeMeV(), val.forceMaeMeVPerA(), best ? "*" : " ", lr, seconds);
+                if (best) Checkpoint.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
+                Checkpoint.save(runDir.resolve("last.safetensors"), model, adam.state(), trainingMetadata());
+                plotLearningCurve();
+                if (lr <= options.minLearningRate() && epochsSinceBest >= options.plateauPatience()) {
+                    log.println("learning rate at its minimum and no improvement: stopping");
+                    break;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Linear warm-up over the first {@code warmupEpochs}, then the plateau-decayed rate. */
+    private float warmupLr(int stepInEpoch, int stepsPerEpoch) {
+        int warmSteps = options.warmupEpochs() * stepsPerEpoch;
+        long done = (long) epoch * stepsPerEpoch + stepInEpoch + 1;
+        return done < warmSteps ? lr * done / warmSteps : lr;
+    }
+
+    private double validationLoss(Metrics.Result val) {
+        // The training loss's weighting on validation RMSEs (in the σ units of the loss).
+        double sigma = model.elementScale()[1] * 1000;
+        double e = val.energyRmseMeV() / sigma, f = val.forceRmseMeVPerA() / sigma;
+        return options.energyWeight() * e * e + options.forceWeight() * f * f;
+    }
+
+    private Map<String, String> trainingMetadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("train.epoch", String.valueOf(epoch));
+        m.put("train.lr", String.valueOf(lr));
+        m.put("train.best_validation", String.valueOf(bestValidation));
+        m.put("train.epochs_since_best", String.valueOf(epochsSinceBest));
+        m.put("train.dataset", split.train().name());
+        m.put("train.seed", String.valueOf(options.seed()));
+        return m;
+    }
+
+    /** One optimisation step on {@code batch}; returns the batch loss. */
+    double step(List<Frame> batch, float stepLr, ExecutorService pool) throws Exception {
+        int workers = Math.min(options.threads(), batch.size());
+        int totalAtoms = 0;
+        for (Frame f : batch) totalAtoms += f.numAtoms();
+        float energyNorm = 1f / batch.size(), forceNorm = 1f / (3f * totalAtoms);
+        List<Future<Object[]>> parts = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            List<Frame> chunk = batch.subList(w * batch.size() / workers, (w + 1) * batch.size() / workers);
+            parts.add(pool.submit(() -> lossAndGradients(chunk, energyNorm, forceNorm)));
+        }
+        float[][] grads = new float[params.size()][];
+        double loss = 0;
+        for (Future<Object[]> part : parts) {
+            Object[] r = part.get();
+            loss += (Double) r[0];
+            Tensor[] g = (Tensor[]) r[1];
+            for (int p = 0; p < grads.length; p++) {
+                if (grads[p] == null) grads[p] = g[p].toArray();
+                else {
+                    float[] src = g[p].data();
+                    for (int i = 0; i < src.length; i++) grads[p][i] += src[i];
+                }
+            }
+        }
+        adam.step(grads, stepLr);
+        return loss;
+    }
+
+    private Object[] lossAndGradients(List<Frame> chunk, float energyNorm, float forceNorm) {
+        GraphBatch g = NeighborList.batch(chunk, model.config().cutoff());
+        var pred = model.predict(g, true);
+        float invSigma = 1f / model.elementScale()[1];
+        Tensor energyError = pred.energies().sub(Tensor.of(g.energies(), g.numMolecules())).mul(invSigma);
+        Tensor forceError = pred.forces().sub(Tensor.of(g.forces(), g.numAtoms(), 3)).mul(invSigma);
+        Tensor loss = energyError.square().sum().mul(options.energyWeight() * energyNorm)
+                .add(forceError.square().sum().mul(options.forceWeight() * forceNorm));
+        Tensor[] grads = Autograd.grad(loss, params.toArray(new Tensor[0]), false);
+        return new Object[]{(double) loss.item(), grads};
+    }
+
+    private void plotLearningCurve() throws IOException {
+        List<String> lines = Files.readAllLines(runDir.resolve("train.csv"));
+        int n = lines.size() - 1;
+        if (n < 1) return;
+        double[] x = new double[n], e = new double[n], f = new double[n];
+        for (int i = 0; i < n; i++) {
+            String[] c = lines.get(i + 1).split(",");
+            x[i] = Double.parseDouble(c[0]);
+            e[i] = Double.parseDouble(c[5]);
+            f[i] = Double.parseDouble(c[6]);
+        }
+        new LinePlot("Validation error, " + split.train().name(), "epoch", "MAE (meV, meV/Å)").logY(true)
+                .add("energy MAE (meV)", x, e).add("force MAE (meV/Å)", x, f)
+                .save(runDir.resolve("learning_curve.png"));
+    }
+
+    /** Ensures frames carry the labels training needs. */
+    public static void requireLabels(Dataset d) {
+        if (!d.allHaveEnergies() || !d.allHaveForces()) {
+            throw new IllegalArgumentException(d.name() + ": training needs energies and forces on every frame");
+        }
+    }
+}
