@@ -127,6 +127,7 @@ public final class SafeTensors {
                 writeFully(ch, ByteBuffer.wrap(t.data()));
             }
             ch.force(true);
+            matchPermissions(tmp, file);
             ok = true;
         } finally {
             if (!ok) {
@@ -387,6 +388,20 @@ public final class SafeTensors {
                 throw new SafeTensorsException(file, "unexpected end of file at byte " + pos);
             }
             pos += n;
+        }
+    }
+
+    /**
+     * Temp files are created owner-only (0600); give the final file the permissions a plain
+     * Files.write would have had (the old file's, or rw-r--r--) so other users and tools can read it.
+     */
+    private static void matchPermissions(Path tmp, Path target) {
+        try {
+            var perms = Files.exists(target) ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not a POSIX file system: keep the defaults
         }
     }
 

@@ -100,6 +100,7 @@ public final class LinePlot {
         Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
         try {
             Files.write(tmp, png);
+            matchPermissions(tmp, abs);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
@@ -113,6 +114,20 @@ public final class LinePlot {
             System.setProperty("java.awt.headless", "true");
         }
         return BitmapEncoder.getBitmapBytes(buildChart(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
+     * Temp files are created owner-only (0600); give the final file the permissions a plain
+     * Files.write would have had (the old file's, or rw-r--r--) so other users and tools can read it.
+     */
+    private static void matchPermissions(Path tmp, Path target) {
+        try {
+            var perms = Files.exists(target) ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not a POSIX file system: keep the defaults
+        }
     }
 
     XYChart buildChart() {

@@ -129,7 +129,7 @@ public final class Progress implements AutoCloseable {
     public synchronized void setExtra(String message) {
         extra = message == null ? "" : message;
         if (bar != null) {
-            bar.setExtraMessage(extra);
+            bar.setExtraMessage(extra.isEmpty() ? "" : " " + extra);   // the bar glues it to the speed otherwise
         }
     }
 

@@ -215,6 +215,8 @@ class SafeTensorsTest {
         SafeTensors.write(file, Map.of("epoch", "1"), List.of(TensorEntry.ofFloats("w", new float[] {1, 2})));
         SafeTensors.write(file, Map.of("epoch", "2"), List.of(TensorEntry.ofFloats("w", new float[] {3, 4, 5})));
         assertEquals(List.of("ckpt.safetensors"), dirListing());
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+                "readable like any written file, not owner-only like a temp file");
         SafeTensors st = SafeTensors.read(file);
         assertEquals("2", st.metadata().get("epoch"));
         assertArrayEquals(new float[] {3, 4, 5}, st.get("w").asFloats());
