@@ -20,6 +20,14 @@ import java.util.SplittableRandom;
  * and forces F = −∂E/∂R are equivariant by construction.
  */
 public final class EquivariantTransformer {
+    /**
+     * ε of the cutoff-weighted softmax α_ij = φ_ij e^{l_ij} / (ε + Σ_k φ_ik e^{l_ik}). With ε = 1 (a
+     * "sink" of logit 0) an atom whose only neighbour drifts to the cutoff sees α → 0 in proportion
+     * to φ, so the energy stays smooth; a tiny ε would keep α ≈ 1 until φ ≈ ε and then drop it
+     * abruptly (a near-discontinuity the cutoff test catches).
+     */
+    static final float ATTENTION_SINK = 1f;
+
     private final ModelConfig config;
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     /** Per-element energy shift μ_Z and scale σ_Z (eV), fitted on the training set; index = Z. */
@@ -130,7 +138,7 @@ public final class EquivariantTransformer {
                     ? dot.mul(p(lp + "temperature"))
                     : dot.mul((float) (1.0 / Math.sqrt(config.headDim())));
             logits = logits.add(rbf.matmul(p(lp + "radial_bias.weight")));
-            Tensor alpha = Functional.segmentSoftmax(logits, cutoff, g.center(), n, 1e-6f);          // [E,H]
+            Tensor alpha = Functional.segmentSoftmax(logits, cutoff, g.center(), n, ATTENTION_SINK); // [E,H]
             Tensor alphaF = alpha.reshape(e, heads, 1).expand(e, heads, config.headDim()).reshape(e, f); // [E,F]
 
             // Messages m = a_j ⊙ SiLU(W_r rbf_ij + b_r), split into [m1 | m2 | m3].
