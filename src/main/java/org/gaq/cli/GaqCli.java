@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
         description = "Train, quantize and run SO(3)-equivariant molecular force fields on the CPU.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                DemoCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,
                 BenchCommand.class,

@@ -1,5 +1,7 @@
 package org.gaq.tensor;
 
+import org.gaq.tensor.kernels.Activations;
+
 import java.util.Arrays;
 
 /**
@@ -111,6 +113,14 @@ public final class Elementwise {
                 case MUL -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] * y; }
                 case DIV -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] / y; }
             }
+        } else if (sa == 0 && sb == 1) {
+            float x = a[ia];
+            switch (op) {
+                case ADD -> { for (int k = 0; k < n; k++) out[io + k] = x + b[ib + k]; }
+                case SUB -> { for (int k = 0; k < n; k++) out[io + k] = x - b[ib + k]; }
+                case MUL -> { for (int k = 0; k < n; k++) out[io + k] = x * b[ib + k]; }
+                case DIV -> { for (int k = 0; k < n; k++) out[io + k] = x / b[ib + k]; }
+            }
         } else {
             switch (op) {
                 case ADD -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k * sa] + b[ib + k * sb]; }
@@ -139,7 +149,7 @@ public final class Elementwise {
 
     public static Tensor exp(Tensor a) {
         float[] out = new float[a.data.length];
-        for (int i = 0; i < out.length; i++) out[i] = (float) Math.exp(a.data[i]);
+        Activations.apply(Activations.Kind.EXP, a.data, out);
         Tensor[] self = new Tensor[1];
         self[0] = Tensor.result(out, a.shape, "exp", g -> new Tensor[]{g.mul(self[0])}, a);
         return self[0];
@@ -197,16 +207,12 @@ public final class Elementwise {
 
     public static Tensor sigmoid(Tensor a) {
         float[] out = new float[a.data.length];
-        for (int i = 0; i < out.length; i++) out[i] = sigmoid(a.data[i]);
+        Activations.apply(Activations.Kind.SIGMOID, a.data, out);
         Tensor[] self = new Tensor[1];
         // d σ = σ (1 − σ)
         self[0] = Tensor.result(out, a.shape, "sigmoid",
                 g -> new Tensor[]{g.mul(self[0].sub(self[0].square()))}, a);
         return self[0];
-    }
-
-    static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x)));
     }
 
     /**
@@ -215,27 +221,21 @@ public final class Elementwise {
      */
     public static Tensor silu(Tensor a) {
         float[] out = new float[a.data.length];
-        for (int i = 0; i < out.length; i++) out[i] = a.data[i] * sigmoid(a.data[i]);
+        Activations.apply(Activations.Kind.SILU, a.data, out);
         return Tensor.result(out, a.shape, "silu", g -> new Tensor[]{g.mul(siluPrime(a))}, a);
     }
 
     /** SiLU'(x) = σ (1 + x (1 − σ)). */
     public static Tensor siluPrime(Tensor a) {
         float[] out = new float[a.data.length];
-        for (int i = 0; i < out.length; i++) {
-            float x = a.data[i], s = sigmoid(x);
-            out[i] = s * (1f + x * (1f - s));
-        }
+        Activations.apply(Activations.Kind.SILU_PRIME, a.data, out);
         return Tensor.result(out, a.shape, "siluPrime", g -> new Tensor[]{g.mul(siluSecond(a))}, a);
     }
 
     /** SiLU''(x) = σ(1−σ) (2 + x (1 − 2σ)). */
     public static Tensor siluSecond(Tensor a) {
         float[] out = new float[a.data.length];
-        for (int i = 0; i < out.length; i++) {
-            float x = a.data[i], s = sigmoid(x);
-            out[i] = s * (1f - s) * (2f + x * (1f - 2f * s));
-        }
+        Activations.apply(Activations.Kind.SILU_SECOND, a.data, out);
         return Tensor.result(out, a.shape, "siluSecond", g -> new Tensor[]{g.mul(siluThird(a))}, a);
     }
 

@@ -45,10 +45,31 @@ public final class Shapes {
             throw new IllegalArgumentException("expand: shape " + Shape.str(a.shape) + " cannot be expanded to " + Shape.str(target));
         }
         if (Arrays.equals(a.shape, target)) return a;
-        Tensor zeros = Tensor.zeros(target);
-        float[] out = Elementwise.add(zeros, a.detach()).data;
+        float[] out = broadcastCopy(a.data, a.shape, target);
         int[] original = a.shape;
         return Tensor.result(out, target, "expand", g -> new Tensor[]{g.sumTo(original)}, a);
+    }
+
+    /** Materialises {@code src} (of {@code shape}) broadcast to {@code target}: contiguous runs copied, broadcast runs filled. */
+    private static float[] broadcastCopy(float[] src, int[] shape, int[] target) {
+        float[] out = new float[Shape.size(target)];
+        int[] st = Shape.broadcastStrides(shape, target);
+        int rank = target.length;
+        int inner = target[rank - 1], innerStride = st[rank - 1];
+        int[] idx = new int[rank];
+        int off = 0;
+        for (int o = 0; o < out.length; o += inner) {
+            if (innerStride == 0) Arrays.fill(out, o, o + inner, src[off]);
+            else System.arraycopy(src, off, out, o, inner);
+            for (int d = rank - 2; d >= 0; d--) {
+                idx[d]++;
+                off += st[d];
+                if (idx[d] < target[d]) break;
+                off -= st[d] * target[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
     }
 
     /**

@@ -1,0 +1,39 @@
+package org.gaq.tensor.kernels;
+
+/**
+ * Element-wise transcendental functions on float arrays (exp, sigmoid and SiLU with its first two
+ * derivatives): the part of training time that is not matmul. {@link SimdActivations} uses the
+ * Vector API's vectorised exp when {@link Matmul#backend()} is "simd"; otherwise plain loops.
+ */
+public final class Activations {
+    private static final boolean SIMD = Matmul.backend().equals("simd");
+
+    private Activations() {}
+
+    public enum Kind { EXP, SIGMOID, SILU, SILU_PRIME, SILU_SECOND }
+
+    /** out[i] = f(in[i]) for the function {@code kind}. */
+    public static void apply(Kind kind, float[] in, float[] out) {
+        if (out.length < in.length) throw new IllegalArgumentException("output shorter than input");
+        if (SIMD) SimdActivations.apply(kind, in, out, in.length);
+        else applyPlain(kind, in, out, 0, in.length);
+    }
+
+    static void applyPlain(Kind kind, float[] in, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) out[i] = scalar(kind, in[i]);
+    }
+
+    /** The scalar definition every path must match. */
+    public static float scalar(Kind kind, float x) {
+        double e = Math.exp(kind == Kind.EXP ? x : -x);
+        if (kind == Kind.EXP) return (float) e;
+        float s = (float) (1.0 / (1.0 + e));
+        return switch (kind) {
+            case SIGMOID -> s;
+            case SILU -> x * s;
+            case SILU_PRIME -> s * (1f + x * (1f - s));
+            case SILU_SECOND -> s * (1f - s) * (2f + x * (1f - 2f * s));
+            default -> throw new AssertionError();
+        };
+    }
+}
