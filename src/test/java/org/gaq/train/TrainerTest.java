@@ -1,0 +1,95 @@
+package org.gaq.train;
+
+import org.gaq.data.Dataset;
+import org.gaq.data.Frame;
+import org.gaq.data.Split;
+import org.gaq.model.Checkpoint;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.ModelConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Training on a synthetic Morse potential: it learns, it writes its files, and resuming is exact. */
+class TrainerTest {
+    static final ModelConfig TINY = new ModelConfig(16, 2, 4, 8, 5.0, true, 18);
+
+    /** Frames of a 4-atom molecule labelled by E = Σ_{i<j} D (1 − e^{−a(d−r0)})² and its exact forces. */
+    static Dataset morse(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] base = {0, 0, 0, 1.1, 0, 0, 0, 1.2, 0, 0.4, 0.3, 1.0};
+        List<Frame> frames = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            double[] p = base.clone();
+            for (int i = 0; i < p.length; i++) p[i] += 0.15 * (r.nextDouble() - 0.5);
+            double e = 0;
+            double[] f = new double[p.length];
+            for (int i = 0; i < 4; i++) for (int j = i + 1; j < 4; j++) {
+                double dx = p[3 * j] - p[3 * i], dy = p[3 * j + 1] - p[3 * i + 1], dz = p[3 * j + 2] - p[3 * i + 2];
+                double d = Math.sqrt(dx * dx + dy * dy + dz * dz), x = Math.exp(-1.5 * (d - 1.2));
+                e += 2.0 * (1 - x) * (1 - x);
+                double dEdd = 2.0 * 2 * (1 - x) * 1.5 * x;
+                double[] u = {dx / d, dy / d, dz / d};
+                for (int a = 0; a < 3; a++) { f[3 * i + a] += dEdd * u[a]; f[3 * j + a] -= dEdd * u[a]; }
+            }
+            frames.add(new Frame(new int[]{6, 8, 7, 1}, p, e, f));
+        }
+        return new Dataset("morse", frames);
+    }
+
+    static Trainer.Options options(int epochs) {
+        return new Trainer.Options(epochs, 4, 3e-3f, 1e-5f, 1, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60);
+    }
+
+    static Split split() {
+        Dataset all = morse(40, 1);
+        return org.gaq.data.Splits.bySizes(all, 32, 8, 0, 5);
+    }
+
+    @Test
+    void learnsAndWritesItsRunFolder(@TempDir Path dir) throws Exception {
+        Split split = split();
+        EquivariantTransformer model = new EquivariantTransformer(TINY, 1);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        Trainer t = Trainer.start(model, split, options(1), dir, quiet);
+        double before = Metrics.evaluate(model, split.validation(), 8, 0, 1, null).forceMaeMeVPerA();
+        Trainer.start(model, split, options(15), dir.resolve("long"), quiet).run();
+        double after = Metrics.evaluate(model, split.validation(), 8, 0, 1, null).forceMaeMeVPerA();
+        assertTrue(after < 0.5 * before, "validation force MAE should at least halve: " + before + " → " + after);
+        Path run = dir.resolve("long");
+        for (String f : List.of("best.safetensors", "last.safetensors", "train.csv", "learning_curve.png")) {
+            assertTrue(Files.exists(run.resolve(f)), f);
+        }
+        assertEquals(16, Files.readAllLines(run.resolve("train.csv")).size(), "header + one row per epoch");
+        assertNotNull(t);
+    }
+
+    @Test
+    void resumingContinuesExactlyWhereTheRunStopped(@TempDir Path dir) throws Exception {
+        Split split = split();
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        EquivariantTransformer straight = new EquivariantTransformer(TINY, 2);
+        Trainer.start(straight, split, options(3), dir.resolve("a"), quiet).run();
+
+        EquivariantTransformer first = new EquivariantTransformer(TINY, 2);
+        Trainer.start(first, split, options(2), dir.resolve("b"), quiet).run();
+        Trainer resumed = Trainer.resume(dir.resolve("b/last.safetensors"), split, options(3), dir.resolve("b"), quiet);
+        resumed.run();
+
+        for (String name : straight.parameters().keySet()) {
+            assertArrayEquals(straight.parameters().get(name).data(), resumed.model().parameters().get(name).data(),
+                    "parameter " + name + " after 2 + 1 epochs equals 3 epochs straight");
+        }
+        assertEquals(4, Files.readAllLines(dir.resolve("b/train.csv")).size(), "the resumed run appends to its log");
+        assertNotNull(Checkpoint.loadModel(dir.resolve("b/best.safetensors")));
+    }
+}
