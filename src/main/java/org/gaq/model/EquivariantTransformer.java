@@ -101,6 +101,13 @@ public final class EquivariantTransformer {
         return parameters.get(name);
     }
 
+    /** Third {@code c} (0, 1, 2) of a parameter's last axis, e.g. the columns of W_v that make a_c. */
+    private Tensor third(String name, int c) {
+        Tensor t = parameters.get(name);
+        int width = t.dim(-1) / 3;
+        return t.narrow(t.rank() - 1, c * width, width);
+    }
+
     // ------------------------------------------------------------------ forward
 
     /** Molecular energies [numMolecules] in eV, as a function of {@code positions} ([N, 3], may require grad). */
@@ -120,11 +127,10 @@ public final class EquivariantTransformer {
 
         for (int l = 0; l < config.layers(); l++) {
             String lp = "layers." + l + ".";
+            boolean vectorsAreZero = l == 0;   // v = 0 entering the first layer: its vector terms vanish
             Tensor s = Functional.layerNorm(h, p(lp + "norm.gamma"), p(lp + "norm.beta"), 1e-5f);
             Tensor q = s.matmul(p(lp + "query.weight"));                                            // [N,F]
             Tensor k = s.matmul(p(lp + "key.weight"));                                              // [N,F]
-            Tensor a = Functional.linear(s, p(lp + "value.weight"), p(lp + "value.bias"));          // [N,3F]
-            Tensor u = v.reshape(3 * n, f).matmul(p(lp + "vector_mix.weight")).reshape(n, 3, 3 * f); // [N,3,3F]
 
             // Attention logits per head: τ_h q̃_i·k̃_j (cosine) or q_i·k_j/√d (plain), plus W_b rbf_ij.
             Tensor qh = q.reshape(n, heads, config.headDim());
@@ -141,23 +147,35 @@ public final class EquivariantTransformer {
             Tensor alpha = Functional.segmentSoftmax(logits, cutoff, g.center(), n, ATTENTION_SINK); // [E,H]
             Tensor alphaF = alpha.reshape(e, heads, 1).expand(e, heads, config.headDim()).reshape(e, f); // [E,F]
 
-            // Messages m = a_j ⊙ SiLU(W_r rbf_ij + b_r), split into [m1 | m2 | m3].
-            Tensor filter = Functional.linear(rbf, p(lp + "radial_filter.weight"), p(lp + "radial_filter.bias")).silu();
-            Tensor m = a.gatherRows(g.neighbor()).mul(filter);                                       // [E,3F]
-            Tensor m1 = m.narrow(1, 0, f).mul(alphaF);
-            Tensor m2 = m.narrow(1, f, f).mul(alphaF);
-            Tensor m3 = m.narrow(1, 2 * f, f).mul(alphaF);
+            // Messages [m1 | m2 | m3]_ij = a_j ⊙ SiLU(W_r rbf_ij + b_r), a = W_v s + b_v, each weighted by α.
+            // The three thirds are computed apart (slicing the small weights, not the large edge tensors).
+            Tensor[] m = new Tensor[3];
+            for (int c = 0; c < 3; c++) {
+                if (c == 1 && vectorsAreZero) continue;                                             // m2 multiplies v_j = 0
+                Tensor a = Functional.linear(s, third(lp + "value.weight", c), third(lp + "value.bias", c));        // [N,F]
+                Tensor filter = Functional.linear(rbf, third(lp + "radial_filter.weight", c), third(lp + "radial_filter.bias", c)).silu();
+                m[c] = a.gatherRows(g.neighbor()).mul(filter).mul(alphaF);                          // [E,F]
+            }
 
             // Δh_i = Σ_j α m1;  Δv_i = Σ_j α (m2 ⊙ v_j + m3 ⊗ r̂_ij)
-            Tensor dh = m1.indexAdd(g.center(), n);                                                  // [N,F]
-            Tensor vMsg = m3.reshape(e, 1, f).mul(unit.reshape(e, 3, 1));                            // [E,3,F]
-            if (l > 0) vMsg = vMsg.add(m2.reshape(e, 1, f).mul(v.gatherRows(g.neighbor())));
+            Tensor dh = m[0].indexAdd(g.center(), n);                                                // [N,F]
+            Tensor vMsg = m[2].reshape(e, 1, f).mul(unit.reshape(e, 3, 1));                          // [E,3,F]
+            if (!vectorsAreZero) vMsg = vMsg.add(m[1].reshape(e, 1, f).mul(v.gatherRows(g.neighbor())));
             Tensor dv = vMsg.indexAdd(g.center(), n);                                                // [N,3,F]
 
-            // Update: [o1 o2 o3] = W_o Δh;  h += o3 + o2 ⊙ ⟨u1,u2⟩;  v += o1 ⊙ u3 + Δv
-            Tensor o = Functional.linear(dh, p(lp + "output.weight"), p(lp + "output.bias"));        // [N,3F]
-            Tensor o1 = o.narrow(1, 0, f), o2 = o.narrow(1, f, f), o3 = o.narrow(1, 2 * f, f);
-            Tensor u1 = u.narrow(2, 0, f), u2 = u.narrow(2, f, f), u3 = u.narrow(2, 2 * f, f);
+            // Update: [o1 o2 o3] = W_o Δh + b_o;  h += o3 + o2 ⊙ ⟨u1,u2⟩;  v += o1 ⊙ u3 + Δv,  [u1 u2 u3] = U v
+            Tensor o3 = Functional.linear(dh, third(lp + "output.weight", 2), third(lp + "output.bias", 2));
+            if (vectorsAreZero) {
+                h = h.add(o3);
+                v = dv;
+                continue;
+            }
+            Tensor o1 = Functional.linear(dh, third(lp + "output.weight", 0), third(lp + "output.bias", 0));
+            Tensor o2 = Functional.linear(dh, third(lp + "output.weight", 1), third(lp + "output.bias", 1));
+            Tensor v2d = v.reshape(3 * n, f);
+            Tensor u1 = v2d.matmul(third(lp + "vector_mix.weight", 0)).reshape(n, 3, f);
+            Tensor u2 = v2d.matmul(third(lp + "vector_mix.weight", 1)).reshape(n, 3, f);
+            Tensor u3 = v2d.matmul(third(lp + "vector_mix.weight", 2)).reshape(n, 3, f);
             h = h.add(o3).add(o2.mul(u1.mul(u2).sum(1, false)));
             v = v.add(o1.reshape(n, 1, f).mul(u3)).add(dv);
         }
