@@ -42,7 +42,8 @@ public final class BenchCommand implements Runnable {
         }
         System.out.println("Core matmul, FP32. " + CoreBench.environment());
         List<CoreBench.Result> results = new CoreBench(warmup, seconds, threads).run(System.err);
-        System.out.println("GFLOP/s = 2·m·k·n / time, median [p10–p90]:");
+        System.out.println("GFLOP/s = 2·m·k·n / time, median [p10–p90]; time = the thread's CPU time"
+                + (threads > 1 ? ", wall-clock time for the multithreaded column:" : ":"));
         CoreBench.printTable(results, System.out);
         if (csv != null) {
             CoreBench.writeCsv(results, csv);

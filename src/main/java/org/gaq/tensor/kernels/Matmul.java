@@ -17,9 +17,9 @@ public final class Matmul {
     private static final boolean SIMD = simdSupported() && !"false".equalsIgnoreCase(System.getProperty("gaq.simd"));
 
     /**
-     * Products below this many multiply-adds stay on the calling thread. Waking a helper costs tens of
-     * microseconds, about what the SIMD kernel needs for 2^20 multiply-adds (measured: 2 threads start
-     * paying off around there; see docs/performance.md).
+     * Products below this many multiply-adds stay on the calling thread. Handing chunks to a helper costs
+     * about 5–10 µs, while the SIMD kernel does 2^20 multiply-adds in about 20–30 µs: below that, two
+     * threads measured no faster than one (see docs/performance.md).
      */
     public static final long PARALLEL_MIN_MACS = 1L << 20;
 
