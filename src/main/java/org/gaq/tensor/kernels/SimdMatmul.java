@@ -11,14 +11,14 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The main kernel keeps a 4-row × 4-vector tile of C in 16 accumulator registers while p runs over k:
  * each step loads 4 vectors of B's row p, broadcasts 4 elements of A's column p and does 16 FMAs, so
- * loads never bound it. Column tails use 4-row × 2-vector tiles, masked past column n, and row tails
- * 1-row tiles.
+ * the FMAs, not the loads, set the pace. Column tails use 4-row × 2-vector tiles, masked past column n,
+ * and row tails 1-row tiles.
  */
 public final class SimdMatmul {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
-    static final int TILE_ROWS = 4;
+    private static final int TILE_ROWS = 4;
     private static final int TILE_COLS = 4 * LANES;
     private static final int K_BLOCK = 128;
 

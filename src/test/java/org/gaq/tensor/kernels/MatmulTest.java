@@ -169,6 +169,26 @@ class MatmulTest {
     }
 
     @Test
+    void emptyInnerDimensionGivesZerosAndEmptyOutputsAreNoOps() {
+        for (int n : new int[] {1, 3, 64, 100}) {
+            float[] c = new float[5 * n];
+            java.util.Arrays.fill(c, 7f);
+            Matmul.matmul(new float[0], new float[0], c, 5, 0, n);
+            assertArrayEquals(new float[5 * n], c, "matmul k=0 n=" + n);
+            java.util.Arrays.fill(c, 7f);
+            Matmul.matmulTransB(new float[0], new float[0], c, 5, 0, n);
+            assertArrayEquals(new float[5 * n], c, "matmulTransB k=0 n=" + n);
+            java.util.Arrays.fill(c, 7f);
+            Matmul.matmulTransA(new float[0], new float[0], c, 5, 0, n);
+            assertArrayEquals(new float[5 * n], c, "matmulTransA k=0 n=" + n);
+            Matmul.matmulAdd(new float[0], new float[0], c, 5, 0, n);
+            assertArrayEquals(new float[5 * n], c, "matmulAdd k=0 n=" + n);
+        }
+        Matmul.matmul(new float[0], new float[64 * 8], new float[0], 0, 64, 8);
+        Matmul.matmul(new float[3 * 64], new float[0], new float[0], 3, 64, 0);
+    }
+
+    @Test
     void backendIsSimdWhenTheVectorModuleIsPresent() {
         // Surefire runs with --add-modules jdk.incubator.vector and without gaq.simd=false.
         assertTrue(Matmul.simdSupported());
