@@ -26,8 +26,9 @@ public final class BenchCommand implements Runnable {
     @Command(name = "core",
             mixinStandardHelpOptions = true,
             description = {
-                    "FP32 matmul [m×64]·[64×n], n = 64 and 192, m = 9, 64, 441, 4096: the SIMD kernel, the plain-Java",
-                    "kernel and a naive triple loop, one thread, in GFLOP/s (median [p10–p90] of timed samples)."})
+                    "FP32 matmul kernels side by side: SIMD, plain Java and a naive loop, one thread.",
+                    "Shapes [m×64]·[64×n] for n = 64, 192 and m = 9, 64, 441, 4096; GFLOP/s as the median "
+                            + "[p10–p90] of timed samples."})
     int core(@Option(names = "--seconds", defaultValue = "2", paramLabel = "S",
                      description = "Timed seconds per measurement (default: ${DEFAULT-VALUE}).") double seconds,
              @Option(names = "--warmup", defaultValue = "2", paramLabel = "S",
@@ -42,7 +43,8 @@ public final class BenchCommand implements Runnable {
         }
         System.out.println("Core matmul, FP32. " + CoreBench.environment());
         List<CoreBench.Result> results = new CoreBench(warmup, seconds, threads).run(System.err);
-        System.out.println("GFLOP/s = 2·m·k·n / time, median [p10–p90]:");
+        System.out.println("GFLOP/s = 2·m·k·n / time, median [p10–p90]; time = the thread's CPU time"
+                + (threads > 1 ? ", wall-clock time for the multithreaded column:" : ":"));
         CoreBench.printTable(results, System.out);
         if (csv != null) {
             CoreBench.writeCsv(results, csv);

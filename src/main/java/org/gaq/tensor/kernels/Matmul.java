@@ -17,17 +17,24 @@ public final class Matmul {
     private static final boolean SIMD = simdSupported() && !"false".equalsIgnoreCase(System.getProperty("gaq.simd"));
 
     /**
-     * Products below this many multiply-adds stay on the calling thread. Waking a helper costs tens of
-     * microseconds, about what the SIMD kernel needs for 2^20 multiply-adds (measured: 2 threads start
-     * paying off around there; see docs/performance.md).
+     * Products below this many multiply-adds stay on the calling thread. Handing chunks to a helper costs
+     * about 5–10 µs, while the SIMD kernel does 2^20 multiply-adds in about 20–30 µs: below that, two
+     * threads measured no faster than one (see docs/performance.md).
      */
     public static final long PARALLEL_MIN_MACS = 1L << 20;
 
     /**
      * Outputs narrower than this many columns are computed as dot products along k: a column tile would
-     * leave most of a 16-lane vector empty.
+     * leave most of a 16-lane vector empty (measured: dots 18–26 GFLOP/s at n = 1–8, masked tiles 1–13).
      */
-    static final int SKINNY_COLUMNS = 8;
+    static final int SKINNY_COLUMNS = 16;
+
+    /**
+     * A·Bᵀ with fewer rows than this skips transposing B and uses dot products: the scalar transpose
+     * (about 1 ns per element) would cost more than the faster tile kernel saves (measured: break-even
+     * near 24 rows at k = 64).
+     */
+    static final int TRANSPOSE_MIN_ROWS = 32;
 
     /** Row chunks handed to threads are multiples of the SIMD kernel's tile height. */
     private static final int ROW_ALIGN = 4;
@@ -113,7 +120,7 @@ public final class Matmul {
     }
 
     private static void productTransB(float[] a, float[] b, float[] c, int m, int k, int n, boolean accumulate) {
-        if (n < SKINNY_COLUMNS) {
+        if (n < SKINNY_COLUMNS || m < TRANSPOSE_MIN_ROWS) {
             dots(a, b, c, m, k, n, accumulate);
         } else {
             tiles(a, k, 1, transposed(b, n, k), c, m, k, n, accumulate);

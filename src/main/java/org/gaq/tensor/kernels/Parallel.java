@@ -3,6 +3,7 @@ package org.gaq.tensor.kernels;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -84,17 +85,21 @@ public final class Parallel {
         }
         int chunkSize = (alignedUnits + chunks - 1) / chunks * align;
         Job job = new Job(count, chunkSize, body);
-        ExecutorService pool = helpers(threadCount);
-        for (int h = 0; h < Math.min(threadCount - 1, job.chunks - 1); h++) {
-            pool.execute(job);
+        ExecutorService pool = helpers();
+        try {
+            for (int h = 0; h < Math.min(threadCount - 1, job.chunks - 1); h++) {
+                pool.execute(job);
+            }
+        } catch (RejectedExecutionException e) {
+            // setThreads retired this pool meanwhile: the caller takes the chunks no helper got
         }
         job.run();
         job.awaitDone();
     }
 
-    private static synchronized ExecutorService helpers(int threadCount) {
+    private static synchronized ExecutorService helpers() {
         if (helpers == null) {
-            helpers = Executors.newFixedThreadPool(threadCount - 1, Helper::new);
+            helpers = Executors.newFixedThreadPool(Math.max(1, threads - 1), Helper::new);
         }
         return helpers;
     }

@@ -11,15 +11,16 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The main kernel keeps a 4-row × 4-vector tile of C in 16 accumulator registers while p runs over k:
  * each step loads 4 vectors of B's row p, broadcasts 4 elements of A's column p and does 16 FMAs, so
- * loads never bound it. Column tails use 1-vector tiles (masked for the last partial vector) and row
- * tails 1-row tiles.
+ * the FMAs, not the loads, set the pace. Column tails use 4-row × 2-vector tiles, masked past column n,
+ * and row tails 1-row tiles.
  */
 public final class SimdMatmul {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
-    static final int TILE_ROWS = 4;
+    private static final int TILE_ROWS = 4;
     private static final int TILE_COLS = 4 * LANES;
+    private static final int K_BLOCK = 128;
 
     private SimdMatmul() {
     }
@@ -41,36 +42,50 @@ public final class SimdMatmul {
      */
     static void multiply(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
                          int k, int n, int rowStart, int rowEnd, boolean accumulate) {
+        // Blocks of k keep the B panel (K_BLOCK × 64 floats) in L1 across the row tiles even when k is
+        // large (e.g. Xᵀ·dY summed over 100k edges); later blocks add to what earlier ones stored.
+        int p0 = 0;
+        do {
+            int p1 = Math.min(k, p0 + K_BLOCK);
+            panels(a, aRowStride, aColStride, b, c, p0, p1, n, rowStart, rowEnd, accumulate || p0 > 0);
+            p0 = p1;
+        } while (p0 < k);
+    }
+
+    /** C rows [rowStart, rowEnd) (+)= Σ_{p in [p0, p1)} A(·, p)·B(p, ·). */
+    private static void panels(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
+                               int p0, int p1, int n, int rowStart, int rowEnd, boolean accumulate) {
         int tiledRowEnd = rowStart + (rowEnd - rowStart) / TILE_ROWS * TILE_ROWS;
         int j = 0;
-        // Column panels outermost: the k×64 panel of B stays in L1 while the row tiles stream past it.
+        // Column panels outside the row tiles: the panel of B stays in L1 while the row tiles stream past it.
         for (; j + TILE_COLS <= n; j += TILE_COLS) {
             for (int i = rowStart; i < tiledRowEnd; i += TILE_ROWS) {
-                tile4x4(a, aRowStride, aColStride, b, c, k, n, i, j, accumulate);
+                tile4x4(a, aRowStride, aColStride, b, c, p0, p1, n, i, j, accumulate);
             }
             for (int i = tiledRowEnd; i < rowEnd; i++) {
-                tile1x4(a, aRowStride, aColStride, b, c, k, n, i, j, accumulate);
+                tile1x4(a, aRowStride, aColStride, b, c, p0, p1, n, i, j, accumulate);
             }
         }
-        for (; j < n; j += LANES) {
-            VectorMask<Float> columns = SPECIES.indexInRange(j, n);
+        for (; j < n; j += 2 * LANES) {
+            VectorMask<Float> left = SPECIES.indexInRange(j, n);
+            VectorMask<Float> right = SPECIES.indexInRange(j + LANES, n);
             for (int i = rowStart; i < tiledRowEnd; i += TILE_ROWS) {
-                tile4x1(a, aRowStride, aColStride, b, c, k, n, i, j, columns, accumulate);
+                tile4x2(a, aRowStride, aColStride, b, c, p0, p1, n, i, j, left, right, accumulate);
             }
             for (int i = tiledRowEnd; i < rowEnd; i++) {
-                tile1x1(a, aRowStride, aColStride, b, c, k, n, i, j, columns, accumulate);
+                tile1x2(a, aRowStride, aColStride, b, c, p0, p1, n, i, j, left, right, accumulate);
             }
         }
     }
 
     private static void tile4x4(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
-                                int k, int n, int i, int j, boolean accumulate) {
+                                int p0, int p1, int n, int i, int j, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
         FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         int a0 = i * aRowStride, a1 = a0 + aRowStride, a2 = a1 + aRowStride, a3 = a2 + aRowStride;
-        for (int p = 0; p < k; p++) {
+        for (int p = p0; p < p1; p++) {
             int bp = p * n + j;
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
             FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES);
@@ -101,10 +116,10 @@ public final class SimdMatmul {
     }
 
     private static void tile1x4(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
-                                int k, int n, int i, int j, boolean accumulate) {
+                                int p0, int p1, int n, int i, int j, boolean accumulate) {
         FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
         int a0 = i * aRowStride;
-        for (int p = 0; p < k; p++) {
+        for (int p = p0; p < p1; p++) {
             int bp = p * n + j;
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + p * aColStride]);
             c0 = x.fma(FloatVector.fromArray(SPECIES, b, bp), c0);
@@ -117,34 +132,51 @@ public final class SimdMatmul {
         store(c2, c, row + 2 * LANES, accumulate); store(c3, c, row + 3 * LANES, accumulate);
     }
 
-    private static void tile4x1(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
-                                int k, int n, int i, int j, VectorMask<Float> columns, boolean accumulate) {
-        FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
+    /** Column tail (under 64 columns left): 2 vectors at a time, masked past column n. */
+    private static void tile4x2(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
+                                int p0, int p1, int n, int i, int j,
+                                VectorMask<Float> left, VectorMask<Float> right, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         int a0 = i * aRowStride, a1 = a0 + aRowStride, a2 = a1 + aRowStride, a3 = a2 + aRowStride;
-        for (int p = 0; p < k; p++) {
-            FloatVector bp = FloatVector.fromArray(SPECIES, b, p * n + j, columns);
+        for (int p = p0; p < p1; p++) {
+            int bp = p * n + j;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp, left);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES, right);
             int ap = p * aColStride;
-            c0 = FloatVector.broadcast(SPECIES, a[a0 + ap]).fma(bp, c0);
-            c1 = FloatVector.broadcast(SPECIES, a[a1 + ap]).fma(bp, c1);
-            c2 = FloatVector.broadcast(SPECIES, a[a2 + ap]).fma(bp, c2);
-            c3 = FloatVector.broadcast(SPECIES, a[a3 + ap]).fma(bp, c3);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0 + ap]);
+            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[a1 + ap]);
+            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[a2 + ap]);
+            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3 + ap]);
+            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
         }
         int row = i * n + j;
-        store(c0, c, row, columns, accumulate);
-        store(c1, c, row + n, columns, accumulate);
-        store(c2, c, row + 2 * n, columns, accumulate);
-        store(c3, c, row + 3 * n, columns, accumulate);
+        store(c00, c, row, left, accumulate); store(c01, c, row + LANES, right, accumulate);
+        row += n;
+        store(c10, c, row, left, accumulate); store(c11, c, row + LANES, right, accumulate);
+        row += n;
+        store(c20, c, row, left, accumulate); store(c21, c, row + LANES, right, accumulate);
+        row += n;
+        store(c30, c, row, left, accumulate); store(c31, c, row + LANES, right, accumulate);
     }
 
-    private static void tile1x1(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
-                                int k, int n, int i, int j, VectorMask<Float> columns, boolean accumulate) {
-        FloatVector c0 = FloatVector.zero(SPECIES);
+    private static void tile1x2(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
+                                int p0, int p1, int n, int i, int j,
+                                VectorMask<Float> left, VectorMask<Float> right, boolean accumulate) {
+        FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0;
         int a0 = i * aRowStride;
-        for (int p = 0; p < k; p++) {
-            FloatVector bp = FloatVector.fromArray(SPECIES, b, p * n + j, columns);
-            c0 = FloatVector.broadcast(SPECIES, a[a0 + p * aColStride]).fma(bp, c0);
+        for (int p = p0; p < p1; p++) {
+            int bp = p * n + j;
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + p * aColStride]);
+            c0 = x.fma(FloatVector.fromArray(SPECIES, b, bp, left), c0);
+            c1 = x.fma(FloatVector.fromArray(SPECIES, b, bp + LANES, right), c1);
         }
-        store(c0, c, i * n + j, columns, accumulate);
+        int row = i * n + j;
+        store(c0, c, row, left, accumulate);
+        store(c1, c, row + LANES, right, accumulate);
     }
 
     private static void store(FloatVector sum, float[] c, int offset, boolean accumulate) {
