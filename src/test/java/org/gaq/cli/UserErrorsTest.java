@@ -1,0 +1,59 @@
+package org.gaq.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** What a user sees for the mistakes users make: a one-line message naming the problem, exit code 1 or 2. */
+class UserErrorsTest {
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cmd = GaqCli.newCommandLine();
+        cmd.setOut(new PrintWriter(new StringWriter(), true)).setErr(new PrintWriter(err, true));
+        cmd.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        return cmd.execute(args);
+    }
+
+    @Test
+    void unknownMoleculeListsTheAvailableOnes(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("rmd17"));
+        assertEquals(1, run("train", "--data", "rmd17:unobtainium", "--data-dir", dir.toString(), "--out", dir.resolve("r").toString()));
+        assertTrue(err.toString().contains("unobtainium") && err.toString().contains("ethanol"), err.toString());
+        assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
+    }
+
+    @Test
+    void corruptModelFileIsNamed(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("broken.safetensors");
+        Files.write(model, new byte[]{1, 2, 3});
+        assertEquals(1, run("eval", model.toString(), "--data", "rmd17:ethanol"));
+        assertTrue(err.toString().contains("broken.safetensors"), err.toString());
+        assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
+    }
+
+    @Test
+    void missingRequiredOptionIsAUsageError() {
+        assertEquals(2, run("train"));
+        assertTrue(err.toString().contains("--data"), err.toString());
+    }
+
+    @Test
+    void badSplitNameIsRejected(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.safetensors");
+        org.gaq.model.Checkpoint.save(model, new org.gaq.model.EquivariantTransformer(
+                new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1));
+        Path xyz = dir.resolve("h2.xyz");
+        Files.writeString(xyz, "2\nProperties=species:S:1:pos:R:3:forces:R:3 energy=-1.0 pbc=\"F F F\"\n"
+                + "H 0 0 0 0 0 0.1\nH 0 0 0.74 0 0 -0.1\n");
+        assertEquals(1, run("eval", model.toString(), "--data", xyz.toString(), "--split", "sideways"));
+        assertTrue(err.toString().contains("sideways"), err.toString());
+    }
+}
