@@ -18,7 +18,20 @@ import java.util.Collections;
  * recording off and the result is plain numbers.
  */
 public final class Autograd {
+    /** While a backward pass runs on this thread: which tensors lead to a requested input. */
+    private static final ThreadLocal<Map<Tensor, Boolean>> ON_PATH = new ThreadLocal<>();
+
     private Autograd() {}
+
+    /**
+     * Whether a backward rule should compute the gradient for input {@code t}: inside a backward
+     * pass, only if t leads to one of the requested inputs (forces need ∂/∂R, not ∂/∂W, so the
+     * weight-gradient products are skipped); outside one, whenever t requires grad.
+     */
+    public static boolean needsGradient(Tensor t) {
+        Map<Tensor, Boolean> onPath = ON_PATH.get();
+        return onPath == null ? t.requiresGrad() : Boolean.TRUE.equals(onPath.get(t));
+    }
 
     /** ∂y/∂x for each x, where y is a one-element tensor (seed 1). */
     public static Tensor[] grad(Tensor y, Tensor[] xs, boolean createGraph) {
@@ -44,8 +57,11 @@ public final class Autograd {
         Set<Tensor> targets = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Tensor x : xs) targets.add(x);
 
-        List<Tensor> order = topologicalOrder(y, targets);
+        Map<Tensor, Boolean> reaches = new IdentityHashMap<>();
+        List<Tensor> order = topologicalOrder(y, targets, reaches);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        Map<Tensor, Boolean> outerPath = ON_PATH.get();
+        ON_PATH.set(reaches);
         try (GradMode.Scope ignored = createGraph ? GradMode.enableGrad() : GradMode.noGrad()) {
             if (!order.isEmpty()) grads.put(y, gradOutput);
             for (Tensor t : order) {
@@ -56,7 +72,7 @@ public final class Autograd {
                 for (int i = 0; i < node.inputs.length; i++) {
                     Tensor in = node.inputs[i];
                     Tensor gi = inputGrads[i];
-                    if (in == null || gi == null || !in.requiresGrad()) continue;
+                    if (in == null || gi == null || !Boolean.TRUE.equals(reaches.get(in))) continue;
                     if (!java.util.Arrays.equals(gi.shape, in.shape)) {
                         throw new IllegalStateException("backward of " + node.op + " gave a gradient of shape "
                                 + Shape.str(gi.shape) + " for an input of shape " + Shape.str(in.shape));
@@ -67,6 +83,9 @@ public final class Autograd {
                 // Free intermediate gradients early; keep the ones asked for.
                 if (!targets.contains(t)) grads.remove(t);
             }
+        } finally {
+            if (outerPath == null) ON_PATH.remove();
+            else ON_PATH.set(outerPath);
         }
         Tensor[] out = new Tensor[xs.length];
         for (int i = 0; i < xs.length; i++) {
@@ -80,8 +99,8 @@ public final class Autograd {
      * Tensors on a path from y down to any target, parents before children (y first). Iterative DFS so
      * deep graphs (six layers, second order) do not overflow the stack.
      */
-    private static List<Tensor> topologicalOrder(Tensor y, Set<Tensor> targets) {
-        Map<Tensor, Boolean> reaches = new IdentityHashMap<>();   // does this tensor lead to a target?
+    private static List<Tensor> topologicalOrder(Tensor y, Set<Tensor> targets, Map<Tensor, Boolean> reaches) {
+        // reaches: does this tensor lead to a target? (filled for every tensor visited)
         List<Tensor> postOrder = new ArrayList<>();
         ArrayDeque<Object[]> stack = new ArrayDeque<>();
         stack.push(new Object[]{y, 0});

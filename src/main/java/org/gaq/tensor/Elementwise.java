@@ -21,28 +21,28 @@ public final class Elementwise {
     public static Tensor add(Tensor a, Tensor b) {
         int[] sa = a.shape, sb = b.shape;
         return Tensor.result(binary(BinaryOp.ADD, a, b, "add"), Shape.broadcast(sa, sb, "add"), "add",
-                g -> new Tensor[]{g.sumTo(sa), g.sumTo(sb)}, a, b);
+                g -> new Tensor[]{Autograd.needsGradient(a) ? g.sumTo(sa) : null, Autograd.needsGradient(b) ? g.sumTo(sb) : null}, a, b);
     }
 
     public static Tensor sub(Tensor a, Tensor b) {
         int[] sa = a.shape, sb = b.shape;
         return Tensor.result(binary(BinaryOp.SUB, a, b, "sub"), Shape.broadcast(sa, sb, "sub"), "sub",
-                g -> new Tensor[]{g.sumTo(sa), g.neg().sumTo(sb)}, a, b);
+                g -> new Tensor[]{Autograd.needsGradient(a) ? g.sumTo(sa) : null, Autograd.needsGradient(b) ? g.neg().sumTo(sb) : null}, a, b);
     }
 
     public static Tensor mul(Tensor a, Tensor b) {
         return Tensor.result(binary(BinaryOp.MUL, a, b, "mul"), Shape.broadcast(a.shape, b.shape, "mul"), "mul",
                 g -> new Tensor[]{
-                        a.requiresGrad() ? g.mul(b).sumTo(a.shape) : null,
-                        b.requiresGrad() ? g.mul(a).sumTo(b.shape) : null}, a, b);
+                        Autograd.needsGradient(a) ? g.mul(b).sumTo(a.shape) : null,
+                        Autograd.needsGradient(b) ? g.mul(a).sumTo(b.shape) : null}, a, b);
     }
 
     public static Tensor div(Tensor a, Tensor b) {
         return Tensor.result(binary(BinaryOp.DIV, a, b, "div"), Shape.broadcast(a.shape, b.shape, "div"), "div",
                 g -> new Tensor[]{
-                        a.requiresGrad() ? g.div(b).sumTo(a.shape) : null,
+                        Autograd.needsGradient(a) ? g.div(b).sumTo(a.shape) : null,
                         // d(a/b)/db = -a/b²
-                        b.requiresGrad() ? g.mul(a).div(b.square()).neg().sumTo(b.shape) : null}, a, b);
+                        Autograd.needsGradient(b) ? g.mul(a).div(b.square()).neg().sumTo(b.shape) : null}, a, b);
     }
 
     private static float[] binary(BinaryOp op, Tensor a, Tensor b, String name) {

@@ -16,8 +16,8 @@ public final class Linalg {
         float[] out = new float[m * n];
         Matmul.matmul(a.data, b.data, out, m, k, n);
         return Tensor.result(out, new int[]{m, n}, "matmul", g -> new Tensor[]{
-                a.requiresGrad() ? matmulNT(g, b) : null,
-                b.requiresGrad() ? matmulTN(a, g) : null}, a, b);
+                Autograd.needsGradient(a) ? matmulNT(g, b) : null,
+                Autograd.needsGradient(b) ? matmulTN(a, g) : null}, a, b);
     }
 
     /** C[m×n] = A[m×k] · B[n×k]ᵀ. */
@@ -27,8 +27,8 @@ public final class Linalg {
         float[] out = new float[m * n];
         Matmul.matmulTransB(a.data, b.data, out, m, k, n);
         return Tensor.result(out, new int[]{m, n}, "matmulNT", g -> new Tensor[]{
-                a.requiresGrad() ? matmul(g, b) : null,
-                b.requiresGrad() ? matmulTN(g, a) : null}, a, b);
+                Autograd.needsGradient(a) ? matmul(g, b) : null,
+                Autograd.needsGradient(b) ? matmulTN(g, a) : null}, a, b);
     }
 
     /** C[m×n] = A[k×m]ᵀ · B[k×n]. */
@@ -38,8 +38,8 @@ public final class Linalg {
         float[] out = new float[m * n];
         Matmul.matmulTransA(a.data, b.data, out, m, k, n);
         return Tensor.result(out, new int[]{m, n}, "matmulTN", g -> new Tensor[]{
-                a.requiresGrad() ? matmulNT(b, g) : null,
-                b.requiresGrad() ? matmul(a, g) : null}, a, b);
+                Autograd.needsGradient(a) ? matmulNT(b, g) : null,
+                Autograd.needsGradient(b) ? matmul(a, g) : null}, a, b);
     }
 
     private static void check(Tensor a, Tensor b, int aAxis, int bAxis, String op) {

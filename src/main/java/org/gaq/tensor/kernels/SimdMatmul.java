@@ -209,8 +209,8 @@ public final class SimdMatmul {
                     s2 = FloatVector.fromArray(SPECIES, a, a2 + p).fma(w, s2);
                     s3 = FloatVector.fromArray(SPECIES, a, a3 + p).fma(w, s3);
                 }
-                float d0 = s0.reduceLanes(VectorOperators.ADD), d1 = s1.reduceLanes(VectorOperators.ADD);
-                float d2 = s2.reduceLanes(VectorOperators.ADD), d3 = s3.reduceLanes(VectorOperators.ADD);
+                float d0 = sumLanes(s0), d1 = sumLanes(s1);
+                float d2 = sumLanes(s2), d3 = sumLanes(s3);
                 for (; p < k; p++) {
                     float w = bt[bj + p];
                     d0 += a[a0 + p] * w; d1 += a[a1 + p] * w; d2 += a[a2 + p] * w; d3 += a[a3 + p] * w;
@@ -231,7 +231,7 @@ public final class SimdMatmul {
                 for (; p < kVectors; p += LANES) {
                     s = FloatVector.fromArray(SPECIES, a, a0 + p).fma(FloatVector.fromArray(SPECIES, bt, bj + p), s);
                 }
-                float d = s.reduceLanes(VectorOperators.ADD);
+                float d = sumLanes(s);
                 for (; p < k; p++) {
                     d += a[a0 + p] * bt[bj + p];
                 }
@@ -242,5 +242,16 @@ public final class SimdMatmul {
 
     private static void put(float[] c, int index, float value, boolean accumulate) {
         c[index] = accumulate ? c[index] + value : value;
+    }
+
+    /**
+     * Sum of the lanes in a fixed order. reduceLanes(ADD) may add in a different order once C2 has
+     * compiled it than in the interpreter, which made results depend on JIT timing (a training
+     * run and its resumed twin drifted apart in the last bit).
+     */
+    private static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
     }
 }
