@@ -22,12 +22,12 @@ import java.util.Map;
  * Dumps what the model computes on one batch, for the PyTorch cross-check in tools/torch-reference.
  *
  * <pre>
- *   ReferenceDump MODEL.safetensors NPZ FIRST COUNT OUT.safetensors
+ *   ReferenceDump MODEL.safetensors NPZ FIRST COUNT OUT.safetensors [W_E W_F]
  * </pre>
  *
  * Reads frames FIRST..FIRST+COUNT−1 of the rMD17 npz, builds one batch, and writes to OUT:
  * {@code energies} [M] (eV), {@code forces} [N,3] (eV/Å), {@code loss} [1] (the training loss of
- * Trainer.lossAndGradients with w_E = 0.01, w_F = 0.99) and {@code grad.<name>} for every parameter.
+ * Trainer.lossAndGradients with w_E = 0.01, w_F = 0.99 unless W_E W_F are given) and {@code grad.<name>} for every parameter.
  * Also {@code positions}, {@code atomic_numbers}, {@code center}, {@code neighbor} (the graph as built here).
  */
 public final class ReferenceDump {
@@ -61,8 +61,8 @@ public final class ReferenceDump {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 5) {
-            System.err.println("usage: ReferenceDump MODEL.safetensors NPZ FIRST COUNT OUT.safetensors");
+        if (args.length != 5 && args.length != 7) {
+            System.err.println("usage: ReferenceDump MODEL.safetensors NPZ FIRST COUNT OUT.safetensors [W_E W_F]");
             System.exit(2);
         }
         EquivariantTransformer model = Checkpoint.loadModel(Path.of(args[0]));
@@ -70,7 +70,9 @@ public final class ReferenceDump {
         int first = Integer.parseInt(args[2]), count = Integer.parseInt(args[3]);
         List<Frame> frames = new ArrayList<>(data.frames().subList(first, first + count));
         GraphBatch g = NeighborList.batch(frames, model.config().cutoff());
-        Result r = lossAndGradients(model, g, ENERGY_WEIGHT, FORCE_WEIGHT);
+        float wE = args.length == 7 ? Float.parseFloat(args[5]) : ENERGY_WEIGHT;
+        float wF = args.length == 7 ? Float.parseFloat(args[6]) : FORCE_WEIGHT;
+        Result r = lossAndGradients(model, g, wE, wF);
 
         List<TensorEntry> out = new ArrayList<>();
         out.add(TensorEntry.ofFloats("energies", r.energies().toArray(), g.numMolecules()));
@@ -92,8 +94,8 @@ public final class ReferenceDump {
         meta.put("data", args[1]);
         meta.put("first", String.valueOf(first));
         meta.put("count", String.valueOf(count));
-        meta.put("energy_weight", String.valueOf(ENERGY_WEIGHT));
-        meta.put("force_weight", String.valueOf(FORCE_WEIGHT));
+        meta.put("energy_weight", String.valueOf(wE));
+        meta.put("force_weight", String.valueOf(wF));
         SafeTensors.write(Path.of(args[4]), meta, out);
         System.out.printf("wrote %s: %d molecules, %d atoms, %d edges, loss %.6g%n", args[4], g.numMolecules(),
                 g.numAtoms(), g.numEdges(), r.loss());
