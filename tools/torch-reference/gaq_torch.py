@@ -119,6 +119,10 @@ class GaqModel(torch.nn.Module):
         # ParameterDict keys must not contain '.', so store with '/' and keep the gaq names in self.names.
         for k in self.names:
             self.params[k.replace(".", "/")] = torch.nn.Parameter(torch.tensor(tensors[k], dtype=dtype))
+        # PhysNet centres and width, rounded to float like Radial.physNet
+        lo = math.exp(-self.rc)
+        self.mu = torch.tensor([f32(lo + (1.0 - lo) * i / (self.K - 1)) for i in range(self.K)], dtype=dtype)
+        self.beta = f32(((2.0 / self.K) * (1.0 - lo)) ** -2)
         self.element_shift = torch.tensor(tensors["element_shift"], dtype=dtype)
         self.element_scale = torch.tensor(tensors["element_scale"], dtype=dtype)
 
@@ -150,9 +154,7 @@ class GaqModel(torch.nn.Module):
         # cosine cutoff phi(d) = 1/2 (cos(pi d / r_c) + 1) for d < r_c else 0
         cutoff = 0.5 * (torch.cos(dij * f32(math.pi / self.rc)) + 1.0) * (dij < self.rc).to(dt)
         # PhysNet basis rbf_k = exp(-beta (e^-d - mu_k)^2), mu = linspace(e^-rc, 1, K), beta = ((2/K)(1-e^-rc))^-2
-        lo = math.exp(-self.rc)
-        mu = torch.tensor([f32(lo + (1.0 - lo) * i / (self.K - 1)) for i in range(self.K)], dtype=dt)
-        beta = f32(((2.0 / self.K) * (1.0 - lo)) ** -2)
+        mu, beta = self.mu, self.beta
         rbf = torch.exp(-beta * (torch.exp(-dij) - mu) ** 2)                         # [E,K]
 
         h = self.p("embedding")[z]                                                  # [N,F]
