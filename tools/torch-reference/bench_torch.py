@@ -13,6 +13,13 @@ Cases (graphs built once, outside the timed region; the same in ReferenceBench):
 Every case is warmed up for --warmup seconds first; then each is warmed again for a third of that
 and measured: at least --reps repetitions (and at least 2 s);
 median and p10-p90 in ms.
+
+BLAS: Debian's python3-torch is built with BLAS_INFO=generic and calls whatever libblas.so.3 resolves to;
+on a fresh Debian that is the unoptimised reference BLAS (matmuls then take ~70% of the time). For a
+fair comparison, run with OpenBLAS without touching the system alternatives:
+    apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb /tmp/openblas-local
+    LD_LIBRARY_PATH=/tmp/openblas-local/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 bench_torch.py ...
+The BLAS actually loaded is printed.
 """
 import os
 
@@ -30,6 +37,16 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gaq_torch as gt  # noqa: E402
+
+
+def loaded_blas():
+    """The BLAS shared library this process mapped (Debian's torch uses whatever libblas.so.3 resolves to)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+        return ", ".join(sorted(os.path.basename(x) if "openblas" in x else x for x in libs)) or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def timed(fn, warmup, reps):
@@ -88,9 +105,9 @@ def main():
     results = [dict(case=name, **timed(fn, args.warmup / 3, args.reps)) for name, fn in cases]
     if args.json:
         print(json.dumps(dict(implementation="torch", torch=torch.__version__, threads=args.threads,
-                              dtype="float32", results=results)))
+                              dtype="float32", blas=loaded_blas(), results=results)))
         return
-    print(f"torch {torch.__version__} float32, {args.threads} thread(s)")
+    print(f"torch {torch.__version__} float32, {args.threads} thread(s), BLAS {loaded_blas()}")
     print(f"{'case':<26} {'median ms':>10} {'p10 ms':>10} {'p90 ms':>10} {'reps':>6}")
     for r in results:
         print(f"{r['case']:<26} {r['median_ms']:>10.3f} {r['p10_ms']:>10.3f} {r['p90_ms']:>10.3f} {r['reps']:>6}")
