@@ -43,8 +43,8 @@ def loaded_blas():
     """The BLAS shared library this process mapped (Debian's torch uses whatever libblas.so.3 resolves to)."""
     try:
         with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
-        return ", ".join(sorted(os.path.basename(x) if "openblas" in x else x for x in libs)) or "unknown"
+            libs = {line.split()[-1] for line in f if "/" in line and "blas" in line.split()[-1].rsplit("/", 1)[-1]}
+        return ", ".join(sorted(libs)) or "unknown"
     except OSError:
         return "unknown"
 
