@@ -106,6 +106,19 @@ def segment_softmax(logits, weight, segment, n, eps=1e-6):
     return num / denom[segment]
 
 
+def parameter_names(config):
+    """Parameter names in the order of the Java constructor (= checkpoint order); other tensors a
+    checkpoint may hold (optimizer state) are ignored."""
+    names = ["embedding"]
+    for l in range(config["layers"]):
+        names += [f"layers.{l}.{s}" for s in (
+            "norm.gamma", "norm.beta", "query.weight", "key.weight", "value.weight", "value.bias",
+            "vector_mix.weight", "radial_filter.weight", "radial_filter.bias", "radial_bias.weight",
+            "temperature", "output.weight", "output.bias")]
+    return names + ["head.norm.gamma", "head.norm.beta", "head.hidden.weight", "head.hidden.bias",
+                    "head.out.weight", "head.out.bias"]
+
+
 class GaqModel(torch.nn.Module):
     def __init__(self, tensors, config, dtype=torch.float64):
         super().__init__()
@@ -114,7 +127,9 @@ class GaqModel(torch.nn.Module):
         self.K, self.rc, self.cosine = config["radialBasis"], config["cutoff"], config["cosineAttention"]
         self.D = self.F // self.H
         self.dtype = dtype
-        self.names = [k for k in tensors if not k.startswith("element_")]
+        self.names = parameter_names(config)
+        missing = [k for k in self.names + ["element_shift", "element_scale"] if k not in tensors]
+        assert not missing, f"checkpoint lacks {missing}"
         self.params = torch.nn.ParameterDict()
         # ParameterDict keys must not contain '.', so store with '/' and keep the gaq names in self.names.
         for k in self.names:
