@@ -138,13 +138,16 @@ def check(args, java_bin, g, w_e, w_f, full, failures):
             row(k, "own max", per[k], tol, which)
     worst64 = max(grad_names, key=lambda k: per[k][0])
     worst32 = max(grad_names, key=lambda k: per[k][2])
+    # vs t64, a gradient may miss tol only where float32 itself cannot reach it (a well-trained model's
+    # force residuals are small differences): then gaq must be within 2x of torch float32's own error.
+    limit = lambda k: tol if which == 2 else max(tol, 2 * per[k][1])
     for k in grad_names:  # every parameter is asserted, the table shows the worst
-        if per[k][which] > tol and not args.verbose:
+        if per[k][which] > limit(k) and not args.verbose:
             failures.append(f"{k} (w_E={w_e}, w_F={w_f})")
     rows.append((f"grad, worst of {len(grad_names)} vs t64", worst64[5:], *per[worst64], "info" if which else
-                 ("vs t64 ok" if per[worst64][0] <= tol else "vs t64 FAIL")))
+                 ("vs t64 ok" if per[worst64][0] <= limit(worst64) else "vs t64 FAIL")))
     rows.append((f"grad, worst of {len(grad_names)} vs t32", worst32[5:], *per[worst32],
-                 ("vs t32 " if which else "vs t64 ") + ("ok" if per[worst32][which] <= tol else "FAIL")))
+                 ("vs t32 " if which else "vs t64 ") + ("ok" if per[worst32][which] <= limit(worst32) else "FAIL")))
     cat = lambda d: np.concatenate([d[k].ravel() for k in grad_names])
     v = (rel(cat(java), cat(t64)), rel(cat(t32), cat(t64)), rel(cat(java), cat(t32)))
     row("grad, all parameters together", "max|grad|", v, tol, which)
@@ -155,12 +158,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model"); ap.add_argument("npz")
     ap.add_argument("--frames", type=int, default=4); ap.add_argument("--first", type=int, default=0)
-    ap.add_argument("--java"); ap.add_argument("--jar", default=os.path.join(REPO, "target", "gaq.jar"))
+    ap.add_argument("--java"); ap.add_argument("--jar", default=os.path.join(REPO, "target", "gaq.jar"),
+                    help="gaq.jar, or a class path holding gaq's classes (the JUnit test passes its own)")
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--verbose", action="store_true", help="one row per parameter gradient")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    if not os.path.exists(args.jar):
+    if os.pathsep not in args.jar and not os.path.exists(args.jar):   # --jar may also be a class path
         sys.exit(f"{args.jar} not found: build with mvn -q -B package -DskipTests")
     java_bin = find_java(args.java)
 

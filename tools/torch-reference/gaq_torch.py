@@ -95,7 +95,11 @@ def index_add(src, index, n):
     return out.index_add(0, index, src)
 
 
-def segment_softmax(logits, weight, segment, n, eps=1e-6):
+# EquivariantTransformer.ATTENTION_SINK: the softmax's eps (a sink of logit 0, for smoothness at r_c)
+ATTENTION_SINK = 1.0
+
+
+def segment_softmax(logits, weight, segment, n, eps):
     """alpha_e = w_e exp(l_e) / (eps + sum_{e' in seg(e)} w_e' exp(l_e')), computed as Functional.segmentSoftmax:
     m = per-segment max of l (a constant), num = w exp(l - m), denom = sum num + eps exp(-m)."""
     h = logits.shape[1]
@@ -190,7 +194,7 @@ class GaqModel(torch.nn.Module):
             dot = (qh[ci] * kh[nj]).sum(2)                                           # [E,H]
             logits = dot * P("temperature") if self.cosine else dot * f32(1.0 / math.sqrt(D))
             logits = logits + rbf @ P("radial_bias.weight")
-            alpha = segment_softmax(logits, cutoff, ci, n)                           # [E,H]
+            alpha = segment_softmax(logits, cutoff, ci, n, ATTENTION_SINK)           # [E,H]
             alphaF = alpha[:, :, None].expand(e, H, D).reshape(e, F)                 # head of channel c = c // D
 
             # messages m = a_j * SiLU(W_r rbf_ij + b_r) = [m1 | m2 | m3], each weighted by alpha
