@@ -10,7 +10,7 @@ import org.gaq.tensor.Tensor;
  * rotation-equivariant (the grid is fixed to the axes) and a short vector whose components are all
  * below s/2 collapses to zero — what {@link MddqQuantizer} avoids.
  */
-public final class ComponentwiseVectorQuantizer implements FakeQuantizer {
+public final class ComponentwiseVectorQuantizer extends FakeQuantizer {
     private final LsqQuantizer components;
 
     public ComponentwiseVectorQuantizer(int bits, double initialStep) {

@@ -9,15 +9,21 @@ import org.gaq.tensor.Tensor;
  * exactly what integer inference would compute (dequantized back to float), the backward is a
  * straight-through estimate built from differentiable ops, so it can be differentiated again.
  */
-public interface FakeQuantizer {
+public abstract class FakeQuantizer {
+    private boolean enabled = true;
+
     /** Quantize–dequantize {@code x}; the identity when disabled. */
-    Tensor apply(Tensor x);
+    public abstract Tensor apply(Tensor x);
 
     /** The learned tensors (step sizes); empty if nothing is learned. */
-    List<Tensor> parameters();
+    public abstract List<Tensor> parameters();
 
-    boolean isEnabled();
+    public boolean isEnabled() {
+        return enabled;
+    }
 
     /** Disabled quantizers are the identity (e.g. the vector branch during the scalar-only warm-up). */
-    void setEnabled(boolean enabled);
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
 }

@@ -20,14 +20,13 @@ import org.gaq.tensor.Tensor;
  *
  * <p>The step is not constrained positive here: the optimizer (or the caller) must keep it &gt; 0.
  */
-public final class LsqQuantizer implements FakeQuantizer {
+public final class LsqQuantizer extends FakeQuantizer {
     /** Bit width meaning "not quantized". */
     public static final int FULL_PRECISION = 32;
 
     private final int bits;
     private final Signedness signedness;
     private final Tensor step;
-    private boolean enabled = true;
 
     public LsqQuantizer(int bits, Signedness signedness, double initialStep) {
         if (bits != FULL_PRECISION) Signedness.checkBits(bits);
@@ -47,7 +46,7 @@ public final class LsqQuantizer implements FakeQuantizer {
 
     @Override
     public Tensor apply(Tensor x) {
-        if (!enabled || bits == FULL_PRECISION) return x;
+        if (!isEnabled() || bits == FULL_PRECISION) return x;
         float gradScale = (float) (1.0 / Math.sqrt((double) qp() * x.size()));
         Tensor s = StraightThrough.scaleGrad(step, gradScale);
         Tensor code = StraightThrough.roundSte(StraightThrough.clampMasked(x.div(s), qn(), qp()));
@@ -97,16 +96,6 @@ public final class LsqQuantizer implements FakeQuantizer {
     @Override
     public List<Tensor> parameters() {
         return bits == FULL_PRECISION ? List.of() : List.of(step);
-    }
-
-    @Override
-    public boolean isEnabled() {
-        return enabled;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
     }
 
     private static void requirePositive(double s) {

@@ -31,14 +31,13 @@ import org.gaq.tensor.Tensor;
  * is multiplied by a constant 0 mask: Q(0) = 0 exactly, with gradient 0 (the "double where" trick).
  * Any vector that short quantizes to 0 anyway unless s_r &lt; 2·10⁻¹².
  */
-public final class MddqQuantizer implements FakeQuantizer {
+public final class MddqQuantizer extends FakeQuantizer {
     /** ‖h‖ below 1e-12 counts as the zero vector. */
     public static final double MIN_NORM_SQUARED = 1e-24;
 
     private final LsqQuantizer magnitude;
     private final int directionBits;
     private final boolean geometricSte;
-    private boolean enabled = true;
 
     /**
      * @param magnitudeBits  bits of the unsigned magnitude quantizer (32 = not quantized)
@@ -60,7 +59,7 @@ public final class MddqQuantizer implements FakeQuantizer {
     @Override
     public Tensor apply(Tensor h) {
         requireVectorShape(h, "MddqQuantizer");
-        if (!enabled || (magnitude.bits() == LsqQuantizer.FULL_PRECISION && directionBits == LsqQuantizer.FULL_PRECISION)) {
+        if (!isEnabled() || (magnitude.bits() == LsqQuantizer.FULL_PRECISION && directionBits == LsqQuantizer.FULL_PRECISION)) {
             return h;
         }
         int n = h.dim(0), f = h.dim(2);
@@ -141,16 +140,6 @@ public final class MddqQuantizer implements FakeQuantizer {
     @Override
     public List<Tensor> parameters() {
         return magnitude.parameters();
-    }
-
-    @Override
-    public boolean isEnabled() {
-        return enabled;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
     }
 
     static void requireVectorShape(Tensor h, String what) {

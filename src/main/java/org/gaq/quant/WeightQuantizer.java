@@ -19,7 +19,7 @@ import org.gaq.tensor.Tensor;
  * The gradient to W is straight through (identity); the scales are treated as constants. The
  * forward value is exactly {@link QuantizedWeight#dequantize()} of {@link #quantize}.
  */
-public final class WeightQuantizer implements FakeQuantizer {
+public final class WeightQuantizer extends FakeQuantizer {
     public static final int INT4_GROUP_SIZE = 32;
 
     public enum Scheme {
@@ -33,7 +33,6 @@ public final class WeightQuantizer implements FakeQuantizer {
     }
 
     private final Scheme scheme;
-    private boolean enabled = true;
 
     public WeightQuantizer(Scheme scheme) {
         this.scheme = scheme;
@@ -41,7 +40,7 @@ public final class WeightQuantizer implements FakeQuantizer {
 
     @Override
     public Tensor apply(Tensor w) {
-        if (!enabled) return w;
+        if (!isEnabled()) return w;
         float[] dequantized = quantize(w, scheme).dequantize();
         return StraightThrough.apply("fakeQuantWeight", new StraightThrough.CustomOp() {
             @Override
@@ -137,16 +136,6 @@ public final class WeightQuantizer implements FakeQuantizer {
     @Override
     public List<Tensor> parameters() {
         return List.of();
-    }
-
-    @Override
-    public boolean isEnabled() {
-        return enabled;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
     }
 
     private static void requireMatrix(Tensor w) {
