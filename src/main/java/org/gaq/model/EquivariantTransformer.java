@@ -33,6 +33,7 @@ public final class EquivariantTransformer {
     /** Per-element energy shift μ_Z and scale σ_Z (eV), fitted on the training set; index = Z. */
     private final float[] elementShift;
     private final float[] elementScale;
+    private ActivationSites sites = ActivationSites.FP32;
 
     public EquivariantTransformer(ModelConfig config, long seed) {
         this.config = config;
@@ -101,11 +102,24 @@ public final class EquivariantTransformer {
         return parameters.get(name);
     }
 
-    /** Third {@code c} (0, 1, 2) of a parameter's last axis, e.g. the columns of W_v that make a_c. */
-    private Tensor third(String name, int c) {
-        Tensor t = parameters.get(name);
+    /** A weight matrix as the quantization sites let the layer see it (itself in FP32). */
+    private Tensor w(String name) {
+        return sites.weight(name, parameters.get(name));
+    }
+
+    /** Third {@code c} (0, 1, 2) of a tensor's last axis, e.g. the columns of W_v that make a_c. */
+    private static Tensor third(Tensor t, int c) {
         int width = t.dim(-1) / 3;
         return t.narrow(t.rank() - 1, c * width, width);
+    }
+
+    /** Where quantization acts (identity: FP32). */
+    public ActivationSites sites() {
+        return sites;
+    }
+
+    public void setSites(ActivationSites sites) {
+        this.sites = sites == null ? ActivationSites.FP32 : sites;
     }
 
     // ------------------------------------------------------------------ forward
@@ -128,9 +142,12 @@ public final class EquivariantTransformer {
         for (int l = 0; l < config.layers(); l++) {
             String lp = "layers." + l + ".";
             boolean vectorsAreZero = l == 0;   // v = 0 entering the first layer: its vector terms vanish
-            Tensor s = Functional.layerNorm(h, p(lp + "norm.gamma"), p(lp + "norm.beta"), 1e-5f);
-            Tensor q = s.matmul(p(lp + "query.weight"));                                            // [N,F]
-            Tensor k = s.matmul(p(lp + "key.weight"));                                              // [N,F]
+            if (!vectorsAreZero) v = sites.vector(lp + "vector_in", v);
+            Tensor s = sites.scalar(lp + "scalar_in",
+                    Functional.layerNorm(h, p(lp + "norm.gamma"), p(lp + "norm.beta"), 1e-5f));
+            Tensor rbfIn = sites.scalar(lp + "rbf_in", rbf);
+            Tensor q = s.matmul(w(lp + "query.weight"));                                            // [N,F]
+            Tensor k = s.matmul(w(lp + "key.weight"));                                              // [N,F]
 
             // Attention logits per head: τ_h q̃_i·k̃_j (cosine) or q_i·k_j/√d (plain), plus W_b rbf_ij.
             Tensor qh = q.reshape(n, heads, config.headDim());
@@ -139,43 +156,48 @@ public final class EquivariantTransformer {
                 qh = qh.div(Functional.norm(qh, 2, true, 1e-6f));
                 kh = kh.div(Functional.norm(kh, 2, true, 1e-6f));
             }
+            qh = sites.scalar(lp + "attention_query", qh);
+            kh = sites.scalar(lp + "attention_key", kh);
             Tensor dot = qh.gatherRows(g.center()).mul(kh.gatherRows(g.neighbor())).sum(2, false);   // [E,H]
             Tensor logits = config.cosineAttention()
                     ? dot.mul(p(lp + "temperature"))
                     : dot.mul((float) (1.0 / Math.sqrt(config.headDim())));
-            logits = logits.add(rbf.matmul(p(lp + "radial_bias.weight")));
+            logits = logits.add(rbfIn.matmul(w(lp + "radial_bias.weight")));
             Tensor alpha = Functional.segmentSoftmax(logits, cutoff, g.center(), n, ATTENTION_SINK); // [E,H]
             Tensor alphaF = alpha.reshape(e, heads, 1).expand(e, heads, config.headDim()).reshape(e, f); // [E,F]
 
             // Messages [m1 | m2 | m3]_ij = a_j ⊙ SiLU(W_r rbf_ij + b_r), a = W_v s + b_v, each weighted by α.
             // The three thirds are computed apart (slicing the small weights, not the large edge tensors).
+            Tensor valueWeight = w(lp + "value.weight"), filterWeight = w(lp + "radial_filter.weight");
             Tensor[] m = new Tensor[3];
             for (int c = 0; c < 3; c++) {
                 if (c == 1 && vectorsAreZero) continue;                                             // m2 multiplies v_j = 0
-                Tensor a = Functional.linear(s, third(lp + "value.weight", c), third(lp + "value.bias", c));        // [N,F]
-                Tensor filter = Functional.linear(rbf, third(lp + "radial_filter.weight", c), third(lp + "radial_filter.bias", c)).silu();
+                Tensor a = Functional.linear(s, third(valueWeight, c), third(p(lp + "value.bias"), c));         // [N,F]
+                Tensor filter = Functional.linear(rbfIn, third(filterWeight, c), third(p(lp + "radial_filter.bias"), c)).silu();
                 m[c] = a.gatherRows(g.neighbor()).mul(filter).mul(alphaF);                          // [E,F]
             }
 
             // Δh_i = Σ_j α m1;  Δv_i = Σ_j α (m2 ⊙ v_j + m3 ⊗ r̂_ij)
-            Tensor dh = m[0].indexAdd(g.center(), n);                                                // [N,F]
+            Tensor dh = sites.scalar(lp + "scalar_message", m[0].indexAdd(g.center(), n));          // [N,F]
             Tensor vMsg = m[2].reshape(e, 1, f).mul(unit.reshape(e, 3, 1));                          // [E,3,F]
             if (!vectorsAreZero) vMsg = vMsg.add(m[1].reshape(e, 1, f).mul(v.gatherRows(g.neighbor())));
-            Tensor dv = vMsg.indexAdd(g.center(), n);                                                // [N,3,F]
+            Tensor dv = sites.vector(lp + "vector_message", vMsg.indexAdd(g.center(), n));          // [N,3,F]
 
             // Update: [o1 o2 o3] = W_o Δh + b_o;  h += o3 + o2 ⊙ ⟨u1,u2⟩;  v += o1 ⊙ u3 + Δv,  [u1 u2 u3] = U v
-            Tensor o3 = Functional.linear(dh, third(lp + "output.weight", 2), third(lp + "output.bias", 2));
+            Tensor outputWeight = w(lp + "output.weight");
+            Tensor o3 = Functional.linear(dh, third(outputWeight, 2), third(p(lp + "output.bias"), 2));
             if (vectorsAreZero) {
                 h = h.add(o3);
                 v = dv;
                 continue;
             }
-            Tensor o1 = Functional.linear(dh, third(lp + "output.weight", 0), third(lp + "output.bias", 0));
-            Tensor o2 = Functional.linear(dh, third(lp + "output.weight", 1), third(lp + "output.bias", 1));
+            Tensor o1 = Functional.linear(dh, third(outputWeight, 0), third(p(lp + "output.bias"), 0));
+            Tensor o2 = Functional.linear(dh, third(outputWeight, 1), third(p(lp + "output.bias"), 1));
+            Tensor mixWeight = w(lp + "vector_mix.weight");
             Tensor v2d = v.reshape(3 * n, f);
-            Tensor u1 = v2d.matmul(third(lp + "vector_mix.weight", 0)).reshape(n, 3, f);
-            Tensor u2 = v2d.matmul(third(lp + "vector_mix.weight", 1)).reshape(n, 3, f);
-            Tensor u3 = v2d.matmul(third(lp + "vector_mix.weight", 2)).reshape(n, 3, f);
+            Tensor u1 = v2d.matmul(third(mixWeight, 0)).reshape(n, 3, f);
+            Tensor u2 = v2d.matmul(third(mixWeight, 1)).reshape(n, 3, f);
+            Tensor u3 = v2d.matmul(third(mixWeight, 2)).reshape(n, 3, f);
             h = h.add(o3).add(o2.mul(u1.mul(u2).sum(1, false)));
             v = v.add(o1.reshape(n, 1, f).mul(u3)).add(dv);
         }

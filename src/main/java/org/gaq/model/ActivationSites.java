@@ -1,0 +1,33 @@
+package org.gaq.model;
+
+import org.gaq.tensor.Tensor;
+
+/**
+ * The places in the model where quantization may act: every scalar (ℓ = 0) activation that feeds a
+ * quantized linear map, every vector (ℓ = 1) activation, and every weight matrix of a quantized
+ * layer. The model calls these hooks and uses what they return; the default returns its input, so
+ * the same model definition serves FP32 training, fake-quantized training (a
+ * {@code org.gaq.quant.QuantizationPlan}) and, later, integer execution.
+ *
+ * <p>Site names are stable strings such as {@code layers.3.scalar_in} (see docs/quantization.md).
+ * The embedding (first) and energy head (last) never pass through here: they stay FP32.
+ */
+public interface ActivationSites {
+    /** A scalar activation [.., F] at {@code site}. */
+    default Tensor scalar(String site, Tensor x) {
+        return x;
+    }
+
+    /** A vector activation [N, 3, F] (a 3-vector per channel) at {@code site}. */
+    default Tensor vector(String site, Tensor v) {
+        return v;
+    }
+
+    /** The weight matrix [in, out] named {@code name}, as the layer should use it. */
+    default Tensor weight(String name, Tensor w) {
+        return w;
+    }
+
+    /** No quantization anywhere: the FP32 model. */
+    ActivationSites FP32 = new ActivationSites() {};
+}

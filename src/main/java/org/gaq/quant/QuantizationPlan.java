@@ -1,0 +1,176 @@
+package org.gaq.quant;
+
+import org.gaq.model.ActivationSites;
+import org.gaq.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Fake quantization of a model, site by site (the model's {@link ActivationSites}): the paper's
+ * branch-separated scheme. Scalar activations get a signed LSQ quantizer each, vector activations an
+ * MDDQ (or, for the naive baseline, a component-wise) quantizer each, and weights of the quantized
+ * layers per-channel int8 or grouped int4. The embedding and the energy head never reach a site, so
+ * they stay FP32.
+ *
+ * <p>Life cycle: a new plan {@link #calibrating() calibrates} — every site returns its input and feeds
+ * an observer; {@link #finishCalibration()} then creates each site's quantizer with its step from the
+ * observer, and from then on the sites quantize. {@link #setScalarBranch} / {@link #setVectorBranch}
+ * switch a branch off (identity) for the warm-up of branch-separated QAT.
+ */
+public final class QuantizationPlan implements ActivationSites {
+
+    /** How vector (ℓ = 1) activations are quantized. */
+    public enum VectorScheme { MDDQ, COMPONENTWISE }
+
+    /**
+     * @param weightBits     8 (per-channel int8), 4 (int4, groups of 32) or 32 (weights not quantized)
+     * @param activationBits bits of scalar activations (32: not quantized)
+     * @param vectorScheme   MDDQ (the paper) or COMPONENTWISE (naive baseline)
+     * @param vectorBits     magnitude and direction bits of MDDQ, or component bits (32: not quantized)
+     * @param geometricSte   MDDQ's direction gradient projected on the sphere's tangent space (paper v2)
+     */
+    public record Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, boolean geometricSte) {
+        public Spec {
+            if (weightBits != 4 && weightBits != 8 && weightBits != 32) throw new IllegalArgumentException("weight bits must be 4, 8 or 32, got " + weightBits);
+            if (activationBits < 2 || activationBits > 32) throw new IllegalArgumentException("activation bits must be 2..32, got " + activationBits);
+            if (vectorBits < 2 || vectorBits > 32) throw new IllegalArgumentException("vector bits must be 2..32, got " + vectorBits);
+        }
+
+        public static Spec w8a8() {
+            return new Spec(8, 8, VectorScheme.MDDQ, 8, false);
+        }
+
+        public static Spec w4a8() {
+            return new Spec(4, 8, VectorScheme.MDDQ, 8, false);
+        }
+
+        /** Everything at 32 bits: the plan must then reproduce the FP32 model exactly. */
+        public static Spec fp32() {
+            return new Spec(32, 32, VectorScheme.MDDQ, 32, false);
+        }
+    }
+
+    private final Spec spec;
+    private final WeightQuantizer weights;
+    private final Map<String, Observer> scalarObservers = new LinkedHashMap<>();
+    private final Map<String, Observer> vectorObservers = new LinkedHashMap<>();
+    private final Map<String, LsqQuantizer> scalarQuantizers = new LinkedHashMap<>();
+    private final Map<String, FakeQuantizer> vectorQuantizers = new LinkedHashMap<>();
+    private boolean calibrating = true;
+    private boolean scalarBranch = true, vectorBranch = true;
+
+    public QuantizationPlan(Spec spec) {
+        this.spec = spec;
+        this.weights = spec.weightBits() == 32 ? null
+                : new WeightQuantizer(spec.weightBits() == 8 ? WeightQuantizer.Scheme.INT8_PER_CHANNEL : WeightQuantizer.Scheme.INT4_GROUPED);
+    }
+
+    public Spec spec() {
+        return spec;
+    }
+
+    public boolean calibrating() {
+        return calibrating;
+    }
+
+    // ------------------------------------------------------------------ the sites
+
+    @Override
+    public Tensor scalar(String site, Tensor x) {
+        if (spec.activationBits() == 32) return x;
+        if (calibrating) {
+            synchronized (scalarObservers) {
+                scalarObservers.computeIfAbsent(site, k -> new MeanAbsObserver(Signedness.SIGNED)).observe(x.detach());
+            }
+            return x;
+        }
+        return scalarBranch ? quantizer(scalarQuantizers, site).apply(x) : x;
+    }
+
+    @Override
+    public Tensor vector(String site, Tensor v) {
+        if (spec.vectorBits() == 32) return v;
+        if (calibrating) {
+            // MDDQ's learned step is the magnitude's (unsigned); the naive scheme's is the components'.
+            Tensor observed = spec.vectorScheme() == VectorScheme.MDDQ ? MddqQuantizer.magnitudes(v.detach()) : v.detach();
+            Signedness sign = spec.vectorScheme() == VectorScheme.MDDQ ? Signedness.UNSIGNED : Signedness.SIGNED;
+            synchronized (vectorObservers) {
+                vectorObservers.computeIfAbsent(site, k -> new MeanAbsObserver(sign)).observe(observed);
+            }
+            return v;
+        }
+        return vectorBranch ? quantizer(vectorQuantizers, site).apply(v) : v;
+    }
+
+    @Override
+    public Tensor weight(String name, Tensor w) {
+        return weights == null || calibrating ? w : weights.apply(w);
+    }
+
+    private static <Q extends FakeQuantizer> Q quantizer(Map<String, Q> quantizers, String site) {
+        Q q = quantizers.get(site);
+        if (q == null) throw new IllegalStateException("no quantizer for site " + site + ": it was not reached during calibration");
+        return q;
+    }
+
+    // ------------------------------------------------------------------ life cycle
+
+    /** Ends calibration: one quantizer per observed site, its step from the observer (LSQ's 2·mean|x|/√Qp). */
+    public void finishCalibration() {
+        if (!calibrating) return;
+        for (var e : scalarObservers.entrySet()) {
+            LsqQuantizer q = LsqQuantizer.signed(spec.activationBits(), 1.0);
+            q.initFrom(e.getValue());
+            scalarQuantizers.put(e.getKey(), q);
+        }
+        for (var e : vectorObservers.entrySet()) {
+            double step = e.getValue().suggestedStep(spec.vectorBits());
+            vectorQuantizers.put(e.getKey(), spec.vectorScheme() == VectorScheme.MDDQ
+                    ? new MddqQuantizer(spec.vectorBits(), spec.vectorBits(), step, spec.geometricSte())
+                    : new ComponentwiseVectorQuantizer(spec.vectorBits(), step));
+        }
+        calibrating = false;
+    }
+
+    /** Scalar-branch quantizers on or off (off: identity; the 'vector branch only' ablation). */
+    public void setScalarBranch(boolean on) {
+        scalarBranch = on;
+    }
+
+    /** Vector-branch quantizers on or off; off during the warm-up of branch-separated QAT. */
+    public void setVectorBranch(boolean on) {
+        vectorBranch = on;
+    }
+
+    /** The learned step sizes of every site, for the optimizer. */
+    public List<Tensor> parameters() {
+        List<Tensor> p = new ArrayList<>();
+        scalarQuantizers.values().forEach(q -> p.addAll(q.parameters()));
+        vectorQuantizers.values().forEach(q -> p.addAll(q.parameters()));
+        return p;
+    }
+
+    /** Sites in the order the model reached them, with the kind of quantizer at each. */
+    public Map<String, String> describeSites() {
+        Map<String, String> d = new LinkedHashMap<>();
+        scalarQuantizers.forEach((site, q) -> d.put(site, "scalar LSQ int" + q.bits()));
+        vectorQuantizers.forEach((site, q) -> d.put(site, q instanceof MddqQuantizer
+                ? "vector MDDQ " + spec.vectorBits() + "+" + spec.vectorBits() + " bits"
+                : "vector component-wise int" + spec.vectorBits()));
+        return d;
+    }
+
+    /** Step of each site's learned quantizer ("scalar.<site>" / "vector.<site>"), for checkpoints. */
+    public Map<String, float[]> steps() {
+        Map<String, float[]> s = new LinkedHashMap<>();
+        scalarQuantizers.forEach((site, q) -> s.put("quant.scalar." + site, new float[]{q.stepValue()}));
+        vectorQuantizers.forEach((site, q) -> {
+            LsqQuantizer inner = q instanceof MddqQuantizer mq ? mq.magnitude() : ((ComponentwiseVectorQuantizer) q).components();
+            s.put("quant.vector." + site, new float[]{inner.stepValue()});
+        });
+        return s;
+    }
+}

@@ -1,0 +1,132 @@
+package org.gaq.quant;
+
+import org.gaq.data.Frame;
+import org.gaq.data.GraphBatch;
+import org.gaq.data.NeighborList;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.ModelConfig;
+import org.gaq.tensor.Autograd;
+import org.gaq.tensor.Tensor;
+import org.gaq.train.Rotations;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The plan wired into the model: 32 bits is the FP32 model, quantization stays close and near-equivariant. */
+class QuantizationPlanTest {
+    static final ModelConfig TINY = new ModelConfig(16, 3, 4, 8, 5.0, true, 18);
+
+    static List<Frame> molecules(int count, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<Frame> frames = new ArrayList<>();
+        double[] base = {0, 0, 0, 1.52, 0, 0, 2.0, 1.35, 0, -0.4, 1.0, 0.2, -0.4, -0.5, 0.9, -0.4, -0.5, -0.9,
+                1.9, -0.5, 0.9, 1.9, -0.5, -0.9, 2.9, 1.4, 0.3};
+        for (int k = 0; k < count; k++) {
+            double[] p = base.clone();
+            for (int i = 0; i < p.length; i++) p[i] += 0.2 * (r.nextDouble() - 0.5);
+            frames.add(Frame.unlabeled(new int[]{6, 6, 8, 1, 1, 1, 1, 1, 1}, p));
+        }
+        return frames;
+    }
+
+    static QuantizationPlan calibrated(EquivariantTransformer m, QuantizationPlan.Spec spec, GraphBatch g) {
+        QuantizationPlan plan = new QuantizationPlan(spec);
+        m.setSites(plan);
+        m.predict(g, false);
+        plan.finishCalibration();
+        return plan;
+    }
+
+    @Test
+    void thirtyTwoBitsEverywhereIsExactlyTheFp32Model() {
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 3);
+        GraphBatch g = NeighborList.batch(molecules(3, 1), TINY.cutoff());
+        var fp32 = m.predict(g, false);
+        calibrated(m, QuantizationPlan.Spec.fp32(), g);
+        var same = m.predict(g, false);
+        assertArrayEquals(fp32.energies().data(), same.energies().data());
+        assertArrayEquals(fp32.forces().data(), same.forces().data());
+    }
+
+    @Test
+    void w8a8StaysCloseToFp32AndReachesEverySite() {
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 4);
+        GraphBatch g = NeighborList.batch(molecules(4, 2), TINY.cutoff());
+        var fp32 = m.predict(g, false);
+        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w8a8(), g);
+        var q = m.predict(g, false);
+        // 3 layers × (scalar_in, rbf_in, attention_query, attention_key, scalar_message) scalar sites;
+        // vector_message in every layer and vector_in from layer 1 on.
+        assertEquals(15 + 3 + 2, plan.describeSites().size(), plan.describeSites().toString());
+        double maxF = 0, diffF = 0;
+        for (int i = 0; i < q.forces().size(); i++) {
+            maxF = Math.max(maxF, Math.abs(fp32.forces().data()[i]));
+            diffF = Math.max(diffF, Math.abs(q.forces().data()[i] - fp32.forces().data()[i]));
+        }
+        assertTrue(diffF > 0, "quantization must change something");
+        assertTrue(diffF < 0.1 * maxF, "8-bit forces within 10% of the largest FP32 force: " + diffF + " vs " + maxF);
+    }
+
+    @Test
+    void vectorBranchSwitchesOffForTheWarmUp() {
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 5);
+        GraphBatch g = NeighborList.batch(molecules(2, 3), TINY.cutoff());
+        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w8a8(), g);
+        float[] both = m.predict(g, false).forces().toArray();
+        plan.setVectorBranch(false);
+        float[] scalarsOnly = m.predict(g, false).forces().toArray();
+        assertFalse(java.util.Arrays.equals(both, scalarsOnly), "the vector quantizers must have been acting");
+        plan.setVectorBranch(true);
+        assertArrayEquals(both, m.predict(g, false).forces().toArray());
+    }
+
+    @Test
+    void mddqBreaksRotationalSymmetryLessThanComponentwiseQuantization() {
+        GraphBatch calibration = NeighborList.batch(molecules(4, 4), TINY.cutoff());
+        double[] lee = new double[2];
+        QuantizationPlan.VectorScheme[] schemes = {QuantizationPlan.VectorScheme.MDDQ, QuantizationPlan.VectorScheme.COMPONENTWISE};
+        for (int s = 0; s < 2; s++) {
+            EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
+            // Vector activations only, at 6 bits, so the vector scheme is what differs.
+            calibrated(m, new QuantizationPlan.Spec(32, 32, schemes[s], 6, false), calibration);
+            SplittableRandom rng = new SplittableRandom(11);
+            for (Frame f : molecules(6, 5)) {
+                float[] base = m.predict(NeighborList.batch(List.of(f), 5.0), false).forces().data();
+                double[] rot = Rotations.random(rng);
+                float[] turned = m.predict(NeighborList.batch(List.of(f.withPositions(Rotations.apply(rot, f.positions()))), 5.0), false).forces().data();
+                double[] expected = Rotations.apply(rot, toDouble(base));
+                for (int i = 0; i < expected.length; i++) lee[s] += Math.abs(turned[i] - expected[i]);
+            }
+        }
+        assertTrue(lee[0] > 0 && lee[1] > 0, "both quantized models deviate somewhat from exact equivariance");
+        assertTrue(lee[0] < lee[1], "MDDQ equivariance error " + lee[0] + " vs component-wise " + lee[1]);
+    }
+
+    @Test
+    void forceTrainingGradientsReachParametersAndSteps() {
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 7);
+        GraphBatch g = NeighborList.batch(molecules(2, 6), TINY.cutoff());
+        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w4a8(), g);
+        var pred = m.predict(g, true);
+        Tensor loss = pred.forces().square().sum();
+        List<Tensor> wrt = new ArrayList<>(m.parameters().values());
+        wrt.addAll(plan.parameters());
+        Tensor[] grads = Autograd.grad(loss, wrt.toArray(new Tensor[0]), false);
+        int stepGradients = 0;
+        for (int i = 0; i < grads.length; i++) {
+            for (float x : grads[i].data()) assertTrue(Float.isFinite(x), "finite gradient for input " + i);
+            if (i >= m.parameters().size() && grads[i].data()[0] != 0f) stepGradients++;
+        }
+        assertTrue(stepGradients > plan.parameters().size() / 2, "most step sizes get a gradient: " + stepGradients);
+    }
+
+    static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+}
