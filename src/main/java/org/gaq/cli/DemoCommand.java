@@ -40,7 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
         int threads = Runtime.getRuntime().availableProcessors();
         // A smaller model than the paper's (32+32 channels, 3 layers) learns visibly in minutes.
         var config = new ModelConfig(32, 3, 4, 16, 5.0, true, 18);
-        var options = new Trainer.Options(10_000, 8, 2e-3f, 1e-5f, 1, 4, 0.5f, 0.01f, 0.99f, 0f, 1, threads, minutes);
+        var options = Trainer.Options.fp32(10_000, 8, 2e-3f, 1e-5f, 1, 4, 0.5f, 0.01f, 0.99f, 0f, 1, threads, minutes);
         System.out.printf("[1/2] training a %s model on %d frames of %s for %.1f min (run folder %s)%n",
                 "32+32-channel, 3-layer", split.train().size(), source.spec(), minutes, out);
         Trainer.start(new EquivariantTransformer(config, 1), split, options, out, System.out).run();
@@ -60,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static void row(Path model, Split split, ExecutorService pool) throws Exception {
-        EquivariantTransformer m = Checkpoint.loadModel(model);
+        EquivariantTransformer m = org.gaq.quant.ModelFiles.load(model);
         Metrics.Result r = Metrics.evaluate(m, split.test(), 16, 1, 1, pool);
         System.out.printf("%-40s %12.2f %16.2f %14.5f%n", model, r.energyMaeMeV(), r.forceMaeMeVPerA(), r.leeMeVPerA());
     }

@@ -31,7 +31,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EquivariantTransformer model = Checkpoint.loadModel(modelFile);
+        EquivariantTransformer model = org.gaq.quant.ModelFiles.load(modelFile);
         var source = data.resolve();
         Split split = source.split(seed);
         Dataset set = switch (which) {
@@ -50,6 +50,8 @@ public final class EvalCommand implements Callable<Integer> {
             pool.shutdownNow();
         }
         System.out.printf("%-22s %s (%s, %d frames)%n", "model", modelFile, set.name(), r.frames());
+        System.out.printf("%-22s %s%n", "precision", model.sites() instanceof org.gaq.quant.QuantizationPlan plan
+                ? "fake-quantized " + plan.spec() : "FP32");
         System.out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
         System.out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
         System.out.printf("%-22s %10.3f%n", "force MAE (meV/Å)", r.forceMaeMeVPerA());

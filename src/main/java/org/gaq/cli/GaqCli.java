@@ -17,6 +17,8 @@ import java.io.UncheckedIOException;
                 DemoCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,
+                QatCommand.class,
+                PtqCommand.class,
                 BenchCommand.class,
         })
 public final class GaqCli implements Runnable {

@@ -58,7 +58,7 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.requireLabels(split.train());
         Trainer.requireLabels(split.validation());
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        var options = new Trainer.Options(epochs, batchSize, lr, minLr, warmupEpochs, patience, decay, energyWeight,
+        var options = Trainer.Options.fp32(epochs, batchSize, lr, minLr, warmupEpochs, patience, decay, energyWeight,
                 forceWeight, weightDecay, seed, workers, maxMinutes);
         Path runDir = out != null ? out : Path.of("runs", source.spec().replaceAll("[^A-Za-z0-9._-]", "_"));
         Trainer trainer;

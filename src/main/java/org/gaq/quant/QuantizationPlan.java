@@ -25,31 +25,57 @@ public final class QuantizationPlan implements ActivationSites {
     /** How vector (ℓ = 1) activations are quantized. */
     public enum VectorScheme { MDDQ, COMPONENTWISE }
 
+    /** How the initial steps are chosen from calibration data. */
+    public enum Calibration {
+        /** LSQ's 2·mean|x|/√Qp (the start of QAT). */
+        MEAN_ABS,
+        /** max|x|/Qp: naive post-training quantization. */
+        MIN_MAX,
+        /** 99.9th percentile of |x| / Qp: Degree-Quant's robust ranges. */
+        PERCENTILE;
+
+        Observer observer(Signedness s) {
+            return switch (this) {
+                case MEAN_ABS -> new MeanAbsObserver(s);
+                case MIN_MAX -> new MinMaxObserver(s);
+                case PERCENTILE -> new PercentileObserver(s, 99.9);
+            };
+        }
+    }
+
     /**
      * @param weightBits     8 (per-channel int8), 4 (int4, groups of 32) or 32 (weights not quantized)
      * @param activationBits bits of scalar activations (32: not quantized)
      * @param vectorScheme   MDDQ (the paper) or COMPONENTWISE (naive baseline)
      * @param vectorBits     magnitude and direction bits of MDDQ, or component bits (32: not quantized)
      * @param geometricSte   MDDQ's direction gradient projected on the sphere's tangent space (paper v2)
+     * @param calibration    how initial steps come from the calibration data
      */
-    public record Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, boolean geometricSte) {
+    public record Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, boolean geometricSte,
+                       Calibration calibration) {
         public Spec {
             if (weightBits != 4 && weightBits != 8 && weightBits != 32) throw new IllegalArgumentException("weight bits must be 4, 8 or 32, got " + weightBits);
             if (activationBits < 2 || activationBits > 32) throw new IllegalArgumentException("activation bits must be 2..32, got " + activationBits);
             if (vectorBits < 2 || vectorBits > 32) throw new IllegalArgumentException("vector bits must be 2..32, got " + vectorBits);
+            if (vectorScheme == null || calibration == null) throw new IllegalArgumentException("vector scheme and calibration are required");
+        }
+
+        /** Naive post-training quantization: per-component int8 everywhere, min-max ranges. */
+        public static Spec naivePtq() {
+            return new Spec(8, 8, VectorScheme.COMPONENTWISE, 8, false, Calibration.MIN_MAX);
         }
 
         public static Spec w8a8() {
-            return new Spec(8, 8, VectorScheme.MDDQ, 8, false);
+            return new Spec(8, 8, VectorScheme.MDDQ, 8, false, Calibration.MEAN_ABS);
         }
 
         public static Spec w4a8() {
-            return new Spec(4, 8, VectorScheme.MDDQ, 8, false);
+            return new Spec(4, 8, VectorScheme.MDDQ, 8, false, Calibration.MEAN_ABS);
         }
 
         /** Everything at 32 bits: the plan must then reproduce the FP32 model exactly. */
         public static Spec fp32() {
-            return new Spec(32, 32, VectorScheme.MDDQ, 32, false);
+            return new Spec(32, 32, VectorScheme.MDDQ, 32, false, Calibration.MEAN_ABS);
         }
     }
 
@@ -83,7 +109,7 @@ public final class QuantizationPlan implements ActivationSites {
         if (spec.activationBits() == 32) return x;
         if (calibrating) {
             synchronized (scalarObservers) {
-                scalarObservers.computeIfAbsent(site, k -> new MeanAbsObserver(Signedness.SIGNED)).observe(x.detach());
+                scalarObservers.computeIfAbsent(site, k -> spec.calibration().observer(Signedness.SIGNED)).observe(x.detach());
             }
             return x;
         }
@@ -98,7 +124,7 @@ public final class QuantizationPlan implements ActivationSites {
             Tensor observed = spec.vectorScheme() == VectorScheme.MDDQ ? MddqQuantizer.magnitudes(v.detach()) : v.detach();
             Signedness sign = spec.vectorScheme() == VectorScheme.MDDQ ? Signedness.UNSIGNED : Signedness.SIGNED;
             synchronized (vectorObservers) {
-                vectorObservers.computeIfAbsent(site, k -> new MeanAbsObserver(sign)).observe(observed);
+                vectorObservers.computeIfAbsent(site, k -> spec.calibration().observer(sign)).observe(observed);
             }
             return v;
         }
@@ -117,6 +143,21 @@ public final class QuantizationPlan implements ActivationSites {
     }
 
     // ------------------------------------------------------------------ life cycle
+
+    /**
+     * Attaches this plan to {@code model} and calibrates it on {@code frames} (energies and forces of
+     * batches of {@code batchSize}, one thread), then ends calibration.
+     */
+    public void calibrate(org.gaq.model.EquivariantTransformer model, List<org.gaq.data.Frame> frames, int batchSize) {
+        if (!calibrating) throw new IllegalStateException("this plan is already calibrated");
+        if (frames.isEmpty()) throw new IllegalArgumentException("calibration needs at least one frame");
+        model.setSites(this);
+        for (int s = 0; s < frames.size(); s += batchSize) {
+            var batch = org.gaq.data.NeighborList.batch(frames.subList(s, Math.min(frames.size(), s + batchSize)), model.config().cutoff());
+            model.predict(batch, false);
+        }
+        finishCalibration();
+    }
 
     /** Ends calibration: one quantizer per observed site, its step from the observer (LSQ's 2·mean|x|/√Qp). */
     public void finishCalibration() {
@@ -145,6 +186,14 @@ public final class QuantizationPlan implements ActivationSites {
         vectorBranch = on;
     }
 
+    public boolean scalarBranch() {
+        return scalarBranch;
+    }
+
+    public boolean vectorBranch() {
+        return vectorBranch;
+    }
+
     /** The learned step sizes of every site, for the optimizer. */
     public List<Tensor> parameters() {
         List<Tensor> p = new ArrayList<>();
@@ -163,13 +212,44 @@ public final class QuantizationPlan implements ActivationSites {
         return d;
     }
 
-    /** Step of each site's learned quantizer ("scalar.<site>" / "vector.<site>"), for checkpoints. */
+    /**
+     * Recreates the quantizers of a saved plan from its {@link #steps()}, ending calibration: how a
+     * fake-quantized model file is loaded.
+     */
+    public void restore(Map<String, float[]> savedSteps) {
+        scalarQuantizers.clear();
+        vectorQuantizers.clear();
+        for (var e : savedSteps.entrySet()) {
+            String key = e.getKey();
+            double step = e.getValue()[0];
+            if (key.startsWith(SCALAR_PREFIX)) {
+                scalarQuantizers.put(key.substring(SCALAR_PREFIX.length()), LsqQuantizer.signed(spec.activationBits(), step));
+            } else if (key.startsWith(VECTOR_PREFIX)) {
+                vectorQuantizers.put(key.substring(VECTOR_PREFIX.length()), spec.vectorScheme() == VectorScheme.MDDQ
+                        ? new MddqQuantizer(spec.vectorBits(), spec.vectorBits(), step, spec.geometricSte())
+                        : new ComponentwiseVectorQuantizer(spec.vectorBits(), step));
+            }
+        }
+        calibrating = false;
+    }
+
+    /** Keeps every learned step positive after an optimizer update (LSQ steps are unconstrained). */
+    public void clampSteps(float minimum) {
+        for (Tensor t : parameters()) {
+            float[] d = t.leafData();
+            for (int i = 0; i < d.length; i++) d[i] = Math.max(minimum, d[i]);
+        }
+    }
+
+    private static final String SCALAR_PREFIX = "quant.scalar.", VECTOR_PREFIX = "quant.vector.";
+
+    /** Step of each site's learned quantizer ("quant.scalar.<site>" / "quant.vector.<site>"), for checkpoints. */
     public Map<String, float[]> steps() {
         Map<String, float[]> s = new LinkedHashMap<>();
-        scalarQuantizers.forEach((site, q) -> s.put("quant.scalar." + site, new float[]{q.stepValue()}));
+        scalarQuantizers.forEach((site, q) -> s.put(SCALAR_PREFIX + site, new float[]{q.stepValue()}));
         vectorQuantizers.forEach((site, q) -> {
             LsqQuantizer inner = q instanceof MddqQuantizer mq ? mq.magnitude() : ((ComponentwiseVectorQuantizer) q).components();
-            s.put("quant.vector." + site, new float[]{inner.stepValue()});
+            s.put(VECTOR_PREFIX + site, new float[]{inner.stepValue()});
         });
         return s;
     }

@@ -7,6 +7,8 @@ import org.gaq.data.NeighborList;
 import org.gaq.data.Split;
 import org.gaq.data.Splits;
 import org.gaq.model.Checkpoint;
+import org.gaq.quant.ModelFiles;
+import org.gaq.quant.QuantizationPlan;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.report.LinePlot;
 import org.gaq.tensor.Autograd;
@@ -38,16 +40,29 @@ import java.util.concurrent.Future;
  */
 public final class Trainer {
 
-    /** Everything that decides a training run. */
+    /**
+     * Everything that decides a training run. {@code leeWeight} and {@code vectorWarmupEpochs} matter for
+     * quantization-aware training only: the weight of the local-equivariance-error penalty, and the
+     * epochs during which only the scalar branch is quantized.
+     */
     public record Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
                           int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
-                          float weightDecay, long seed, int threads, double maxMinutes) {
+                          float weightDecay, long seed, int threads, double maxMinutes, float leeWeight,
+                          int vectorWarmupEpochs) {
         public Options {
             if (epochs <= 0 || batchSize <= 0 || threads <= 0) throw new IllegalArgumentException("epochs, batch size and threads must be positive");
             if (learningRate <= 0) throw new IllegalArgumentException("learning rate must be positive");
-            if (energyWeight < 0 || forceWeight < 0 || energyWeight + forceWeight == 0) {
+            if (energyWeight < 0 || forceWeight < 0 || energyWeight + forceWeight == 0 || leeWeight < 0) {
                 throw new IllegalArgumentException("loss weights must be non-negative and not both zero");
             }
+        }
+
+        /** FP32 training: no LEE term, no quantization warm-up. */
+        public static Options fp32(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
+                                   int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
+                                   float weightDecay, long seed, int threads, double maxMinutes) {
+            return new Options(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
+                    energyWeight, forceWeight, weightDecay, seed, threads, maxMinutes, 0f, 0);
         }
     }
 
@@ -57,6 +72,7 @@ public final class Trainer {
     private final Path runDir;
     private final PrintStream log;
     private final List<Tensor> params;
+    private final QuantizationPlan plan;    // null for FP32 training
     private final Adam adam;
     private int epoch;
     private float lr;
@@ -69,7 +85,10 @@ public final class Trainer {
         this.options = options;
         this.runDir = runDir;
         this.log = log;
+        this.plan = model.sites() instanceof QuantizationPlan p ? p : null;
+        if (plan != null && plan.calibrating()) throw new IllegalArgumentException("calibrate the quantization plan before training");
         this.params = new ArrayList<>(model.parameters().values());
+        if (plan != null) params.addAll(plan.parameters());
         this.adam = new Adam(params, 0.9f, 0.999f, 1e-8f, options.weightDecay());
         this.lr = options.learningRate();
     }
@@ -80,9 +99,15 @@ public final class Trainer {
         return new Trainer(model, split, options, runDir, log);
     }
 
-    /** Continues the run saved in {@code checkpoint} (model, optimizer moments, epoch, learning rate). */
+    /** Quantization-aware training of a model whose sites are a calibrated {@link QuantizationPlan}. */
+    public static Trainer startQat(EquivariantTransformer model, Split split, Options options, Path runDir, PrintStream log) {
+        if (!(model.sites() instanceof QuantizationPlan)) throw new IllegalArgumentException("QAT needs a model with a quantization plan");
+        return new Trainer(model, split, options, runDir, log);
+    }
+
+    /** Continues the run saved in {@code checkpoint} (model, quantizers, optimizer moments, epoch, learning rate). */
     public static Trainer resume(Path checkpoint, Split split, Options options, Path runDir, PrintStream log) throws IOException {
-        Checkpoint.Contents c = Checkpoint.load(checkpoint);
+        Checkpoint.Contents c = ModelFiles.loadContents(checkpoint);
         Trainer t = new Trainer(c.model(), split, options, runDir, log);
         t.adam.restore(c.extras());
         Map<String, String> m = c.extraMetadata();
@@ -115,6 +140,7 @@ public final class Trainer {
                     log.printf("time budget of %.1f min reached after epoch %d%n", options.maxMinutes(), epoch);
                     break;
                 }
+                if (plan != null) plan.setVectorBranch(epoch >= options.vectorWarmupEpochs());
                 int[] order = Splits.permutation(split.train().size(), options.seed() * 7919 + epoch);
                 double lossSum = 0;
                 try (Progress progress = Progress.start("epoch " + (epoch + 1) + "/" + options.epochs(), stepsPerEpoch)) {
@@ -145,8 +171,8 @@ public final class Trainer {
                 csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), val.forceMaeMeVPerA(), seconds);
                 log.printf("epoch %4d  loss %.5f  val: E %.2f meV  F %.2f meV/Å %s  lr %.2e  %.0f s%n", epoch, trainLoss,
                         val.energyMaeMeV(), val.forceMaeMeVPerA(), best ? "*" : " ", lr, seconds);
-                if (best) Checkpoint.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
-                Checkpoint.save(runDir.resolve("last.safetensors"), model, adam.state(), trainingMetadata());
+                if (best) ModelFiles.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
+                ModelFiles.save(runDir.resolve("last.safetensors"), model, adam.state(), trainingMetadata());
                 plotLearningCurve();
                 if (lr <= options.minLearningRate() && epochsSinceBest >= options.plateauPatience()) {
                     log.println("learning rate at its minimum and no improvement: stopping");
@@ -192,7 +218,8 @@ public final class Trainer {
         List<Future<Object[]>> parts = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             List<Frame> chunk = batch.subList(w * batch.size() / workers, (w + 1) * batch.size() / workers);
-            parts.add(pool.submit(() -> lossAndGradients(chunk, energyNorm, forceNorm)));
+            int chunkIndex = w;
+            parts.add(pool.submit(() -> lossAndGradients(chunk, chunkIndex, energyNorm, forceNorm)));
         }
         float[][] grads = new float[params.size()][];
         double loss = 0;
@@ -209,10 +236,11 @@ public final class Trainer {
             }
         }
         adam.step(grads, stepLr);
+        if (plan != null) plan.clampSteps(1e-8f);
         return loss;
     }
 
-    private Object[] lossAndGradients(List<Frame> chunk, float energyNorm, float forceNorm) {
+    private Object[] lossAndGradients(List<Frame> chunk, int chunkIndex, float energyNorm, float forceNorm) {
         GraphBatch g = NeighborList.batch(chunk, model.config().cutoff());
         var pred = model.predict(g, true);
         float invSigma = 1f / model.elementScale()[1];
@@ -220,8 +248,34 @@ public final class Trainer {
         Tensor forceError = pred.forces().sub(Tensor.of(g.forces(), g.numAtoms(), 3)).mul(invSigma);
         Tensor loss = energyError.square().sum().mul(options.energyWeight() * energyNorm)
                 .add(forceError.square().sum().mul(options.forceWeight() * forceNorm));
+        if (options.leeWeight() > 0) {
+            loss = loss.add(equivarianceError(chunk, chunkIndex, pred.forces(), g).mul(options.leeWeight() * invSigma * 3f * forceNorm));
+        }
         Tensor[] grads = Autograd.grad(loss, params.toArray(new Tensor[0]), false);
         return new Object[]{(double) loss.item(), grads};
+    }
+
+    /**
+     * The LEE penalty (paper §III-E): Σ_atoms ‖F(R·x) − R·F(x)‖ with a random rotation R per molecule,
+     * on the graph so that it trains the quantizers and weights towards equivariance. Zero in exact
+     * arithmetic for the FP32 model; nonzero where quantization breaks the symmetry.
+     */
+    private Tensor equivarianceError(List<Frame> chunk, int chunkIndex, Tensor forces, GraphBatch g) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(options.seed() * 31 + adam.steps() * 1_000_003L + chunkIndex);
+        List<Frame> rotated = new ArrayList<>();
+        float[] perAtomRotation = new float[g.numAtoms() * 9];
+        int atom = 0;
+        for (Frame f : chunk) {
+            double[] r = Rotations.random(rng);
+            rotated.add(f.withPositions(Rotations.apply(r, f.positions())));
+            for (int i = 0; i < f.numAtoms(); i++, atom++) {
+                for (int k = 0; k < 9; k++) perAtomRotation[9 * atom + k] = (float) r[k];
+            }
+        }
+        Tensor rotatedForces = model.predict(NeighborList.batch(rotated, model.config().cutoff()), true).forces();   // F(R·x)
+        Tensor rotations = Tensor.of(perAtomRotation, g.numAtoms(), 3, 3);
+        Tensor forcesRotated = rotations.mul(forces.reshape(g.numAtoms(), 1, 3)).sum(2, false);                 // R·F(x)
+        return org.gaq.tensor.Functional.norm(rotatedForces.sub(forcesRotated), 1, false, 1e-6f).sum();
     }
 
     private void plotLearningCurve() throws IOException {

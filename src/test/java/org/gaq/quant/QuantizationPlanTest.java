@@ -92,7 +92,7 @@ class QuantizationPlanTest {
         for (int s = 0; s < 2; s++) {
             EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
             // Vector activations only, at 6 bits, so the vector scheme is what differs.
-            calibrated(m, new QuantizationPlan.Spec(32, 32, schemes[s], 6, false), calibration);
+            calibrated(m, new QuantizationPlan.Spec(32, 32, schemes[s], 6, false, QuantizationPlan.Calibration.MEAN_ABS), calibration);
             SplittableRandom rng = new SplittableRandom(11);
             for (Frame f : molecules(6, 5)) {
                 float[] base = m.predict(NeighborList.batch(List.of(f), 5.0), false).forces().data();

@@ -47,7 +47,7 @@ class TrainerTest {
     }
 
     static Trainer.Options options(int epochs) {
-        return new Trainer.Options(epochs, 4, 3e-3f, 1e-5f, 1, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60);
+        return Trainer.Options.fp32(epochs, 4, 3e-3f, 1e-5f, 1, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60);
     }
 
     static Split split() {

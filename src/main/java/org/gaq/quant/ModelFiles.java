@@ -1,0 +1,71 @@
+package org.gaq.quant;
+
+import com.google.gson.Gson;
+import org.gaq.io.SafeTensorsException;
+import org.gaq.model.Checkpoint;
+import org.gaq.model.EquivariantTransformer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reading and writing any gaq model file, FP32 or fake-quantized. A fake-quantized model is an FP32
+ * checkpoint plus its {@link QuantizationPlan}: the spec in the header ({@code quant.spec}, JSON) and
+ * one learned step per site ({@code quant.scalar.<site>}, {@code quant.vector.<site>}).
+ */
+public final class ModelFiles {
+    public static final String SPEC_KEY = "quant.spec";
+    private static final Gson GSON = new Gson();
+
+    private ModelFiles() {}
+
+    public static void save(Path file, EquivariantTransformer model, Map<String, float[]> extras, Map<String, String> metadata)
+            throws IOException {
+        Map<String, float[]> tensors = new LinkedHashMap<>(extras);
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        if (model.sites() instanceof QuantizationPlan plan) {
+            if (plan.calibrating()) throw new IllegalStateException("save a quantized model after calibration, not during it");
+            tensors.putAll(plan.steps());
+            meta.put(SPEC_KEY, GSON.toJson(plan.spec()));
+        }
+        Checkpoint.save(file, model, tensors, meta);
+    }
+
+    public static void save(Path file, EquivariantTransformer model) throws IOException {
+        save(file, model, Map.of(), Map.of());
+    }
+
+    /** The model with its quantization plan attached (if the file has one), plus the file's other contents. */
+    public static Checkpoint.Contents loadContents(Path file) throws IOException {
+        Checkpoint.Contents c = Checkpoint.load(file);
+        String specJson = c.extraMetadata().get(SPEC_KEY);
+        if (specJson != null) {
+            QuantizationPlan.Spec spec;
+            try {
+                QuantizationPlan.Spec raw = GSON.fromJson(specJson, QuantizationPlan.Spec.class);
+                // Through the canonical constructor, so its checks run (Gson bypasses it).
+                spec = new QuantizationPlan.Spec(raw.weightBits(), raw.activationBits(), raw.vectorScheme(), raw.vectorBits(),
+                        raw.geometricSte(), raw.calibration());
+            } catch (RuntimeException e) {
+                throw new SafeTensorsException(file, "invalid quantization spec in header: " + e.getMessage());
+            }
+            QuantizationPlan plan = new QuantizationPlan(spec);
+            Map<String, float[]> steps = new LinkedHashMap<>();
+            c.extras().forEach((k, v) -> { if (k.startsWith("quant.")) steps.put(k, v); });
+            for (var e : steps.entrySet()) {
+                if (e.getValue().length != 1 || !(e.getValue()[0] > 0)) {
+                    throw new SafeTensorsException(file, "quantizer step " + e.getKey() + " must be one positive number");
+                }
+            }
+            plan.restore(steps);
+            c.model().setSites(plan);
+        }
+        return c;
+    }
+
+    public static EquivariantTransformer load(Path file) throws IOException {
+        return loadContents(file).model();
+    }
+}

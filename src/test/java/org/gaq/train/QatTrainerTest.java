@@ -1,0 +1,60 @@
+package org.gaq.train;
+
+import org.gaq.data.NeighborList;
+import org.gaq.data.Split;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.quant.ModelFiles;
+import org.gaq.quant.QuantizationPlan;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Quantization-aware training: warm-up schedule, LEE term, quantized checkpoints that load and resume. */
+class QatTrainerTest {
+    private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
+
+    static Trainer.Options qat(int epochs, float leeWeight, int vectorWarmup) {
+        return new Trainer.Options(epochs, 4, 1e-3f, 1e-5f, 0, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60, leeWeight, vectorWarmup);
+    }
+
+    static EquivariantTransformer calibratedModel(Split split, long seed) {
+        EquivariantTransformer m = new EquivariantTransformer(TrainerTest.TINY, seed);
+        ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
+        new QuantizationPlan(QuantizationPlan.Spec.w8a8()).calibrate(m, split.train().frames().subList(0, 8), 4);
+        return m;
+    }
+
+    @Test
+    void vectorBranchStaysOffUntilTheWarmUpEnds(@TempDir Path dir) throws Exception {
+        Split split = TrainerTest.split();
+        EquivariantTransformer m = calibratedModel(split, 1);
+        QuantizationPlan plan = (QuantizationPlan) m.sites();
+        Trainer.startQat(m, split, qat(2, 0f, 3), dir.resolve("a"), QUIET).run();
+        assertFalse(plan.vectorBranch(), "epochs 1–2 of a 3-epoch warm-up quantize scalars only");
+        Trainer resumed = Trainer.resume(dir.resolve("a/last.safetensors"), split, qat(4, 0f, 3), dir.resolve("a"), QUIET);
+        resumed.run();
+        // The resumed run restored its plan from the file; its 4th epoch (index 3) quantizes vectors too.
+        assertTrue(((QuantizationPlan) resumed.model().sites()).vectorBranch(), "vectors quantized from epoch 4 on");
+    }
+
+    @Test
+    void qatWithLeeLearnsAndItsModelFileReloadsExactly(@TempDir Path dir) throws Exception {
+        Split split = TrainerTest.split();
+        EquivariantTransformer m = calibratedModel(split, 2);
+        double before = Metrics.evaluate(m, split.validation(), 8, 0, 1, null).forceMaeMeVPerA();
+        Trainer.startQat(m, split, qat(8, 0.05f, 2), dir, QUIET).run();
+        double after = Metrics.evaluate(m, split.validation(), 8, 0, 1, null).forceMaeMeVPerA();
+        assertTrue(after < before, "QAT improves the quantized model: " + before + " → " + after);
+
+        EquivariantTransformer loaded = ModelFiles.load(dir.resolve("last.safetensors"));
+        var g = NeighborList.batch(split.validation().frames(), 5.0);
+        assertArrayEquals(m.predict(g, false).forces().data(), loaded.predict(g, false).forces().data(),
+                "a fake-quantized model file reproduces the trained model's forces bit for bit");
+        assertNotEquals(0, ((QuantizationPlan) loaded.sites()).parameters().size());
+    }
+}
