@@ -7,7 +7,6 @@ import org.gaq.tensor.GradMode;
 import org.gaq.tensor.Tensor;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -215,18 +214,15 @@ public final class EquivariantTransformer {
         return atomEnergy.indexAdd(g.moleculeOfAtom(), g.numMolecules()).reshape(g.numMolecules());
     }
 
-    /** Energies [M] and forces [N,3]. With {@code createGraph} both stay on the graph (for training). */
+    /**
+     * Energies [M] and forces F = −∂E/∂R [N,3]. With {@code createGraph} both stay on the graph (training
+     * differentiates the forces again); without, the backward records nothing (inference, MD).
+     */
     public Prediction predict(GraphBatch g, boolean createGraph) {
         Tensor positions = Tensor.leaf(g.positions().clone(), g.numAtoms(), 3).named("positions");
-        if (!createGraph) {
-            // Inference: record only the first-order graph, differentiate without a graph of the graph.
-            Tensor energies = energies(g, positions);
-            Tensor forces = Autograd.grad(energies.sum(), new Tensor[]{positions}, false)[0].neg();
-            return new Prediction(energies.detach(), forces);
-        }
         Tensor energies = energies(g, positions);
-        Tensor forces = Autograd.grad(energies.sum(), new Tensor[]{positions}, true)[0].neg();
-        return new Prediction(energies, forces);
+        Tensor forces = Autograd.grad(energies.sum(), new Tensor[]{positions}, createGraph)[0].neg();
+        return new Prediction(createGraph ? energies : energies.detach(), forces);
     }
 
     /** Energies only, with nothing recorded. */
@@ -245,10 +241,5 @@ public final class EquivariantTransformer {
                         + config.maxAtomicNumber());
             }
         }
-    }
-
-    /** Names of all parameters, in checkpoint order. */
-    public List<String> parameterNames() {
-        return List.copyOf(parameters.keySet());
     }
 }
