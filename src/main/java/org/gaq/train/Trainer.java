@@ -155,15 +155,19 @@ public final class Trainer {
                         progress.setExtra(String.format("loss %.4f lr %.1e", lossSum / (s + 1), stepLr));
                     }
                 }
+                // During QAT's warm-up the vector branch is not quantized yet: such a model is not a candidate.
+                boolean fullyQuantized = plan == null || epoch >= options.vectorWarmupEpochs();
                 epoch++;
                 double trainLoss = lossSum / stepsPerEpoch;
                 Metrics.Result val = Metrics.evaluate(model, split.validation(), 16, 0, options.seed(), pool);
                 double valLoss = validationLoss(val);
-                boolean best = valLoss < bestValidation;
+                boolean best = fullyQuantized && valLoss < bestValidation;
+                boolean stop = false;
                 if (best) {
                     bestValidation = valLoss;
                     epochsSinceBest = 0;
                 } else if (++epochsSinceBest >= options.plateauPatience() && epoch > options.warmupEpochs()) {
+                    stop = lr <= options.minLearningRate();
                     lr = Math.max(options.minLearningRate(), lr * options.plateauFactor());
                     epochsSinceBest = 0;
                 }
@@ -174,8 +178,8 @@ public final class Trainer {
                 if (best) ModelFiles.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
                 ModelFiles.save(runDir.resolve("last.safetensors"), model, adam.state(), trainingMetadata());
                 plotLearningCurve();
-                if (lr <= options.minLearningRate() && epochsSinceBest >= options.plateauPatience()) {
-                    log.println("learning rate at its minimum and no improvement: stopping");
+                if (stop) {
+                    log.println("no improvement for " + options.plateauPatience() + " epochs at the minimum learning rate: stopping");
                     break;
                 }
             }
