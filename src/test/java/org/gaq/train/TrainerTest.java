@@ -92,4 +92,12 @@ class TrainerTest {
         assertEquals(4, Files.readAllLines(dir.resolve("b/train.csv")).size(), "the resumed run appends to its log");
         assertNotNull(Checkpoint.loadModel(dir.resolve("b/best.safetensors")));
     }
+
+    @Test
+    void stopsWhenTheMinimumLearningRateBringsNoImprovement(@TempDir Path dir) throws Exception {
+        // lr = min lr = 1e-9: nothing improves after epoch 1, and the rate cannot decay further.
+        var options = Trainer.Options.fp32(10, 4, 1e-9f, 1e-9f, 0, 1, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60);
+        Trainer.start(new EquivariantTransformer(TINY, 4), split(), options, dir, new PrintStream(new ByteArrayOutputStream())).run();
+        assertEquals(1 + 2, Files.readAllLines(dir.resolve("train.csv")).size(), "epoch 1 (best) and epoch 2 (no gain, stop)");
+    }
 }
