@@ -161,7 +161,9 @@ public final class Trainer {
                 double trainLoss = lossSum / stepsPerEpoch;
                 Metrics.Result val = Metrics.evaluate(model, split.validation(), 16, 0, options.seed(), pool);
                 double valLoss = validationLoss(val);
-                boolean best = fullyQuantized && valLoss < bestValidation;
+                // An improvement must be relative 1e-4 at least (as PyTorch's ReduceLROnPlateau): rounding-level
+                // gains do not reset the plateau count.
+                boolean best = fullyQuantized && valLoss < bestValidation * (1 - 1e-4);
                 boolean stop = false;
                 if (best) {
                     bestValidation = valLoss;
