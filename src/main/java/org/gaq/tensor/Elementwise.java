@@ -33,8 +33,51 @@ public final class Elementwise {
     public static Tensor mul(Tensor a, Tensor b) {
         return Tensor.result(binary(BinaryOp.MUL, a, b, "mul"), Shape.broadcast(a.shape, b.shape, "mul"), "mul",
                 g -> new Tensor[]{
-                        Autograd.needsGradient(a) ? g.mul(b).sumTo(a.shape) : null,
-                        Autograd.needsGradient(b) ? g.mul(a).sumTo(b.shape) : null}, a, b);
+                        Autograd.needsGradient(a) ? mulSumTo(g, b, a.shape) : null,
+                        Autograd.needsGradient(b) ? mulSumTo(g, a, b.shape) : null}, a, b);
+    }
+
+    /**
+     * sumTo(a ⊙ b, shape) without materialising a ⊙ b: the backward of a broadcasting product, which
+     * would otherwise build a full-size temporary only to sum it down (e.g. [E,3,F] → [E,1,F]).
+     * a, b and {@code shape} broadcast together; the result has {@code shape}.
+     */
+    public static Tensor mulSumTo(Tensor a, Tensor b, int[] shape) {
+        int[] full = Shape.broadcast(Shape.broadcast(a.shape, b.shape, "mulSumTo"), shape, "mulSumTo");
+        if (Arrays.equals(full, shape)) return mul(a, b).expand(shape);
+        int[] target = shape.clone();
+        float[] out = new float[Shape.size(target)];
+        int[] sa = Shape.broadcastStrides(a.shape, full), sb = Shape.broadcastStrides(b.shape, full);
+        int[] so = Shape.broadcastStrides(target, full);
+        int rank = full.length;
+        int inner = full[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1], io = so[rank - 1];
+        int[] idx = new int[rank];
+        int offA = 0, offB = 0, offO = 0;
+        float[] ad = a.data, bd = b.data;
+        for (int o = 0; o < Shape.size(full); o += inner) {
+            if (io == 0) {
+                float acc = 0f;
+                for (int k = 0; k < inner; k++) acc += ad[offA + k * ia] * bd[offB + k * ib];
+                out[offO] += acc;
+            } else {
+                for (int k = 0; k < inner; k++) out[offO + k] += ad[offA + k * ia] * bd[offB + k * ib];
+            }
+            for (int d = rank - 2; d >= 0; d--) {
+                idx[d]++;
+                offA += sa[d];
+                offB += sb[d];
+                offO += so[d];
+                if (idx[d] < full[d]) break;
+                offA -= sa[d] * full[d];
+                offB -= sb[d] * full[d];
+                offO -= so[d] * full[d];
+                idx[d] = 0;
+            }
+        }
+        int[] aShape = a.shape, bShape = b.shape;
+        return Tensor.result(out, target, "mulSumTo", g -> new Tensor[]{
+                Autograd.needsGradient(a) ? mulSumTo(g, b, aShape) : null,
+                Autograd.needsGradient(b) ? mulSumTo(g, a, bShape) : null}, a, b);
     }
 
     public static Tensor div(Tensor a, Tensor b) {

@@ -76,6 +76,9 @@ class OpGradientTest {
                 () -> new Tensor[]{GradCheck.rand(r, -1, 1, 2, 3, 4)}));
         c.add(new Case("segmentSoftmax weighted", x -> Functional.segmentSoftmax(x[0], x[1], SEGMENTS, 3, 1e-3f),
                 () -> new Tensor[]{GradCheck.rand(r, -2, 2, 7, 2), GradCheck.rand(r, 0.2f, 1f, 7, 1)}));
+        c.add(new Case("mulSumTo [2,3,4]·[2,1,4] → [2,3,1]", x -> Elementwise.mulSumTo(x[0], x[1], new int[]{2, 3, 1}), abCol));
+        c.add(new Case("mulSumTo → [4]", x -> Elementwise.mulSumTo(x[0], x[1], new int[]{4}), abCol));
+        c.add(new Case("mulSumTo with expansion", x -> Elementwise.mulSumTo(x[0], x[1], new int[]{2, 2, 3, 4}), abCol));
         c.add(new Case("linear", x -> Functional.linear(x[0], x[1], x[2]).silu(),
                 () -> new Tensor[]{GradCheck.rand(r, -1, 1, 3, 4), GradCheck.rand(r, -1, 1, 4, 2), GradCheck.rand(r, -1, 1, 2)}));
         return c;
