@@ -218,12 +218,19 @@ class GaqModel(torch.nn.Module):
         s = layer_norm(h, self.p("head.norm.gamma"), self.p("head.norm.beta"))
         hidden = torch.nn.functional.silu(s @ self.p("head.hidden.weight") + self.p("head.hidden.bias"))
         atomic = hidden @ self.p("head.out.weight") + self.p("head.out.bias")       # [N,1]
-        atom_energy = atomic * self.element_scale[z][:, None] + self.element_shift[z][:, None]
+        # Like EquivariantTransformer.interactionEnergies: the shifts mu_Z are added in float64 (shifts()).
+        atom_energy = atomic * self.element_scale[z][:, None]
         mol = torch.as_tensor(g["molecule"], dtype=torch.long)
         return index_add(atom_energy, mol, g["num_molecules"]).reshape(-1)
 
+    def shifts(self, g):
+        """sum_{i in m} mu_{Z_i} per molecule, float64 (EquivariantTransformer.energyShifts)."""
+        out = np.zeros(g["num_molecules"])
+        np.add.at(out, np.asarray(g["molecule"]), self.element_shift.double().numpy()[np.asarray(g["z"])])
+        return out
+
     def predict(self, g, create_graph=False):
-        """(energies [M], forces [N,3] = -dE/dR)."""
+        """(interaction energies E - sum mu_Z [M], forces [N,3] = -dE/dR)."""
         pos = torch.tensor(g["positions"], dtype=self.dtype, requires_grad=True)
         e = self.energies(g, pos)
         (grad,) = torch.autograd.grad(e.sum(), pos, create_graph=create_graph)
@@ -233,9 +240,10 @@ class GaqModel(torch.nn.Module):
 def loss_fn(model, g, energies, forces, w_e=0.01, w_f=0.99):
     """Trainer.lossAndGradients: sigma = element_scale[1];
     loss = w_E/B sum_m ((E_m - E^_m)/sigma)^2 + w_F/(3N) sum_c ((F_c - F^_c)/sigma)^2.
-    Labels are rounded to float32 first, as Java's Tensor.of(double[]) does."""
+    `energies` are the interaction energies; their target E^_m - sum mu_Z is formed in float64 and then
+    rounded to float32, as Java's Trainer.loss does (labels go through Tensor.of(double[]))."""
     dt = model.dtype
-    e_ref = torch.tensor(np.asarray(g["energies"], dtype=np.float32), dtype=dt)
+    e_ref = torch.tensor(np.asarray(np.asarray(g["energies"]) - model.shifts(g), dtype=np.float32), dtype=dt)
     f_ref = torch.tensor(np.asarray(g["forces"], dtype=np.float32).reshape(-1, 3), dtype=dt)
     inv_sigma = f32(1.0 / float(model.element_scale[1]))  # Java: 1f / elementScale[1]
     b, n = len(e_ref), len(f_ref)

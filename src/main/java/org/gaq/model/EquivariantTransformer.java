@@ -123,8 +123,11 @@ public final class EquivariantTransformer {
 
     // ------------------------------------------------------------------ forward
 
-    /** Molecular energies [numMolecules] in eV, as a function of {@code positions} ([N, 3], may require grad). */
-    public Tensor energies(GraphBatch g, Tensor positions) {
+    /**
+     * The position-dependent part of the molecular energies, E_m − Σ_{i in m} μ_{Z_i} [numMolecules] in eV,
+     * as a function of {@code positions} ([N, 3], may require grad). Add {@link #energyShifts} for E.
+     */
+    public Tensor interactionEnergies(GraphBatch g, Tensor positions) {
         int n = g.numAtoms(), e = g.numEdges(), f = config.features(), heads = config.heads();
         checkElements(g);
 
@@ -201,38 +204,56 @@ public final class EquivariantTransformer {
             v = v.add(o1.reshape(n, 1, f).mul(u3)).add(dv);
         }
 
-        // Energy head: E = Σ_i σ_Z MLP(LN(h_i)) + μ_Z
+        // Energy head: E = Σ_i σ_Z MLP(LN(h_i)) + μ_Z. The shifts μ_Z (thousands of eV) are added in
+        // double by the callers (energyShifts): in float they would round the energy to ~0.5 meV.
         Tensor s = Functional.layerNorm(h, p("head.norm.gamma"), p("head.norm.beta"), 1e-5f);
         Tensor hidden = Functional.linear(s, p("head.hidden.weight"), p("head.hidden.bias")).silu();
         Tensor atomic = Functional.linear(hidden, p("head.out.weight"), p("head.out.bias"));          // [N,1]
-        float[] scale = new float[n], shift = new float[n];
-        for (int i = 0; i < n; i++) {
-            scale[i] = elementScale[g.atomicNumbers()[i]];
-            shift[i] = elementShift[g.atomicNumbers()[i]];
-        }
-        Tensor atomEnergy = atomic.mul(Tensor.of(scale, n, 1)).add(Tensor.of(shift, n, 1));
+        float[] scale = new float[n];
+        for (int i = 0; i < n; i++) scale[i] = elementScale[g.atomicNumbers()[i]];
+        Tensor atomEnergy = atomic.mul(Tensor.of(scale, n, 1));
         return atomEnergy.indexAdd(g.moleculeOfAtom(), g.numMolecules()).reshape(g.numMolecules());
     }
 
+    /** Σ_{i in m} μ_{Z_i} per molecule, in double: the constant part of each energy. */
+    public double[] energyShifts(GraphBatch g) {
+        double[] shifts = new double[g.numMolecules()];
+        for (int i = 0; i < g.numAtoms(); i++) shifts[g.moleculeOfAtom()[i]] += elementShift[g.atomicNumbers()[i]];
+        return shifts;
+    }
+
     /**
-     * Energies [M] and forces F = −∂E/∂R [N,3]. With {@code createGraph} both stay on the graph (training
+     * Energies and forces F = −∂E/∂R [N,3]. With {@code createGraph} both stay on the graph (training
      * differentiates the forces again); without, the backward records nothing (inference, MD).
      */
     public Prediction predict(GraphBatch g, boolean createGraph) {
         Tensor positions = Tensor.leaf(g.positions().clone(), g.numAtoms(), 3).named("positions");
-        Tensor energies = energies(g, positions);
-        Tensor forces = Autograd.grad(energies.sum(), new Tensor[]{positions}, createGraph)[0].neg();
-        return new Prediction(createGraph ? energies : energies.detach(), forces);
+        Tensor interaction = interactionEnergies(g, positions);
+        Tensor forces = Autograd.grad(interaction.sum(), new Tensor[]{positions}, createGraph)[0].neg();
+        return new Prediction(createGraph ? interaction : interaction.detach(), energyShifts(g), forces);
     }
 
-    /** Energies only, with nothing recorded. */
-    public Tensor predictEnergies(GraphBatch g) {
+    /** Energies (eV) only, with nothing recorded. */
+    public double[] predictEnergies(GraphBatch g) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return energies(g, Tensor.of(g.positions(), g.numAtoms(), 3));
+            return new Prediction(interactionEnergies(g, Tensor.of(g.positions(), g.numAtoms(), 3)), energyShifts(g), null).energies();
         }
     }
 
-    public record Prediction(Tensor energies, Tensor forces) {}
+    /**
+     * @param interaction E_m − Σ μ_Z per molecule [M] (on the graph when training)
+     * @param shifts      Σ μ_Z per molecule, double
+     * @param forces      [N, 3] eV/Å
+     */
+    public record Prediction(Tensor interaction, double[] shifts, Tensor forces) {
+        /** Total energies E_m in eV, summed in double. */
+        public double[] energies() {
+            double[] e = new double[shifts.length];
+            float[] x = interaction.data();
+            for (int m = 0; m < e.length; m++) e[m] = x[m] + shifts[m];
+            return e;
+        }
+    }
 
     private void checkElements(GraphBatch g) {
         for (int z : g.atomicNumbers()) {

@@ -37,7 +37,7 @@ public final class ReferenceDump {
     private ReferenceDump() {}
 
     /** Loss and parameter gradients, exactly as Trainer.lossAndGradients (one worker, the whole batch). */
-    public record Result(Tensor energies, Tensor forces, float loss, Tensor[] grads) {}
+    public record Result(double[] energies, Tensor forces, float loss, Tensor[] grads) {}
 
     public static Result lossAndGradients(EquivariantTransformer model, List<Frame> frames, float energyWeight,
                                           float forceWeight) {
@@ -50,11 +50,7 @@ public final class ReferenceDump {
         // Trainer.step: energyNorm = 1/B, forceNorm = 1/(3·atoms)
         float energyNorm = 1f / g.numMolecules(), forceNorm = 1f / (3f * g.numAtoms());
         var pred = model.predict(g, true);
-        float invSigma = 1f / model.elementScale()[1];
-        Tensor energyError = pred.energies().sub(Tensor.of(g.energies(), g.numMolecules())).mul(invSigma);
-        Tensor forceError = pred.forces().sub(Tensor.of(g.forces(), g.numAtoms(), 3)).mul(invSigma);
-        Tensor loss = energyError.square().sum().mul(energyWeight * energyNorm)
-                .add(forceError.square().sum().mul(forceWeight * forceNorm));
+        Tensor loss = org.gaq.train.Trainer.loss(model, g, pred, energyWeight * energyNorm, forceWeight * forceNorm);
         Tensor[] params = model.parameters().values().toArray(new Tensor[0]);
         Tensor[] grads = Autograd.grad(loss, params, false);
         return new Result(pred.energies(), pred.forces(), loss.item(), grads);
@@ -75,7 +71,7 @@ public final class ReferenceDump {
         Result r = lossAndGradients(model, g, wE, wF);
 
         List<TensorEntry> out = new ArrayList<>();
-        out.add(TensorEntry.ofFloats("energies", r.energies().toArray(), g.numMolecules()));
+        out.add(TensorEntry.ofDoubles("energies", r.energies(), g.numMolecules()));
         out.add(TensorEntry.ofFloats("forces", r.forces().toArray(), g.numAtoms(), 3));
         out.add(TensorEntry.ofFloats("loss", new float[]{r.loss()}, 1));
         out.add(TensorEntry.ofFloats("positions", g.positions(), g.numAtoms(), 3));

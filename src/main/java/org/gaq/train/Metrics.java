@@ -52,7 +52,8 @@ public final class Metrics {
         double cutoff = model.config().cutoff();
         GraphBatch g = NeighborList.batch(frames, cutoff);
         var pred = model.predict(g, false);
-        float[] e = pred.energies().data(), f = pred.forces().data();
+        double[] e = pred.energies();
+        float[] f = pred.forces().data();
         double[] out = new double[8];
         out[0] = frames.size();
         for (int m = 0; m < frames.size(); m++) {
