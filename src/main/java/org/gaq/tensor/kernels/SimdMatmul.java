@@ -2,7 +2,7 @@ package org.gaq.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -244,14 +244,28 @@ public final class SimdMatmul {
         c[index] = accumulate ? c[index] + value : value;
     }
 
+    /** Lane permutations that fold the upper half of the live lanes onto the lower half: +L/2, +L/4, …, +1. */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(LANES);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int s = 0, half = LANES / 2; s < steps; s++, half /= 2) {
+            int h = half;
+            f[s] = VectorShuffle.fromOp(SPECIES, i -> (i + h) % LANES);
+        }
+        return f;
+    }
+
     /**
-     * Sum of the lanes in a fixed order. reduceLanes(ADD) may add in a different order once C2 has
-     * compiled it than in the interpreter, which made results depend on JIT timing (a training
-     * run and its resumed twin drifted apart in the last bit).
+     * Sum of the lanes as a fixed pairwise tree (fold halves, then lane 0). reduceLanes(ADD) may add in
+     * a different order once C2 has compiled it than in the interpreter, which made results depend on
+     * JIT timing (a training run and its resumed twin drifted apart in the last bit); a scalar loop
+     * over lane(i) is deterministic too but defeats the vector intrinsics.
      */
     private static float sumLanes(FloatVector v) {
-        float s = 0f;
-        for (int i = 0; i < v.length(); i++) s += v.lane(i);
-        return s;
+        for (VectorShuffle<Float> fold : FOLDS) v = v.add(v.rearrange(fold));
+        return v.lane(0);
     }
 }
