@@ -1,5 +1,7 @@
 package org.gaq.io;
 
+import org.gaq.util.AtomicFiles;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -127,7 +129,7 @@ public final class SafeTensors {
                 writeFully(ch, ByteBuffer.wrap(t.data()));
             }
             ch.force(true);
-            matchPermissions(tmp, file);
+            AtomicFiles.matchPermissions(tmp, file);
             ok = true;
         } finally {
             if (!ok) {
@@ -145,7 +147,7 @@ public final class SafeTensors {
             // Same directory, so this only happens on exotic file systems; a plain replace is the best we can do.
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
-        fsyncDirectory(file.toAbsolutePath().getParent());
+        AtomicFiles.fsyncDirectory(file.toAbsolutePath().getParent());
     }
 
     /** The JSON header bytes, padded with spaces to a multiple of 8. */
@@ -388,29 +390,6 @@ public final class SafeTensors {
                 throw new SafeTensorsException(file, "unexpected end of file at byte " + pos);
             }
             pos += n;
-        }
-    }
-
-    /**
-     * Temp files are created owner-only (0600); give the final file the permissions a plain
-     * Files.write would have had (the old file's, or rw-r--r--) so other users and tools can read it.
-     */
-    private static void matchPermissions(Path tmp, Path target) {
-        try {
-            var perms = Files.exists(target) ? Files.getPosixFilePermissions(target)
-                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
-            Files.setPosixFilePermissions(tmp, perms);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // not a POSIX file system: keep the defaults
-        }
-    }
-
-    /** Makes the rename durable; harmless no-op where directories cannot be opened (e.g. Windows). */
-    private static void fsyncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // best effort: the data itself was already fsync'ed before the rename
         }
     }
 

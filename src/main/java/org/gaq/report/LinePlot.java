@@ -1,5 +1,7 @@
 package org.gaq.report;
 
+import org.gaq.util.AtomicFiles;
+
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -100,7 +102,7 @@ public final class LinePlot {
         Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
         try {
             Files.write(tmp, png);
-            matchPermissions(tmp, abs);
+            AtomicFiles.matchPermissions(tmp, abs);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
@@ -116,19 +118,6 @@ public final class LinePlot {
         return BitmapEncoder.getBitmapBytes(buildChart(), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    /**
-     * Temp files are created owner-only (0600); give the final file the permissions a plain
-     * Files.write would have had (the old file's, or rw-r--r--) so other users and tools can read it.
-     */
-    private static void matchPermissions(Path tmp, Path target) {
-        try {
-            var perms = Files.exists(target) ? Files.getPosixFilePermissions(target)
-                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
-            Files.setPosixFilePermissions(tmp, perms);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // not a POSIX file system: keep the defaults
-        }
-    }
 
     XYChart buildChart() {
         if (series.isEmpty()) {
