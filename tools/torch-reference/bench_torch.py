@@ -67,7 +67,9 @@ def timed(fn, warmup, reps):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model")
-    ap.add_argument("--data", default="/work/shared/data/rmd17")
+    repo = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    ap.add_argument("--data", default=os.environ.get("GAQ_DATA_DIR", os.path.join(repo, "..", "shared", "data")) + "/rmd17",
+                    help="folder with the rMD17 npz files (default: $GAQ_DATA_DIR/rmd17, else ../shared/data/rmd17)")
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--threads", type=int, default=1)
