@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
                 DemoCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,
+                RefitShiftsCommand.class,
                 QatCommand.class,
                 PtqCommand.class,
                 BenchCommand.class,

@@ -2,6 +2,10 @@ package org.gaq.train;
 
 import org.gaq.data.Dataset;
 import org.gaq.data.Frame;
+import org.gaq.data.NeighborList;
+import org.gaq.model.EquivariantTransformer;
+
+import java.util.List;
 
 /**
  * The per-element energy shift μ_Z and scale σ_Z of the energy head, fitted on the training set.
@@ -42,6 +46,45 @@ public final class ElementEnergies {
             shift[z] = (float) mu[z];
             scale[z] = (float) sigma;
         }
+    }
+
+    /**
+     * Refits the shifts μ_Z of a trained model on its training set: least squares of the energy
+     * residuals E_m − Ê_m on the element counts, added to μ. With a small energy weight the network's
+     * constant offset drifts during training (forces do not see it); this removes the drift using
+     * training labels only. Returns the RMS correction per molecule (eV).
+     */
+    public static double refit(EquivariantTransformer model, Dataset train, int batchSize) {
+        float[] shift = model.elementShift();
+        int zMax = shift.length - 1;
+        double[][] ata = new double[zMax + 1][zMax + 1];
+        double[] atb = new double[zMax + 1];
+        for (int s = 0; s < train.size(); s += batchSize) {
+            List<Frame> frames = train.frames().subList(s, Math.min(train.size(), s + batchSize));
+            double[] predicted = model.predictEnergies(NeighborList.batch(frames, model.config().cutoff()));
+            for (int m = 0; m < frames.size(); m++) {
+                double[] counts = new double[zMax + 1];
+                for (int z : frames.get(m).atomicNumbers()) counts[z]++;
+                double residual = frames.get(m).energy() - predicted[m];
+                for (int a = 0; a <= zMax; a++) {
+                    if (counts[a] == 0) continue;
+                    atb[a] += counts[a] * residual;
+                    for (int b = 0; b <= zMax; b++) ata[a][b] += counts[a] * counts[b];
+                }
+            }
+        }
+        double trace = 0;
+        for (int a = 0; a <= zMax; a++) trace += ata[a][a];
+        for (int a = 0; a <= zMax; a++) ata[a][a] += 1e-9 * trace + (ata[a][a] == 0 ? 1 : 0);
+        double[] delta = solve(ata, atb);
+        double sumSq = 0;
+        for (Frame f : train.frames()) {
+            double d = 0;
+            for (int z : f.atomicNumbers()) d += delta[z];
+            sumSq += d * d;
+        }
+        for (int z = 0; z <= zMax; z++) shift[z] += (float) delta[z];
+        return Math.sqrt(sumSq / train.size());
     }
 
     /** Gaussian elimination with partial pivoting (a small, well-conditioned system). */

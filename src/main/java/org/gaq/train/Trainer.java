@@ -188,6 +188,20 @@ public final class Trainer {
         } finally {
             pool.shutdownNow();
         }
+        refitBestEnergyShifts();
+    }
+
+    /** Refits the per-element energy shifts of best.safetensors on the training set (see ElementEnergies.refit). */
+    private void refitBestEnergyShifts() throws IOException {
+        Path best = runDir.resolve("best.safetensors");
+        if (!Files.exists(best)) return;
+        Checkpoint.Contents c = ModelFiles.loadContents(best);
+        double rms = ElementEnergies.refit(c.model(), split.train(), 16);
+        Map<String, String> meta = new LinkedHashMap<>(c.extraMetadata());
+        meta.remove(ModelFiles.SPEC_KEY);   // ModelFiles.save writes the plan's spec itself
+        meta.put("train.energy_shift_refit_rms_meV", String.valueOf(1000 * rms));
+        ModelFiles.save(best, c.model(), Map.of(), meta);
+        log.printf("refitted the per-element energy shifts of %s on the training set (RMS change %.2f meV)%n", best, 1000 * rms);
     }
 
     /** Linear warm-up over the first {@code warmupEpochs}, then the plateau-decayed rate. */

@@ -100,4 +100,20 @@ class TrainerTest {
         Trainer.start(new EquivariantTransformer(TINY, 4), split(), options, dir, new PrintStream(new ByteArrayOutputStream())).run();
         assertEquals(1 + 2, Files.readAllLines(dir.resolve("train.csv")).size(), "epoch 1 (best) and epoch 2 (no gain, stop)");
     }
+
+    @Test
+    void refittingTheShiftsRemovesAConstantEnergyOffset() throws Exception {
+        Split split = split();
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 5);
+        ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
+        ElementEnergies.refit(m, split.train(), 8);   // absorb the untrained network's own mean output
+        double before = Metrics.evaluate(m, split.train(), 8, 0, 1, null).energyMaeMeV();
+        for (int z : new int[]{1, 6, 7, 8}) m.elementShift()[z] += 0.05f;   // a 0.2 eV offset per molecule
+        double offset = Metrics.evaluate(m, split.train(), 8, 0, 1, null).energyMaeMeV();
+        double rms = ElementEnergies.refit(m, split.train(), 8);
+        double after = Metrics.evaluate(m, split.train(), 8, 0, 1, null).energyMaeMeV();
+        assertTrue(offset > before + 100, "the offset shows: " + before + " → " + offset);
+        assertEquals(200, 1000 * rms, 1, "the refit finds the 200 meV offset");
+        assertTrue(after <= before + 1e-3, "refitted MAE " + after + " is no worse than the original fit's " + before);
+    }
 }
