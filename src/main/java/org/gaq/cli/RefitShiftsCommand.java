@@ -1,16 +1,12 @@
 package org.gaq.cli;
 
-import org.gaq.model.Checkpoint;
-import org.gaq.quant.ModelFiles;
-import org.gaq.train.ElementEnergies;
+import org.gaq.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** The last step of `gaq train`, on its own: refit a model's per-element energy shifts on training data. */
@@ -25,13 +21,8 @@ public final class RefitShiftsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Checkpoint.Contents c = ModelFiles.loadContents(modelFile);
         var train = data.resolve().split(seed).train();
-        double rms = ElementEnergies.refit(c.model(), train, 16);
-        Map<String, String> meta = new LinkedHashMap<>(c.extraMetadata());
-        meta.remove(ModelFiles.SPEC_KEY);
-        meta.put("train.energy_shift_refit_rms_meV", String.valueOf(1000 * rms));
-        ModelFiles.save(out, c.model(), Map.of(), meta);
+        double rms = Trainer.refitEnergyShifts(modelFile, out, train);
         System.out.printf("refitted on %d training frames: RMS energy change %.3f meV -> %s%n", train.size(), 1000 * rms, out);
         return 0;
     }

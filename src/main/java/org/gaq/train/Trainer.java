@@ -195,13 +195,19 @@ public final class Trainer {
     private void refitBestEnergyShifts() throws IOException {
         Path best = runDir.resolve("best.safetensors");
         if (!Files.exists(best)) return;
-        Checkpoint.Contents c = ModelFiles.loadContents(best);
-        double rms = ElementEnergies.refit(c.model(), split.train(), 16);
+        double rms = refitEnergyShifts(best, best, split.train());
+        log.printf("refitted the per-element energy shifts of %s on the training set (RMS change %.2f meV)%n", best, 1000 * rms);
+    }
+
+    /** Loads {@code in}, refits its energy shifts on {@code train}, writes {@code out}; returns the RMS change (eV). */
+    public static double refitEnergyShifts(Path in, Path out, Dataset train) throws IOException {
+        Checkpoint.Contents c = ModelFiles.loadContents(in);
+        double rms = ElementEnergies.refit(c.model(), train, 16);
         Map<String, String> meta = new LinkedHashMap<>(c.extraMetadata());
         meta.remove(ModelFiles.SPEC_KEY);   // ModelFiles.save writes the plan's spec itself
         meta.put("train.energy_shift_refit_rms_meV", String.valueOf(1000 * rms));
-        ModelFiles.save(best, c.model(), Map.of(), meta);
-        log.printf("refitted the per-element energy shifts of %s on the training set (RMS change %.2f meV)%n", best, 1000 * rms);
+        ModelFiles.save(out, c.model(), Map.of(), meta);
+        return rms;
     }
 
     /** Linear warm-up over the first {@code warmupEpochs}, then the plateau-decayed rate. */
