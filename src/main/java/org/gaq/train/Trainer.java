@@ -241,7 +241,7 @@ public final class Trainer {
         int totalAtoms = 0;
         for (Frame f : batch) totalAtoms += f.numAtoms();
         float energyNorm = 1f / batch.size(), forceNorm = 1f / (3f * totalAtoms);
-        List<Future<Object[]>> parts = new ArrayList<>();
+        List<Future<LossAndGradients>> parts = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             List<Frame> chunk = batch.subList(w * batch.size() / workers, (w + 1) * batch.size() / workers);
             int chunkIndex = w;
@@ -249,10 +249,10 @@ public final class Trainer {
         }
         float[][] grads = new float[params.size()][];
         double loss = 0;
-        for (Future<Object[]> part : parts) {
-            Object[] r = part.get();
-            loss += (Double) r[0];
-            Tensor[] g = (Tensor[]) r[1];
+        for (Future<LossAndGradients> part : parts) {
+            LossAndGradients r = part.get();
+            loss += r.loss();
+            Tensor[] g = r.gradients();
             for (int p = 0; p < grads.length; p++) {
                 if (grads[p] == null) grads[p] = g[p].toArray();
                 else {
@@ -266,16 +266,19 @@ public final class Trainer {
         return loss;
     }
 
-    private Object[] lossAndGradients(List<Frame> chunk, int chunkIndex, float energyNorm, float forceNorm) {
+    /** One worker's share of a batch: its loss and the loss gradient of every trained tensor. */
+    private record LossAndGradients(double loss, Tensor[] gradients) {}
+
+    private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, float energyNorm, float forceNorm) {
         GraphBatch g = NeighborList.batch(chunk, model.config().cutoff());
         var pred = model.predict(g, true);
         Tensor loss = loss(model, g, pred, options.energyWeight() * energyNorm, options.forceWeight() * forceNorm);
-        float invSigma = 1f / model.elementScale()[1];
         if (options.leeWeight() > 0) {
+            // Per atom, in the force units of the loss (σ), weighted like a force term.
+            float invSigma = 1f / model.elementScale()[1];
             loss = loss.add(equivarianceError(chunk, chunkIndex, pred.forces(), g).mul(options.leeWeight() * invSigma * 3f * forceNorm));
         }
-        Tensor[] grads = Autograd.grad(loss, params.toArray(new Tensor[0]), false);
-        return new Object[]{(double) loss.item(), grads};
+        return new LossAndGradients(loss.item(), Autograd.grad(loss, params.toArray(new Tensor[0]), false));
     }
 
     /**
