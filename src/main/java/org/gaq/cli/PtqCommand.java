@@ -21,6 +21,9 @@ public final class PtqCommand implements Callable<Integer> {
     @Mixin DataOptions data;
     @Option(names = "--method", defaultValue = "naive", description = "naive, percentile or mddq (default: ${DEFAULT-VALUE})") String method;
     @Option(names = "--bits", defaultValue = "w8a8", description = "w8a8 or w4a8 (default: ${DEFAULT-VALUE})") String bits;
+    @Option(names = "--direction-bits", defaultValue = "8", description = "mddq: bits per direction component (default: ${DEFAULT-VALUE})") int directionBits;
+    @Option(names = "--scalar-only", description = "quantize the scalar branch only (vectors FP32)") boolean scalarOnly;
+    @Option(names = "--vector-only", description = "quantize the vector branch only (scalar activations and weights FP32)") boolean vectorOnly;
     @Option(names = "--calibration-frames", defaultValue = "64") int calibrationFrames;
     @Option(names = "--seed", defaultValue = "1") long seed;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "the quantized model (.safetensors)") Path out;
@@ -30,9 +33,9 @@ public final class PtqCommand implements Callable<Integer> {
         EquivariantTransformer model = ModelFiles.load(from);
         if (model.sites() != ActivationSites.FP32) throw new IllegalArgumentException(from + " is already quantized");
         QuantizationPlan.Spec spec = switch (method) {
-            case "naive" -> QatCommand.spec(bits, "componentwise", false, false, false, QuantizationPlan.Calibration.MIN_MAX);
-            case "percentile" -> QatCommand.spec(bits, "componentwise", false, false, false, QuantizationPlan.Calibration.PERCENTILE);
-            case "mddq" -> QatCommand.spec(bits, "mddq", false, false, false, QuantizationPlan.Calibration.MIN_MAX);
+            case "naive" -> QatCommand.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
+            case "percentile" -> QatCommand.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.PERCENTILE);
+            case "mddq" -> QatCommand.spec(bits, "mddq", directionBits, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
             default -> throw new IllegalArgumentException("--method must be naive, percentile or mddq, not '" + method + "'");
         };
         Split split = data.resolve().split(seed);
@@ -42,5 +45,14 @@ public final class PtqCommand implements Callable<Integer> {
         ModelFiles.save(out, model);
         System.out.printf("%s: %d sites calibrated on %d frames (%s) -> %s%n", method, plan.describeSites().size(), n, spec, out);
         return 0;
+    }
+
+    static QuantizationPlan.Calibration calibration(String name) {
+        return switch (name) {
+            case "min-max" -> QuantizationPlan.Calibration.MIN_MAX;
+            case "percentile" -> QuantizationPlan.Calibration.PERCENTILE;
+            case "mean-abs" -> QuantizationPlan.Calibration.MEAN_ABS;
+            default -> throw new IllegalArgumentException("--calibration must be min-max, percentile or mean-abs, not '" + name + "'");
+        };
     }
 }

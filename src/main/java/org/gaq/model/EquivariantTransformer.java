@@ -66,6 +66,22 @@ public final class EquivariantTransformer {
         param("head.out.bias", Tensor.zeros(1));
     }
 
+    /**
+     * A copy with another config of the same sizes (parameters, shifts and scales copied, FP32 sites):
+     * how the "no attention normalisation" ablation switches a trained model to plain q·k/√d.
+     */
+    public EquivariantTransformer withConfig(ModelConfig other) {
+        if (other.features() != config.features() || other.layers() != config.layers() || other.heads() != config.heads()
+                || other.radialBasis() != config.radialBasis() || other.maxAtomicNumber() != config.maxAtomicNumber()) {
+            throw new IllegalArgumentException("withConfig may change switches such as the attention kind, not sizes: " + config + " -> " + other);
+        }
+        EquivariantTransformer copy = new EquivariantTransformer(other, 0);
+        parameters.forEach((name, t) -> copy.param(name, t));
+        System.arraycopy(elementShift, 0, copy.elementShift, 0, elementShift.length);
+        System.arraycopy(elementScale, 0, copy.elementScale, 0, elementScale.length);
+        return copy;
+    }
+
     private static Tensor lecun(SplittableRandom rng, int in, int out) {
         return Tensor.randn(rng, (float) (1.0 / Math.sqrt(in)), in, out);
     }

@@ -47,7 +47,7 @@ public final class ModelFiles {
                 QuantizationPlan.Spec raw = GSON.fromJson(specJson, QuantizationPlan.Spec.class);
                 // Through the canonical constructor, so its checks run (Gson bypasses it).
                 spec = new QuantizationPlan.Spec(raw.weightBits(), raw.activationBits(), raw.vectorScheme(), raw.vectorBits(),
-                        raw.geometricSte(), raw.calibration());
+                        raw.directionBits(), raw.geometricSte(), raw.calibration());
             } catch (RuntimeException e) {
                 throw new SafeTensorsException(file, "invalid quantization spec in header: " + e.getMessage());
             }

@@ -27,9 +27,13 @@ public final class QuantizationPlan implements ActivationSites {
 
     /** How the initial steps are chosen from calibration data. */
     public enum Calibration {
-        /** LSQ's 2·mean|x|/√Qp (the start of QAT). */
+        /**
+         * LSQ's 2·mean|x|/√Qp. Measured on the ethanol model it is a poor start: its steps are 2–7× coarser
+         * than max|x|/Qp (attention queries, radial basis) and scalar-only fake quantization then has
+         * 4× the force error of min-max (docs/results.md), so QAT starts from MIN_MAX.
+         */
         MEAN_ABS,
-        /** max|x|/Qp: naive post-training quantization. */
+        /** max|x|/Qp: naive post-training quantization, and the start of QAT (LSQ then learns the steps). */
         MIN_MAX,
         /** 99.9th percentile of |x| / Qp: Degree-Quant's robust ranges. */
         PERCENTILE;
@@ -47,17 +51,26 @@ public final class QuantizationPlan implements ActivationSites {
      * @param weightBits     8 (per-channel int8), 4 (int4, groups of 32) or 32 (weights not quantized)
      * @param activationBits bits of scalar activations (32: not quantized)
      * @param vectorScheme   MDDQ (the paper) or COMPONENTWISE (naive baseline)
-     * @param vectorBits     magnitude and direction bits of MDDQ, or component bits (32: not quantized)
+     * @param vectorBits     magnitude bits of MDDQ, or component bits of the naive scheme (32: not quantized)
+     * @param directionBits  bits per direction component of MDDQ (the paper: 8); 0 means "as vectorBits"
      * @param geometricSte   MDDQ's direction gradient projected on the sphere's tangent space (paper v2)
      * @param calibration    how initial steps come from the calibration data
      */
-    public record Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, boolean geometricSte,
-                       Calibration calibration) {
+    public record Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, int directionBits,
+                       boolean geometricSte, Calibration calibration) {
         public Spec {
+            if (directionBits == 0) directionBits = vectorBits;   // files written before the field existed
+            if (directionBits < 2 || directionBits > 32) throw new IllegalArgumentException("direction bits must be 2..32, got " + directionBits);
             if (weightBits != 4 && weightBits != 8 && weightBits != 32) throw new IllegalArgumentException("weight bits must be 4, 8 or 32, got " + weightBits);
             if (activationBits < 2 || activationBits > 32) throw new IllegalArgumentException("activation bits must be 2..32, got " + activationBits);
             if (vectorBits < 2 || vectorBits > 32) throw new IllegalArgumentException("vector bits must be 2..32, got " + vectorBits);
             if (vectorScheme == null || calibration == null) throw new IllegalArgumentException("vector scheme and calibration are required");
+        }
+
+        /** Directions quantized with as many bits as magnitudes (the paper's MDDQ: 8 + 8). */
+        public Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, boolean geometricSte,
+                    Calibration calibration) {
+            this(weightBits, activationBits, vectorScheme, vectorBits, vectorBits, geometricSte, calibration);
         }
 
         /** Naive post-training quantization: per-component int8 everywhere, min-max ranges. */
@@ -66,11 +79,11 @@ public final class QuantizationPlan implements ActivationSites {
         }
 
         public static Spec w8a8() {
-            return new Spec(8, 8, VectorScheme.MDDQ, 8, false, Calibration.MEAN_ABS);
+            return new Spec(8, 8, VectorScheme.MDDQ, 8, false, Calibration.MIN_MAX);
         }
 
         public static Spec w4a8() {
-            return new Spec(4, 8, VectorScheme.MDDQ, 8, false, Calibration.MEAN_ABS);
+            return new Spec(4, 8, VectorScheme.MDDQ, 8, false, Calibration.MIN_MAX);
         }
 
         /** Everything at 32 bits: the plan must then reproduce the FP32 model exactly. */
@@ -87,6 +100,9 @@ public final class QuantizationPlan implements ActivationSites {
     private final Map<String, FakeQuantizer> vectorQuantizers = new LinkedHashMap<>();
     private boolean calibrating = true;
     private boolean scalarBranch = true, vectorBranch = true;
+    private ProtectiveMasking masking;          // Degree-Quant baseline only, during training
+    /** The one edge-level site (the radial basis [E, K]); every other site's rows are atoms. */
+    private static final String EDGE_SITE_SUFFIX = "rbf_in";
 
     public QuantizationPlan(Spec spec) {
         this.spec = spec;
@@ -113,7 +129,9 @@ public final class QuantizationPlan implements ActivationSites {
             }
             return x;
         }
-        return scalarBranch ? quantizer(scalarQuantizers, site).apply(x) : x;
+        if (!scalarBranch) return x;
+        Tensor q = quantizer(scalarQuantizers, site).apply(x);
+        return masking == null || site.endsWith(EDGE_SITE_SUFFIX) ? q : masking.protect(x, q);
     }
 
     @Override
@@ -128,7 +146,9 @@ public final class QuantizationPlan implements ActivationSites {
             }
             return v;
         }
-        return vectorBranch ? quantizer(vectorQuantizers, site).apply(v) : v;
+        if (!vectorBranch) return v;
+        Tensor q = quantizer(vectorQuantizers, site).apply(v);
+        return masking == null ? q : masking.protect(v, q);
     }
 
     @Override
@@ -170,7 +190,7 @@ public final class QuantizationPlan implements ActivationSites {
         for (var e : vectorObservers.entrySet()) {
             double step = e.getValue().suggestedStep(spec.vectorBits());
             vectorQuantizers.put(e.getKey(), spec.vectorScheme() == VectorScheme.MDDQ
-                    ? new MddqQuantizer(spec.vectorBits(), spec.vectorBits(), step, spec.geometricSte())
+                    ? new MddqQuantizer(spec.vectorBits(), spec.directionBits(), step, spec.geometricSte())
                     : new ComponentwiseVectorQuantizer(spec.vectorBits(), step));
         }
         calibrating = false;
@@ -184,6 +204,15 @@ public final class QuantizationPlan implements ActivationSites {
     /** Vector-branch quantizers on or off; off during the warm-up of branch-separated QAT. */
     public void setVectorBranch(boolean on) {
         vectorBranch = on;
+    }
+
+    /** Degree-Quant's protective masking during training (null: none, the default and always at evaluation). */
+    public void setProtectiveMasking(ProtectiveMasking masking) {
+        this.masking = masking;
+    }
+
+    public ProtectiveMasking protectiveMasking() {
+        return masking;
     }
 
     public boolean scalarBranch() {
@@ -207,7 +236,7 @@ public final class QuantizationPlan implements ActivationSites {
         Map<String, String> d = new LinkedHashMap<>();
         scalarQuantizers.forEach((site, q) -> d.put(site, "scalar LSQ int" + q.bits()));
         vectorQuantizers.forEach((site, q) -> d.put(site, q instanceof MddqQuantizer
-                ? "vector MDDQ " + spec.vectorBits() + "+" + spec.vectorBits() + " bits"
+                ? "vector MDDQ " + spec.vectorBits() + "+" + spec.directionBits() + " bits"
                 : "vector component-wise int" + spec.vectorBits()));
         return d;
     }
@@ -226,19 +255,11 @@ public final class QuantizationPlan implements ActivationSites {
                 scalarQuantizers.put(key.substring(SCALAR_PREFIX.length()), LsqQuantizer.signed(spec.activationBits(), step));
             } else if (key.startsWith(VECTOR_PREFIX)) {
                 vectorQuantizers.put(key.substring(VECTOR_PREFIX.length()), spec.vectorScheme() == VectorScheme.MDDQ
-                        ? new MddqQuantizer(spec.vectorBits(), spec.vectorBits(), step, spec.geometricSte())
+                        ? new MddqQuantizer(spec.vectorBits(), spec.directionBits(), step, spec.geometricSte())
                         : new ComponentwiseVectorQuantizer(spec.vectorBits(), step));
             }
         }
         calibrating = false;
-    }
-
-    /** Keeps every learned step positive after an optimizer update (LSQ steps are unconstrained). */
-    public void clampSteps(float minimum) {
-        for (Tensor t : parameters()) {
-            float[] d = t.leafData();
-            for (int i = 0; i < d.length; i++) d[i] = Math.max(minimum, d[i]);
-        }
     }
 
     private static final String SCALAR_PREFIX = "quant.scalar.", VECTOR_PREFIX = "quant.vector.";

@@ -8,6 +8,7 @@ import org.gaq.data.Split;
 import org.gaq.data.Splits;
 import org.gaq.model.Checkpoint;
 import org.gaq.quant.ModelFiles;
+import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.report.LinePlot;
@@ -48,8 +49,9 @@ public final class Trainer {
     public record Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
                           int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
                           float weightDecay, long seed, int threads, double maxMinutes, float leeWeight,
-                          int vectorWarmupEpochs) {
+                          int vectorWarmupEpochs, float stepRateFactor) {
         public Options {
+            if (!(stepRateFactor >= 0)) throw new IllegalArgumentException("the step-size rate factor must be 0 (fixed steps) or positive");
             if (epochs <= 0 || batchSize <= 0 || threads <= 0) throw new IllegalArgumentException("epochs, batch size and threads must be positive");
             if (learningRate <= 0) throw new IllegalArgumentException("learning rate must be positive");
             if (energyWeight < 0 || forceWeight < 0 || energyWeight + forceWeight == 0 || leeWeight < 0) {
@@ -57,12 +59,28 @@ public final class Trainer {
             }
         }
 
+        /**
+         * Quantizer steps move by lr·k·(Adam's normalised gradient) in log space (k = 100 at lr 1e-5: up to
+         * 0.1% of a step per update), or stay at their calibrated values with k = 0, the default: learned
+         * steps drifted a few percent within a few hundred updates and the force error then grew (the
+         * measurement is in docs/quantization.md), while fixed steps fine-tuned stably.
+         */
+        public static final float DEFAULT_STEP_RATE_FACTOR = 0f;
+
+        /** QAT options with the default step-size rate. */
+        public Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
+                       int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
+                       float weightDecay, long seed, int threads, double maxMinutes, float leeWeight, int vectorWarmupEpochs) {
+            this(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor, energyWeight,
+                    forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, DEFAULT_STEP_RATE_FACTOR);
+        }
+
         /** FP32 training: no LEE term, no quantization warm-up. */
         public static Options fp32(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
                                    int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
                                    float weightDecay, long seed, int threads, double maxMinutes) {
             return new Options(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
-                    energyWeight, forceWeight, weightDecay, seed, threads, maxMinutes, 0f, 0);
+                    energyWeight, forceWeight, weightDecay, seed, threads, maxMinutes, 0f, 0, DEFAULT_STEP_RATE_FACTOR);
         }
     }
 
@@ -88,8 +106,11 @@ public final class Trainer {
         this.plan = model.sites() instanceof QuantizationPlan p ? p : null;
         if (plan != null && plan.calibrating()) throw new IllegalArgumentException("calibrate the quantization plan before training");
         this.params = new ArrayList<>(model.parameters().values());
-        if (plan != null) params.addAll(plan.parameters());
+        int modelParams = params.size();
+        if (plan != null && options.stepRateFactor() > 0) params.addAll(plan.parameters());
         this.adam = new Adam(params, 0.9f, 0.999f, 1e-8f, options.weightDecay());
+        // Learned quantizer steps move in log space: a fraction of themselves per update (see Adam).
+        for (int p = modelParams; p < params.size(); p++) adam.setLogScale(p, options.stepRateFactor());
         this.lr = options.learningRate();
     }
 
@@ -262,7 +283,6 @@ public final class Trainer {
             }
         }
         adam.step(grads, stepLr);
-        if (plan != null) plan.clampSteps(1e-8f);
         return loss;
     }
 
@@ -271,6 +291,16 @@ public final class Trainer {
 
     private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, float energyNorm, float forceNorm) {
         GraphBatch g = NeighborList.batch(chunk, model.config().cutoff());
+        ProtectiveMasking masking = plan == null ? null : plan.protectiveMasking();
+        if (masking != null) masking.begin(g, new java.util.SplittableRandom(options.seed() * 131 + adam.steps() * 1_000_003L + chunkIndex));
+        try {
+            return lossAndGradients(chunk, chunkIndex, g, energyNorm, forceNorm);
+        } finally {
+            if (masking != null) masking.end();
+        }
+    }
+
+    private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, GraphBatch g, float energyNorm, float forceNorm) {
         var pred = model.predict(g, true);
         Tensor loss = loss(model, g, pred, options.energyWeight() * energyNorm, options.forceWeight() * forceNorm);
         if (options.leeWeight() > 0) {

@@ -129,4 +129,38 @@ class QuantizationPlanTest {
         for (int i = 0; i < f.length; i++) d[i] = f[i];
         return d;
     }
+
+    @Test
+    void directionBitsDefaultToVectorBitsAndSetTheMddqGrid(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var legacy = new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 0, false, QuantizationPlan.Calibration.MIN_MAX);
+        assertEquals(8, legacy.directionBits(), "0 (a file from before the field) means as many as the magnitude");
+        assertThrows(IllegalArgumentException.class,
+                () -> new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 1, false, QuantizationPlan.Calibration.MIN_MAX));
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
+        GraphBatch g = NeighborList.batch(molecules(2, 4), TINY.cutoff());
+        var spec = new QuantizationPlan.Spec(32, 32, QuantizationPlan.VectorScheme.MDDQ, 8, 12, false, QuantizationPlan.Calibration.MIN_MAX);
+        QuantizationPlan plan = calibrated(m, spec, g);
+        assertTrue(plan.describeSites().values().stream().anyMatch(d -> d.equals("vector MDDQ 8+12 bits")), plan.describeSites().toString());
+        double[] before = m.predict(g, false).energies();
+        java.nio.file.Path file = dir.resolve("q.safetensors");
+        ModelFiles.save(file, m);
+        EquivariantTransformer loaded = ModelFiles.load(file);
+        assertEquals(spec, ((QuantizationPlan) loaded.sites()).spec());
+        assertArrayEquals(before, loaded.predict(g, false).energies(), 0);
+    }
+
+    @Test
+    void plainAttentionCopySharesWeightsButNotTheAttention() {
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 8);
+        GraphBatch g = NeighborList.batch(molecules(2, 5), TINY.cutoff());
+        var c = TINY;
+        EquivariantTransformer plain = m.withConfig(new ModelConfig(c.features(), c.layers(), c.heads(), c.radialBasis(), c.cutoff(), false, c.maxAtomicNumber()));
+        assertFalse(plain.config().cosineAttention());
+        assertEquals(m.parameters().keySet(), plain.parameters().keySet());
+        for (var e : m.parameters().entrySet()) assertArrayEquals(e.getValue().data(), plain.parameters().get(e.getKey()).data(), 0);
+        assertNotEquals(m.predict(g, false).energies()[0], plain.predict(g, false).energies()[0]);
+        assertArrayEquals(m.predict(g, false).energies(), m.withConfig(TINY).predict(g, false).energies(), 0, "same config: same model");
+        assertThrows(IllegalArgumentException.class,
+                () -> m.withConfig(new ModelConfig(32, c.layers(), c.heads(), c.radialBasis(), c.cutoff(), true, c.maxAtomicNumber())));
+    }
 }

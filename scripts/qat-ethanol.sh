@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Issue #4's runs on ethanol (train_01 → test_01): GAQ W8A8 / W4A8, the baselines and the ablations,
+# each fine-tuned from the committed FP32 model for a fixed number of epochs (not minutes: a busy
+# machine must not change the result), then evaluated on test_01.
+# Usage: scripts/qat-ethanol.sh [OUT_DIR] [EPOCHS_MAIN] [EPOCHS_OTHERS]
+# Results: OUT_DIR/<run>/best.safetensors, OUT_DIR/<run>.eval.txt, OUT_DIR/summary.tsv.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-runs/qat-ethanol}
+main_epochs=${2:-20}
+other_epochs=${3:-12}
+fp32=$here/models/ethanol-fp32.safetensors
+mkdir -p "$out"
+gaq=("$here/gaq")
+
+run() {  # name epochs qat-args...
+    local name=$1 epochs=$2; shift 2
+    if [[ -f $out/$name.eval.txt ]]; then echo "== $name: done already"; return; fi
+    echo "== $name ($epochs epochs): gaq qat $*"
+    "${gaq[@]}" qat --from "$fp32" --data rmd17:ethanol --epochs "$epochs" --max-minutes 60 --out "$out/$name" "$@" > "$out/$name.log" 2>&1
+    "${gaq[@]}" eval "$out/$name/best.safetensors" --data rmd17:ethanol --lee-rotations 2 > "$out/$name.eval.txt" 2>&1
+    tail -5 "$out/$name.eval.txt"
+}
+
+ptq() {  # name ptq-args...
+    local name=$1; shift
+    if [[ -f $out/$name.eval.txt ]]; then echo "== $name: done already"; return; fi
+    echo "== $name: gaq ptq $*"
+    "${gaq[@]}" ptq --from "$fp32" --data rmd17:ethanol --out "$out/$name.safetensors" "$@" > "$out/$name.log" 2>&1
+    "${gaq[@]}" eval "$out/$name.safetensors" --data rmd17:ethanol --lee-rotations 2 > "$out/$name.eval.txt" 2>&1
+    tail -5 "$out/$name.eval.txt"
+}
+
+if [[ ! -f $out/fp32.eval.txt ]]; then
+    "${gaq[@]}" eval "$fp32" --data rmd17:ethanol --lee-rotations 2 > "$out/fp32.eval.txt" 2>&1
+fi
+ptq ptq-naive-w8a8 --method naive
+ptq ptq-percentile-w8a8 --method percentile
+ptq ptq-mddq-w8a8 --method mddq
+run gaq-w8a8 "$main_epochs" --method gaq --bits w8a8
+run gaq-w4a8 "$main_epochs" --method gaq --bits w4a8
+run naive-qat-w8a8 "$other_epochs" --method naive --bits w8a8
+run degree-quant-w8a8 "$other_epochs" --method degree-quant --bits w8a8
+run ablation-no-mddq "$other_epochs" --method gaq --vector-scheme componentwise
+run ablation-no-lee "$other_epochs" --method gaq --lee-weight 0
+run ablation-no-warmup "$other_epochs" --method gaq --vector-warmup-epochs 0
+run ablation-scalar-only "$other_epochs" --method gaq --scalar-only
+run ablation-vector-only "$other_epochs" --method gaq --vector-only
+run ablation-plain-attention "$other_epochs" --method gaq --plain-attention
+
+# One line per run: energy MAE, force MAE, LEE (test_01).
+{
+    printf "run\tenergy_mae_meV\tforce_mae_meV_per_A\tlee_meV_per_A\n"
+    for f in "$out"/*.eval.txt; do
+        name=$(basename "$f" .eval.txt)
+        e=$(awk '/^energy MAE/{print $NF}' "$f"); fm=$(awk '/^force MAE/{print $NF}' "$f"); l=$(awk '/^LEE/{print $NF}' "$f")
+        printf "%s\t%s\t%s\t%s\n" "$name" "$e" "$fm" "$l"
+    done
+} > "$out/summary.tsv"
+cat "$out/summary.tsv"
