@@ -189,7 +189,8 @@ public final class Trainer {
                 if (best) {
                     bestValidation = valLoss;
                     epochsSinceBest = 0;
-                } else if (++epochsSinceBest >= options.plateauPatience() && epoch > options.warmupEpochs()) {
+                } else if (fullyQuantized && ++epochsSinceBest >= options.plateauPatience() && epoch > options.warmupEpochs()) {
+                    // (QAT's scalar-only warm-up epochs are not candidates, so they do not count as a plateau either)
                     stop = lr <= options.minLearningRate();
                     lr = Math.max(options.minLearningRate(), lr * options.plateauFactor());
                     epochsSinceBest = 0;
