@@ -1,0 +1,96 @@
+package org.gaq.cli;
+
+import org.gaq.data.DataSource;
+import org.gaq.data.Frame;
+import org.gaq.md.Dynamics;
+import org.gaq.md.Integrator;
+import org.gaq.md.LangevinBaoab;
+import org.gaq.md.MdState;
+import org.gaq.md.ModelForceField;
+import org.gaq.md.RunFiles;
+import org.gaq.md.Simulation;
+import org.gaq.md.VelocityVerlet;
+import org.gaq.quant.ModelFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code gaq md}: NVE or Langevin MD of one molecule with a gaq model; resumable. */
+@Command(name = "md", mixinStandardHelpOptions = true,
+        description = {"Molecular dynamics with a gaq model (FP32 or quantized): velocity Verlet (nve) or Langevin BAOAB (langevin).",
+                "Writes trajectory.xyz, energy.csv, energy.png and checkpoints (state.json) to the run folder and "
+                        + "reports the total-energy drift. Resume an interrupted run with --resume DIR."})
+public final class MdCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "a .safetensors model (not needed with --resume)") Path modelFile;
+    @Option(names = "--structure", paramLabel = "SPEC", description = "start structure: an extended-XYZ or .npz file, or rmd17:<molecule>") String structure;
+    @Option(names = "--frame", defaultValue = "0", description = "which frame of the structure source (default: ${DEFAULT-VALUE})") int frameIndex;
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "folder holding rmd17/ (default: $GAQ_DATA_DIR, else ../shared/data)") Path dataDir;
+    @Option(names = "--steps", description = "total number of steps (default: 1000; with --resume: the run's own)") Long steps;
+    @Option(names = "--dt", defaultValue = "0.5", description = "time step in fs (default: ${DEFAULT-VALUE})") double dt;
+    @Option(names = "--ensemble", defaultValue = "nve", description = "nve or langevin (default: ${DEFAULT-VALUE})") String ensemble;
+    @Option(names = "--temperature", defaultValue = "300", description = "K: Maxwell–Boltzmann start and Langevin bath (default: ${DEFAULT-VALUE})") double temperature;
+    @Option(names = "--friction", defaultValue = "0.01", description = "Langevin friction in 1/fs (default: ${DEFAULT-VALUE})") double friction;
+    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--log-every", defaultValue = "10", description = "steps between energy-log rows and checkpoints (default: ${DEFAULT-VALUE})") int logEvery;
+    @Option(names = "--trajectory-every", defaultValue = "100", description = "steps between trajectory frames (default: ${DEFAULT-VALUE})") int trajectoryEvery;
+    @Option(names = "--max-force", defaultValue = "50", description = "eV/Å; a larger force stops the run as a blow-up (default: ${DEFAULT-VALUE})") double maxForce;
+    @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: runs/md-<ensemble>)") Path out;
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint") Path resume;
+
+    @Override
+    public Integer call() throws Exception {
+        RunFiles.Settings settings;
+        Path runDir;
+        if (resume != null) {
+            runDir = resume;
+            RunFiles.Settings saved = RunFiles.readJson(runDir.resolve(RunFiles.SETTINGS), RunFiles.Settings.class);
+            settings = steps == null ? saved : new RunFiles.Settings(saved.model(), saved.structure(), saved.ensemble(), saved.dtFs(),
+                    saved.temperatureK(), saved.frictionPerFs(), saved.seed(), steps, saved.logEvery(), saved.trajectoryEvery(), saved.maxForceEvPerA());
+            if (modelFile != null && !modelFile.toString().equals(saved.model())) {
+                throw new IllegalArgumentException("--resume continues with the run's own model " + saved.model() + "; do not pass another one");
+            }
+        } else {
+            if (modelFile == null) throw new IllegalArgumentException("give a MODEL file (or --resume DIR)");
+            if (structure == null) throw new IllegalArgumentException("give --structure FILE or rmd17:<molecule>");
+            runDir = out != null ? out : Path.of("runs", "md-" + ensemble);
+            settings = new RunFiles.Settings(modelFile.toString(), structure, ensemble, dt, temperature, friction, seed,
+                    steps == null ? 1000 : steps, logEvery, trajectoryEvery, maxForce);
+        }
+        if (settings.steps() < 1) throw new IllegalArgumentException("--steps must be ≥ 1");
+        Frame start = startFrame(settings.structure());
+        var model = ModelFiles.load(Path.of(settings.model()));
+        ModelForceField forceField = new ModelForceField(model, start.atomicNumbers());
+        Integrator integrator = switch (settings.ensemble()) {
+            case "nve" -> new VelocityVerlet();
+            case "langevin" -> new LangevinBaoab(settings.temperatureK(), settings.frictionPerFs(), settings.seed());
+            default -> throw new IllegalArgumentException("--ensemble must be nve or langevin, not '" + settings.ensemble() + "'");
+        };
+        Simulation sim = new Simulation(forceField, integrator, settings, runDir);
+        MdState initial;
+        if (resume != null) {
+            initial = RunFiles.readState(runDir);
+            if (initial.numAtoms() != start.numAtoms()) throw new IllegalArgumentException(runDir + ": the checkpoint has " + initial.numAtoms() + " atoms, the structure " + start.numAtoms());
+            System.out.printf("resuming %s at step %d (t = %.1f fs)%n", runDir, initial.step(), initial.timeFs());
+        } else {
+            double[] v = Dynamics.maxwellBoltzmann(org.gaq.data.Elements.masses(start.atomicNumbers()), settings.temperatureK(), settings.seed());
+            initial = sim.initialState(start.positions(), v);
+        }
+        System.out.printf("%s MD of %s (%d atoms) with %s: dt %.3g fs, %d steps -> %s%n", settings.ensemble(),
+                org.gaq.data.Elements.formula(start.atomicNumbers()), start.numAtoms(), settings.model(), settings.dtFs(), settings.steps(), runDir);
+        Simulation.Result r = sim.run(initial);
+        Simulation.describe(r).forEach((k, v) -> {
+            if (settings.ensemble().equals("nve") || !k.startsWith("drift")) System.out.printf("%-24s %s%n", k, v);
+        });
+        System.out.println("files: " + runDir.resolve(RunFiles.TRAJECTORY) + ", " + runDir.resolve(RunFiles.ENERGY_LOG) + ", " + runDir.resolve(RunFiles.ENERGY_PLOT));
+        return 0;
+    }
+
+    private Frame startFrame(String spec) throws Exception {
+        var data = DataSource.resolve(spec, dataDir).load();
+        if (frameIndex < 0 || frameIndex >= data.size()) throw new IllegalArgumentException("--frame " + frameIndex + " is outside 0.." + (data.size() - 1) + " of " + spec);
+        return data.frame(frameIndex);
+    }
+}

@@ -1,0 +1,42 @@
+package org.gaq.md;
+
+import org.gaq.data.Frame;
+import org.gaq.data.GraphBatch;
+import org.gaq.data.NeighborList;
+import org.gaq.model.EquivariantTransformer;
+
+import java.util.List;
+
+/** A gaq model (FP32 or quantized) as a {@link ForceField}: one molecule, neighbour list rebuilt every call. */
+public final class ModelForceField implements ForceField {
+    private final EquivariantTransformer model;
+    private final int[] atomicNumbers;
+
+    public ModelForceField(EquivariantTransformer model, int[] atomicNumbers) {
+        this.model = model;
+        this.atomicNumbers = atomicNumbers.clone();
+        for (int z : atomicNumbers) {
+            if (z < 0 || z > model.config().maxAtomicNumber()) {
+                throw new IllegalArgumentException("element Z=" + z + " is outside the model's elements (Z ≤ " + model.config().maxAtomicNumber() + ")");
+            }
+        }
+    }
+
+    @Override
+    public Evaluation evaluate(double[] positions) {
+        if (positions.length != 3 * atomicNumbers.length) {
+            throw new IllegalArgumentException("expected " + 3 * atomicNumbers.length + " coordinates, got " + positions.length);
+        }
+        GraphBatch g = NeighborList.batch(List.of(Frame.unlabeled(atomicNumbers, positions)), model.config().cutoff());
+        var p = model.predict(g, false);
+        float[] f = p.forces().data();
+        double[] forces = new double[f.length];
+        for (int i = 0; i < f.length; i++) forces[i] = f[i];
+        return new Evaluation(p.energies()[0], forces);
+    }
+
+    @Override
+    public int[] atomicNumbers() {
+        return atomicNumbers.clone();
+    }
+}

@@ -1,0 +1,121 @@
+package org.gaq.md;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import org.gaq.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The files of an MD run folder: {@code run.json} (the settings, for resuming), {@code state.json}
+ * (the last checkpointed {@link MdState}, exact doubles), {@code energy.csv} and {@code trajectory.xyz}.
+ * Every JSON write is atomic (temp file + rename), so a crash leaves the previous version.
+ */
+public final class RunFiles {
+    private RunFiles() {}
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+
+    public static final String SETTINGS = "run.json", STATE = "state.json", ENERGY_LOG = "energy.csv",
+            TRAJECTORY = "trajectory.xyz", ENERGY_PLOT = "energy.png", LAST_GOOD = "last_good.xyz";
+
+    /** What a run was started with: enough to resume it. */
+    public record Settings(String model, String structure, String ensemble, double dtFs, double temperatureK,
+                           double frictionPerFs, long seed, long steps, int logEvery, int trajectoryEvery,
+                           double maxForceEvPerA) {}
+
+    public static void writeJson(Path file, Object value) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(tmp, GSON.toJson(value), StandardCharsets.UTF_8);
+            AtomicFiles.matchPermissions(tmp, file);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static <T> T readJson(Path file, Class<T> type) throws IOException {
+        if (!Files.exists(file)) throw new IOException(file + " does not exist: not an MD run folder, or the run never checkpointed");
+        try {
+            T value = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), type);
+            if (value == null) throw new IOException(file + " is empty");
+            return value;
+        } catch (com.google.gson.JsonParseException e) {
+            throw new IOException(file + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    public static MdState readState(Path runDir) throws IOException {
+        MdState s = readJson(runDir.resolve(STATE), MdState.class);
+        try {
+            // Through the canonical constructor, so its checks run (Gson bypasses it).
+            return new MdState(s.step(), s.timeFs(), s.positions(), s.velocities(), s.forces(), s.potentialEnergy());
+        } catch (RuntimeException e) {
+            throw new IOException(runDir.resolve(STATE) + ": invalid state: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Drops what was logged after the checkpoint at {@code step} (a crash between checkpoints leaves
+     * rows and frames that the resumed run will write again): energy.csv rows with a larger step, and
+     * trajectory frames whose comment says {@code step=} a larger one or a step off the
+     * {@code trajectoryEvery} grid (the end frame of a run that is now being extended).
+     */
+    public static void truncateAfter(Path runDir, long step, int trajectoryEvery) throws IOException {
+        Path csv = runDir.resolve(ENERGY_LOG);
+        if (Files.exists(csv)) {
+            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+            List<String> kept = new ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                if (i == 0 || line.isBlank()) {
+                    if (i == 0) kept.add(line);
+                    continue;
+                }
+                if (Long.parseLong(line.substring(0, line.indexOf(','))) <= step) kept.add(line);
+            }
+            replace(csv, String.join("\n", kept) + "\n");
+        }
+        Path xyz = runDir.resolve(TRAJECTORY);
+        if (Files.exists(xyz)) {
+            List<String> lines = Files.readAllLines(xyz, StandardCharsets.UTF_8);
+            StringBuilder kept = new StringBuilder();
+            int i = 0;
+            while (i < lines.size()) {
+                if (lines.get(i).isBlank()) { i++; continue; }
+                int n = Integer.parseInt(lines.get(i).trim());
+                if (i + 1 + n >= lines.size() + 1) break;           // a frame cut short by a crash
+                long frameStep = stepOf(lines.get(i + 1));
+                if (frameStep <= step && frameStep % trajectoryEvery == 0) {
+                    for (int k = i; k <= i + 1 + n && k < lines.size(); k++) kept.append(lines.get(k)).append('\n');
+                }
+                i += 2 + n;
+            }
+            replace(xyz, kept.toString());
+        }
+    }
+
+    private static long stepOf(String comment) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|\\s)step=(\\d+)").matcher(comment);
+        return m.find() ? Long.parseLong(m.group(1)) : Long.MAX_VALUE;
+    }
+
+    private static void replace(Path file, String content) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            AtomicFiles.matchPermissions(tmp, file);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
