@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
                 QatCommand.class,
                 PtqCommand.class,
                 BenchCommand.class,
+                DriveCommand.class,
         })
 public final class GaqCli implements Runnable {
 
