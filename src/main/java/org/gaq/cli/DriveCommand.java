@@ -85,9 +85,9 @@ public final class DriveCommand implements Callable<Integer> {
         } finally {
             socket.close();
         }
-        System.out.printf(Locale.ROOT, "gaq drive: served %d force calls, %.2f ms per call (mean); %s%n",
-                summary.forceCalls(), summary.forceCalls() == 0 ? 0.0 : summary.meanMillisPerCall(),
-                summary.ending().description());
+        int calls = summary.forceCalls();
+        System.out.printf(Locale.ROOT, "gaq drive: served %d force call%s, %.2f ms per call (mean); %s%n",
+                calls, calls == 1 ? "" : "s", calls == 0 ? 0.0 : summary.meanMillisPerCall(), summary.ending().description());
         return 0;
     }
 
