@@ -1,15 +1,13 @@
 package org.gaq.cli;
 
-import org.gaq.data.DataSource;
-import org.gaq.data.Dataset;
 import org.gaq.data.Elements;
-import org.gaq.data.Frame;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.quant.ModelFiles;
 import org.gaq.serve.IpiAddress;
 import org.gaq.serve.IpiChannel;
 import org.gaq.serve.IpiDriver;
 import org.gaq.serve.ModelForceEngine;
+import org.gaq.serve.StructureElements;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,8 +41,8 @@ public final class DriveCommand implements Callable<Integer> {
     }
 
     @Option(names = "--structure", required = true, paramLabel = "FILE|rmd17:<mol>",
-            description = "the atoms' elements, in the server's order: an extended-XYZ file (first frame) or rmd17:<molecule> "
-                    + "(first frame of its train file); positions are ignored")
+            description = "the atoms' elements, in the server's order: an XYZ file (first frame; only the element column "
+                    + "is read, so periodic and i-PI-style files are fine) or rmd17:<molecule> (first frame of its train file)")
     String structure;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -70,11 +68,11 @@ public final class DriveCommand implements Callable<Integer> {
         IpiAddress where = address.hostPort != null ? IpiAddress.parseHostPort(address.hostPort)
                 : IpiAddress.unixNamed(address.unixName);
         EquivariantTransformer model = ModelFiles.load(modelFile);
-        Frame atoms = firstFrame();
-        ModelForceEngine engine = new ModelForceEngine(model, atoms.atomicNumbers());
+        int[] elements = StructureElements.read(structure, dataDir);
+        ModelForceEngine engine = new ModelForceEngine(model, elements);
         String structureName = "--structure " + structure;
         System.err.printf(Locale.ROOT, "gaq drive: %s for %d atoms (%s) from %s; connecting to %s%n", modelFile,
-                atoms.numAtoms(), Elements.formula(atoms.atomicNumbers()), structure, where);
+                elements.length, Elements.formula(elements), structure, where);
 
         IpiDriver driver = new IpiDriver(engine, ignoreCell, structureName, System.err);
         SocketChannel socket = where.connect(seconds(connectRetrySeconds));   // fails with its own clear message
@@ -89,12 +87,6 @@ public final class DriveCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "gaq drive: served %d force call%s, %.2f ms per call (mean); %s%n",
                 calls, calls == 1 ? "" : "s", calls == 0 ? 0.0 : summary.meanMillisPerCall(), summary.ending().description());
         return 0;
-    }
-
-    private Frame firstFrame() throws IOException {
-        Dataset set = DataSource.resolve(structure, dataDir).load();
-        if (set.size() == 0) throw new IllegalArgumentException("--structure " + structure + " has no frames");
-        return set.frame(0);
     }
 
     private static Duration seconds(double s) {
