@@ -32,9 +32,10 @@ public enum IpiMessage {
     }
 
     /**
-     * Decodes a header. Trailing spaces are padding; ASE also strips other trailing whitespace and
-     * some Fortran clients pad with NULs, so both are accepted at the end. Anything else — an unknown
-     * word, a lower-case word, bytes that are not printable ASCII — is a malformed header.
+     * Decodes a header. Trailing spaces are the padding; like ASE (which rstrip()s) other trailing
+     * whitespace is accepted too, and so are trailing NULs, what a C or Fortran writer with a
+     * zero-filled buffer would leave. Anything else (an unknown or lower-case word, leading blanks,
+     * bytes that are not printable ASCII) is a malformed header.
      */
     public static IpiMessage parse(byte[] header) throws IpiProtocolException {
         if (header.length != HEADER_BYTES)
