@@ -63,9 +63,11 @@ class AseSocketIntegrationTest {
         Path log = dir.resolve("ase.log");
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // A fresh name: a socket file left behind by a killed run would make ASE's bind fail.
+        String socket = "gaqtest-ase-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
         List<String> command = new ArrayList<>(List.of(PYTHON.toString(), SCRIPT.toString(),
                 "--structure", structure.toString(), "--out", out.toString(), "--steps", Integer.toString(STEPS),
-                "--dt", "0.5", "--socket", "gaqtest-ase-" + ProcessHandle.current().pid(), "--timeout", "120", "--",
+                "--dt", "0.5", "--socket", socket, "--timeout", "120", "--",
                 java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "org.gaq.cli.GaqCli",
                 "drive", MODEL.toString(), "--structure", structure.toString(), "--timeout", "120"));
