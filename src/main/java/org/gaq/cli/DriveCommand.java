@@ -54,7 +54,8 @@ public final class DriveCommand implements Callable<Integer> {
     boolean ignoreCell;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
-            description = "give up if the server sends nothing for this long (default: ${DEFAULT-VALUE})")
+            description = "give up if the server sends nothing for this long; generous because a server may be slow "
+                    + "between steps (default: ${DEFAULT-VALUE})")
     double timeoutSeconds;
 
     @Option(names = "--connect-retry", paramLabel = "SECONDS", defaultValue = "10",

@@ -21,9 +21,6 @@ import java.time.Duration;
  * session with an error instead of hanging the client forever.
  */
 public final class IpiChannel implements Closeable {
-    /** A server may legitimately be slow between steps (its own force field, I/O, a queue), so be patient. */
-    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofMinutes(10);
-
     private final SocketChannel channel;
     private final Selector selector;
     private final SelectionKey key;
