@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
                 PtqCommand.class,
                 BenchCommand.class,
                 MdCommand.class,
+                DriveCommand.class,
         })
 public final class GaqCli implements Runnable {
 

@@ -18,6 +18,22 @@ public final class Units {
     public static final double HARTREE_IN_EV = 27.211386245988;
     /** 1 Bohr in Å (CODATA 2018). */
     public static final double BOHR_IN_ANGSTROM = 0.529177210903;
+    /**
+     * 1 Bohr in Å as ASE computes it ({@code ase.units.Bohr}, CODATA 2014, ASE's default since 3.12
+     * and still in 2025). The i-PI socket protocol carries atomic units, so the two ends must agree
+     * on the conversion: with ASE's own double here, positions ASE sends (Å / Bohr) come back to the
+     * same Å to the last bit or so, and forces and energies it converts back land where gaq computed
+     * them. CODATA 2018 ({@link #BOHR_IN_ANGSTROM}) differs by 6.4e-10 relative; i-PI itself uses
+     * 8-digit constants (1 Å = 1.8897261 Bohr), ~1e-8 off either way, far below a float32 model's
+     * 6e-8 resolution, so the choice only matters for exact round trips through ASE.
+     */
+    public static final double ASE_BOHR_IN_ANGSTROM = 0.5291772105638411;
+    /**
+     * 1 Hartree in eV as ASE computes it ({@code ase.units.Hartree}, CODATA 2014): the energy
+     * counterpart of {@link #ASE_BOHR_IN_ANGSTROM}. CODATA 2018 ({@link #HARTREE_IN_EV}) differs by
+     * 8.1e-9 relative.
+     */
+    public static final double ASE_HARTREE_IN_EV = 27.211386024367243;
     /** 1 meV in eV: errors are reported in meV and meV/Å, like the paper. */
     public static final double MEV_IN_EV = 1.0e-3;
     /** Boltzmann constant in eV/K (CODATA 2018, exact). */
