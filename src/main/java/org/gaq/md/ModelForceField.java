@@ -13,13 +13,17 @@ public final class ModelForceField implements ForceField {
     private final int[] atomicNumbers;
 
     public ModelForceField(EquivariantTransformer model, int[] atomicNumbers) {
-        this.model = model;
-        this.atomicNumbers = atomicNumbers.clone();
-        for (int z : atomicNumbers) {
-            if (z < 0 || z > model.config().maxAtomicNumber()) {
-                throw new IllegalArgumentException("element Z=" + z + " is outside the model's elements (Z ≤ " + model.config().maxAtomicNumber() + ")");
+        if (atomicNumbers.length == 0) throw new IllegalArgumentException("the structure has no atoms");
+        int maxZ = model.config().maxAtomicNumber();
+        for (int i = 0; i < atomicNumbers.length; i++) {
+            int z = atomicNumbers[i];
+            if (z < 1 || z > maxZ) {
+                throw new IllegalArgumentException("atom " + i + " is " + (org.gaq.data.Elements.isKnown(z) ? org.gaq.data.Elements.symbol(z) + " (Z = " + z + ")" : "Z = " + z)
+                        + ", which the model does not know (it covers atomic numbers 1.." + maxZ + ")");
             }
         }
+        this.model = model;
+        this.atomicNumbers = atomicNumbers.clone();
     }
 
     @Override
