@@ -13,7 +13,7 @@ package org.gaq.engine.kernels;
  *       layout: one layout serves both, and the padding lets them load whole vectors and tiles;</li>
  *   <li>{@link #columnSums()}: Σ_k w[k][j], padded with zeros to mPad. VNNI multiplies unsigned by signed
  *       bytes, so it feeds a + 128 and subtracts 128·Σ_k w[k][j];</li>
- *   <li>int32-widened rows for the Java Vector API kernel, made on first use.</li>
+ *   <li>float and int32 copies of the rows for the Java Vector API kernel, made on first use.</li>
  * </ul>
  */
 public final class PreparedInt8 {
@@ -31,6 +31,7 @@ public final class PreparedInt8 {
     private final byte[] packed;
     private final int[] columnSums;
     private volatile WidenedRows widened;
+    private volatile FloatRows floats;
 
     private PreparedInt8(int k, int m, byte[] codes) {
         this.k = k;
@@ -119,6 +120,21 @@ public final class PreparedInt8 {
         return cached.values;
     }
 
+    /** w converted to float (exactly), rows padded with zeros to a multiple of {@code columnMultiple}; cached. */
+    float[] widenedFloats(int columnMultiple) {
+        FloatRows cached = floats;
+        if (cached == null || cached.columnMultiple != columnMultiple) {
+            int width = roundUp(m, columnMultiple);
+            float[] values = new float[k * width];
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < m; j++) values[p * width + j] = codes[p * m + j];
+            }
+            cached = new FloatRows(columnMultiple, values);
+            floats = cached;    // benign race, as above
+        }
+        return cached.values;
+    }
+
     static int[] widen(byte[] codes, int k, int m, int width) {
         int[] values = new int[k * width];
         for (int p = 0; p < k; p++) {
@@ -128,5 +144,8 @@ public final class PreparedInt8 {
     }
 
     private record WidenedRows(int columnMultiple, int[] values) {
+    }
+
+    private record FloatRows(int columnMultiple, float[] values) {
     }
 }

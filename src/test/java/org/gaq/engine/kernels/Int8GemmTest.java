@@ -86,6 +86,32 @@ class Int8GemmTest {
         }
     }
 
+    /** Deep products at the edge of float exactness (Java kernel) with the most negative codes, and past it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("implementations")
+    void int8IsExactForDeepProductsAndMinus128(Int8Gemm gemm) {
+        Random random = new Random(7);
+        for (int k : new int[]{JavaInt8Gemm.FLOAT_EXACT_K, JavaInt8Gemm.FLOAT_EXACT_K + 76}) {
+            for (int m : new int[]{3, 40}) {
+                int rows = 6;
+                byte[] w = randomCodes(random, k * m, 127);
+                byte[] a = randomCodes(random, rows * k, 127);
+                for (int p = 0; p < k; p++) {
+                    w[p * m] = -128;
+                    w[p * m + 1] = 127;
+                }
+                Arrays.fill(a, 0, k, (byte) -128);
+                Arrays.fill(a, k, 2 * k, (byte) 127);
+                PreparedInt8 prepared = gemm.prepare(w, k, m);
+                int[] expected = new int[rows * m], actual = new int[rows * m];
+                REFERENCE.multiply(a, 0, rows, k, prepared, expected, 0);
+                gemm.multiply(a, 0, rows, k, prepared, actual, 0);
+                assertEquals(128 * 128 * k, expected[0]);
+                assertArrayEquals(expected, actual, gemm.name() + " k " + k + " m " + m);
+            }
+        }
+    }
+
     @Test
     void referenceInt8IsTheTextbookProduct() {
         Random random = new Random(2);
