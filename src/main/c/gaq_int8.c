@@ -29,7 +29,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-#define GAQ_INT8_ABI_VERSION 1
+#define GAQ_INT8_ABI_VERSION 2
 
 /* Feature bits returned by gaq_int8_features(). */
 #define FEATURE_VNNI        1  /* avx512f + avx512bw + avx512vnni, with OS support for zmm state */
@@ -317,15 +317,33 @@ typedef struct {
     uint8_t rows[16];
 } tile_config;
 
-AMX_TARGET static void amx_configure(void) {
+/* gcc 12's AMX intrinsics do not tell the compiler which memory ldtilecfg and tileloadd read:
+ * _tile_loadconfig declares 8 bytes (the stores filling the rest of the config were optimised away, and
+ * ldtilecfg faulted), _tile_loadd none (so filling a staging buffer could be moved after the load). These
+ * wrappers declare the whole config, and put a compiler memory barrier before each tile load. */
+#define TILE_LOADCONFIG(config) __asm__ volatile("ldtilecfg %0" :: "m"(*(const tile_config *) (config)) : "memory")
+#define TILE_LOADD(tile, base, stride)                                                    \
+    do {                                                                                  \
+        __asm__ volatile("" ::: "memory");                                                \
+        _tile_loadd(tile, base, stride);                                                  \
+    } while (0)
+
+/* Tiles 0–3 (C) 16 × 64 bytes; tile 4 (A) 16 rows × a_bytes; tiles 5, 6 (B) a_bytes/4 quad rows × 64 bytes. */
+AMX_TARGET static void amx_configure(int a_bytes) {
     tile_config config;
     memset(&config, 0, sizeof config);
     config.palette_id = 1;
-    for (int t = 0; t < 7; t++) {
+    for (int t = 0; t < 4; t++) {
         config.rows[t] = TILE_ROWS;
         config.colsb[t] = TILE_BYTES;
     }
-    _tile_loadconfig(&config);
+    config.rows[4] = TILE_ROWS;
+    config.colsb[4] = a_bytes;
+    for (int t = 5; t < 7; t++) {
+        config.rows[t] = a_bytes / QUAD;
+        config.colsb[t] = TILE_BYTES;
+    }
+    TILE_LOADCONFIG(&config);
 }
 
 /* The a block rows [i0, i0 + valid_rows) × k [kb, kb + 64), zero-padded to 16 × 64, into buffer. */
@@ -339,17 +357,17 @@ static void copy_a_block(int8_t *buffer, const int8_t *a, int i0, int valid_rows
 #define LOAD_A_TILE(kb)                                                                   \
     do {                                                                                  \
         if (valid_rows == TILE_ROWS && (kb) + TILE_K <= k) {                              \
-            _tile_loadd(4, a + (long) i0 * k + (kb), k);                                  \
+            TILE_LOADD(4, a + (long) i0 * k + (kb), k);                                  \
         } else {                                                                          \
             copy_a_block(a_buffer, a, i0, valid_rows, k, (kb));                           \
-            _tile_loadd(4, a_buffer, TILE_BYTES);                                         \
+            TILE_LOADD(4, a_buffer, TILE_BYTES);                                         \
         }                                                                                 \
     } while (0)
 
 /* tile t += a tile · weights for k block kb, column block j0 + 16t; B alternates between tiles 5 and 6. */
 #define DOT_TILE(t, bt)                                                                   \
     do {                                                                                  \
-        _tile_loadd(bt, packed + ((long) (kb / QUAD) * m_pad + j0 + (t) * TILE_COLS) * QUAD, w_stride); \
+        TILE_LOADD(bt, packed + ((long) (kb / QUAD) * m_pad + j0 + (t) * TILE_COLS) * QUAD, w_stride); \
         _tile_dpbssd(t, 4, bt);                                                           \
     } while (0)
 
@@ -375,7 +393,7 @@ AMX_TARGET void gaq_s8_gemm_amx(const int8_t *a, int rows, int k, const int8_t *
     int8_t a_buffer[TILE_ROWS * TILE_BYTES] __attribute__((aligned(64)));
     int32_t c_buffer[TILE_ROWS * TILE_COLS] __attribute__((aligned(64)));
 
-    amx_configure();
+    amx_configure(TILE_K);
     for (int i0 = 0; i0 < rows; i0 += TILE_ROWS) {
         int valid_rows = rows - i0 < TILE_ROWS ? rows - i0 : TILE_ROWS;
         for (int j0 = 0; j0 < m_pad; j0 += 4 * TILE_COLS) {
@@ -396,4 +414,69 @@ AMX_TARGET void gaq_s8_gemm_amx(const int8_t *a, int rows, int k, const int8_t *
         }
     }
     _tile_release();   /* back to the init state, so context switches need not save tile data */
+}
+
+/* int4 on AMX: one 32-k group per tile product (A tile 16 rows × 32 bytes, B tiles 8 quad rows), four
+ * column tiles at a time. After each group the four C tiles (exact group dot products) are stored to a
+ * buffer and folded into float accumulators, acc = fma(scale, (float) dot, acc), in group order as the
+ * contract says; the accumulators live in a 16 × 64 float buffer in L1 and are written to out at the end. */
+#define AMX_INT4_TARGET __attribute__((target("amx-tile,amx-int8,avx512f")))
+
+AMX_INT4_TARGET void gaq_s4_gemm_amx(const int8_t *a, int rows, int k, const int8_t *packed,
+                                     const int32_t *group_sums, const float *scales, int m, float *out) {
+    (void) group_sums;
+    int m_pad = round_up(m, LANES);
+    int groups = k / INT4_GROUP;
+    long w_stride = (long) m_pad * QUAD;
+    int8_t a_buffer[TILE_ROWS * INT4_GROUP] __attribute__((aligned(64)));
+    int32_t dots[4][TILE_ROWS * TILE_COLS] __attribute__((aligned(64)));
+    float acc[TILE_ROWS][4 * TILE_COLS] __attribute__((aligned(64)));
+
+    amx_configure(INT4_GROUP);
+    for (int i0 = 0; i0 < rows; i0 += TILE_ROWS) {
+        int valid_rows = rows - i0 < TILE_ROWS ? rows - i0 : TILE_ROWS;
+        for (int j0 = 0; j0 < m_pad; j0 += 4 * TILE_COLS) {
+            int tiles = (m_pad - j0) / TILE_COLS;
+            if (tiles > 4) tiles = 4;
+            memset(acc, 0, sizeof acc);
+            for (int g = 0; g < groups; g++) {
+                int kb = g * INT4_GROUP;
+                if (valid_rows == TILE_ROWS) {
+                    TILE_LOADD(4, a + (long) i0 * k + kb, k);
+                } else {
+                    memset(a_buffer, 0, sizeof a_buffer);
+                    for (int r = 0; r < valid_rows; r++) memcpy(a_buffer + r * INT4_GROUP, a + (long) (i0 + r) * k + kb, INT4_GROUP);
+                    TILE_LOADD(4, a_buffer, INT4_GROUP);
+                }
+                _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
+                DOT_TILE(0, 5);
+                if (tiles > 1) DOT_TILE(1, 6);
+                if (tiles > 2) DOT_TILE(2, 5);
+                if (tiles > 3) DOT_TILE(3, 6);
+                _tile_stored(0, dots[0], TILE_BYTES);
+                if (tiles > 1) _tile_stored(1, dots[1], TILE_BYTES);
+                if (tiles > 2) _tile_stored(2, dots[2], TILE_BYTES);
+                if (tiles > 3) _tile_stored(3, dots[3], TILE_BYTES);
+                for (int t = 0; t < tiles; t++) {
+                    __m512 scale = _mm512_loadu_ps(scales + (long) g * m_pad + j0 + t * TILE_COLS);
+                    for (int r = 0; r < valid_rows; r++) {
+                        __m512 d = _mm512_cvtepi32_ps(_mm512_load_si512(dots[t] + r * TILE_COLS));
+                        float *slot = acc[r] + t * TILE_COLS;
+                        _mm512_store_ps(slot, _mm512_fmadd_ps(scale, d, _mm512_load_ps(slot)));
+                    }
+                }
+            }
+            for (int t = 0; t < tiles; t++) {
+                int j = j0 + t * TILE_COLS;
+                int valid = m - j;
+                for (int r = 0; r < valid_rows; r++) {
+                    __m512 v = _mm512_load_ps(acc[r] + t * TILE_COLS);
+                    float *dst = out + (long) (i0 + r) * m + j;
+                    if (valid >= LANES) _mm512_storeu_ps(dst, v);
+                    else _mm512_mask_storeu_ps(dst, (__mmask16) ((1u << valid) - 1), v);
+                }
+            }
+        }
+    }
+    _tile_release();
 }

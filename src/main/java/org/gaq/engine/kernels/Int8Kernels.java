@@ -48,7 +48,10 @@ public final class Int8Kernels {
         return choose().description();
     }
 
-    /** Every implementation that runs here, the reference {@link PlainInt8Gemm} first (for tests and benchmarks). */
+    /**
+     * Every implementation that runs here, the reference {@link PlainInt8Gemm} first, including
+     * {@link NativeInt8Kernels#amxEverywhere()} (for tests and benchmarks).
+     */
     public static List<Int8Gemm> available() {
         List<Int8Gemm> all = new ArrayList<>();
         all.add(new PlainInt8Gemm());
@@ -56,6 +59,7 @@ public final class Int8Kernels {
         for (NativeInt8Kernels.Kernel kernel : NativeInt8Kernels.Kernel.values()) {
             NativeInt8Kernels.gemm(kernel).ifPresent(all::add);
         }
+        NativeInt8Kernels.amxEverywhere().ifPresent(all::add);
         return all;
     }
 

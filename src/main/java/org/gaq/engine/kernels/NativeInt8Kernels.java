@@ -40,7 +40,7 @@ public final class NativeInt8Kernels {
         PLAIN("native-plain"),
         /** AVX-512 VNNI, vpdpbusd. */
         VNNI("native-avx512-vnni"),
-        /** AMX-INT8 tiles (tdpbssd), with VNNI below {@link #AMX_MIN_ROWS} rows and for int4. */
+        /** AMX-INT8 tiles (tdpbssd) for int8, with VNNI below {@link #AMX_MIN_ROWS} rows and for int4. */
         AMX("native-amx");
 
         private final String gemmName;
@@ -56,7 +56,7 @@ public final class NativeInt8Kernels {
 
     static final String RESOURCE = "/native/linux-x86_64/libgaq_int8.so";
     /** Must equal GAQ_INT8_ABI_VERSION in gaq_int8.c: a stale library with other signatures is refused. */
-    private static final int ABI_VERSION = 1;
+    private static final int ABI_VERSION = 2;
 
     /**
      * Below this many rows the AMX path runs the VNNI kernel: a 16-row tile computes 16 rows whatever the
@@ -74,9 +74,9 @@ public final class NativeInt8Kernels {
 
     /** What loading found: the library and its entry points, or why there is none. */
     private record Library(Path path, int features, MethodHandle s8Plain, MethodHandle s8Vnni, MethodHandle s8Amx,
-                           MethodHandle s4Plain, MethodHandle s4Vnni, String failure) {
+                           MethodHandle s4Plain, MethodHandle s4Vnni, MethodHandle s4Amx, String failure) {
         static Library failed(String why) {
-            return new Library(null, 0, null, null, null, null, null, why);
+            return new Library(null, 0, null, null, null, null, null, null, why);
         }
     }
 
@@ -126,14 +126,19 @@ public final class NativeInt8Kernels {
         return Optional.of(switch (kernel) {
             case PLAIN -> new NativeGemm(kernel.gemmName(), LIBRARY.s8Plain(), LIBRARY.s8Plain(), 0, LIBRARY.s4Plain());
             case VNNI -> new NativeGemm(kernel.gemmName(), LIBRARY.s8Vnni(), LIBRARY.s8Vnni(), 0, LIBRARY.s4Vnni());
-            case AMX -> amx(AMX_MIN_ROWS);
+            case AMX -> new NativeGemm(kernel.gemmName(), LIBRARY.s8Amx(), LIBRARY.s8Vnni(), AMX_MIN_ROWS, LIBRARY.s4Vnni());
         });
     }
 
-    /** The AMX path switching to VNNI below {@code minAmxRows} rows (tests use 0: AMX for every size). */
-    static Int8Gemm amx(int minAmxRows) {
-        if (!supports(Kernel.AMX)) throw new IllegalStateException("AMX kernels not available: " + describeFeatures());
-        return new NativeGemm(Kernel.AMX.gemmName(), LIBRARY.s8Amx(), LIBRARY.s8Vnni(), minAmxRows, LIBRARY.s4Vnni());
+    /**
+     * "native-amx-all": AMX tiles for every call, int8 and int4, without {@link Kernel#AMX}'s switches to
+     * VNNI. Not chosen automatically: it is there to test the AMX kernels at every size and to measure where
+     * the switches belong. (int4 on tiles measured no faster than VNNI: after every 32-k group the tiles
+     * must be stored and scaled in vector registers, which costs as much as the VNNI dot products saved.)
+     */
+    public static Optional<Int8Gemm> amxEverywhere() {
+        if (!supports(Kernel.AMX)) return Optional.empty();
+        return Optional.of(new NativeGemm("native-amx-all", LIBRARY.s8Amx(), LIBRARY.s8Amx(), 0, LIBRARY.s4Amx()));
     }
 
     /** E.g. "VNNI: yes, AMX: in CPU, granted: yes; library: /tmp/…so", or why nothing loaded. */
@@ -183,6 +188,7 @@ public final class NativeInt8Kernels {
                     linker.downcallHandle(find(symbols, "gaq_s8_gemm_amx"), s8, heapAccess),
                     linker.downcallHandle(find(symbols, "gaq_s4_gemm_plain"), s4, heapAccess),
                     linker.downcallHandle(find(symbols, "gaq_s4_gemm_vnni"), s4, heapAccess),
+                    linker.downcallHandle(find(symbols, "gaq_s4_gemm_amx"), s4, heapAccess),
                     null);
         } catch (Throwable e) {   // dlopen failure, missing symbol, native access denied, ...
             return Library.failed("could not load " + path + ": " + e);

@@ -1,9 +1,7 @@
 package org.gaq.engine.kernels;
 
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -32,12 +30,9 @@ class Int8GemmTest {
 
     private static final PlainInt8Gemm REFERENCE = new PlainInt8Gemm();
 
-    /** Every implementation but the reference, plus AMX without its small-row switch to VNNI. */
+    /** Every implementation but the reference (with native-amx-all: the AMX kernels at every size, int4 too). */
     static Stream<Int8Gemm> implementations() {
-        List<Int8Gemm> all = new ArrayList<>(Int8Kernels.available().stream()
-                .filter(g -> !(g instanceof PlainInt8Gemm)).toList());
-        if (NativeInt8Kernels.supports(NativeInt8Kernels.Kernel.AMX)) all.add(named(NativeInt8Kernels.amx(0), "native-amx (every size)"));
-        return all.stream();
+        return Int8Kernels.available().stream().filter(g -> !(g instanceof PlainInt8Gemm));
     }
 
     static Stream<Int8Gemm> allImplementations() {
@@ -56,6 +51,7 @@ class Int8GemmTest {
         // On a CPU with VNNI, make sure the fast paths really are under test (and not skipped silently).
         if (cpuFlag("avx512_vnni")) assertTrue(NativeInt8Kernels.supports(NativeInt8Kernels.Kernel.VNNI));
         if (cpuFlag("amx_int8")) assertTrue(NativeInt8Kernels.amxInCpu(), NativeInt8Kernels.describeFeatures());
+        if (NativeInt8Kernels.amxGranted()) assertTrue(NativeInt8Kernels.amxEverywhere().isPresent());
         System.out.println("Int8Kernels: " + Int8Kernels.describe());
         System.out.println("under test: " + implementations().map(Int8Gemm::name).toList());
     }
@@ -305,30 +301,5 @@ class Int8GemmTest {
         } catch (java.io.IOException e) {
             return false;
         }
-    }
-
-    /** The same kernel under another display name (for the parameterized test names). */
-    private static Int8Gemm named(Int8Gemm gemm, String name) {
-        return new Int8Gemm() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public void multiply(byte[] a, int aOffset, int rows, int k, PreparedInt8 w, int[] c, int cOffset) {
-                gemm.multiply(a, aOffset, rows, k, w, c, cOffset);
-            }
-
-            @Override
-            public void multiplyInt4(byte[] a, int aOffset, int rows, int k, PreparedInt4 w, float[] out, int outOffset) {
-                gemm.multiplyInt4(a, aOffset, rows, k, w, out, outOffset);
-            }
-
-            @Override
-            public String toString() {
-                return name;
-            }
-        };
     }
 }
