@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 import org.gaq.quant.WeightQuantizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -54,6 +55,23 @@ class Int8GemmTest {
         if (NativeInt8Kernels.amxGranted()) assertTrue(NativeInt8Kernels.amxEverywhere().isPresent());
         System.out.println("Int8Kernels: " + Int8Kernels.describe());
         System.out.println("under test: " + implementations().map(Int8Gemm::name).toList());
+    }
+
+    /** One quick product per native path, skipped (visibly) where the library or the CPU lacks it. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(NativeInt8Kernels.Kernel.class)
+    void eachNativePathRunsOrIsSkipped(NativeInt8Kernels.Kernel kernel) {
+        assumeTrue(NativeInt8Kernels.isLoaded(), () -> "native library not loaded: " + NativeInt8Kernels.failure());
+        assumeTrue(NativeInt8Kernels.supports(kernel), () -> kernel + " not supported here: " + NativeInt8Kernels.describeFeatures());
+        Int8Gemm gemm = NativeInt8Kernels.gemm(kernel).orElseThrow();
+        Random random = new Random(8);
+        int rows = 40, k = 64, m = 64;
+        byte[] a = randomCodes(random, rows * k, 127), w = randomCodes(random, k * m, 127);
+        PreparedInt8 prepared = gemm.prepare(w, k, m);
+        int[] expected = new int[rows * m], actual = new int[rows * m];
+        REFERENCE.multiply(a, 0, rows, k, prepared, expected, 0);
+        gemm.multiply(a, 0, rows, k, prepared, actual, 0);
+        assertArrayEquals(expected, actual);
     }
 
     @ParameterizedTest(name = "{0}")
