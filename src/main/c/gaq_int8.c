@@ -292,10 +292,12 @@ VNNI_TARGET void gaq_s4_gemm_vnni(const int8_t *a, int rows, int k, const int8_t
 /* ---------------------------------------------------------------------------------------------
  * AMX-INT8
  *
- * tdpbssd multiplies signed × signed, so no offset is needed. Every tile is configured 16 rows × 64
- * bytes: C tiles 0–3 hold a 16-row × 64-column block of c (4 × 16 int32), tile 4 a 16 × 64 block of a,
- * tiles 5 and 6 alternate as 64 k × 16 columns of weights (16 quad rows × 64 bytes, straight from the
- * packed layout with stride mPad·4).
+ * tdpbssd multiplies signed × signed, so no offset is needed. For int8 every tile is configured 16 rows
+ * × 64 bytes: C tiles 0–3 hold a 16-row × 64-column block of c (4 × 16 int32), tile 4 a 16 × 64 block of
+ * a, tiles 5 and 6 alternate as 64 k × 16 columns of weights (16 quad rows × 64 bytes, straight from the
+ * packed layout with stride mPad·4). int4 (further down) uses 32-k A and B tiles, one scale group each.
+ * The configuration is loaded at the start of each call and released at the end: calls on other threads
+ * or from other libraries may use other configurations.
  *
  * a is read in place when a whole 16-row × 64-k block lies inside it; otherwise (the last rows, or the
  * last k block when k % 64 != 0) that block is copied into a zero-padded 1 KiB buffer on the stack first,
