@@ -13,8 +13,8 @@ import org.gaq.quant.WeightQuantizer;
  */
 public final class PreparedInt4 {
 
-    /** k values sharing one scale (WeightQuantizer.INT4_GROUP_SIZE in the quantizer). */
-    public static final int GROUP_SIZE = 32;
+    /** k values sharing one scale: the quantizer's group size (INT4_GROUP in gaq_int8.c must match). */
+    public static final int GROUP_SIZE = WeightQuantizer.INT4_GROUP_SIZE;
 
     private final PreparedInt8 codes;
     private final int groups;
