@@ -20,7 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Tiles: 4 rows × 4 vectors of outputs in 16 accumulators (as {@link org.gaq.tensor.kernels.SimdMatmul}),
  * 1-vector tiles for the column tail; int4 2 rows × 2 vectors, with a group's dot products and the
- * float accumulators both in registers.
+ * float accumulators both in registers (a 4-row int4 tile, 16 accumulators, measured slower: 28–34 vs
+ * 31–42 GOP/s).
  */
 public final class JavaInt8Gemm extends CheckedInt8Gemm {
 
