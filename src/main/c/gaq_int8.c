@@ -418,11 +418,34 @@ AMX_TARGET void gaq_s8_gemm_amx(const int8_t *a, int rows, int k, const int8_t *
     _tile_release();   /* back to the init state, so context switches need not save tile data */
 }
 
-/* int4 on AMX: one 32-k group per tile product (A tile 16 rows × 32 bytes, B tiles 8 quad rows), four
- * column tiles at a time. After each group the four C tiles (exact group dot products) are stored to a
- * buffer and folded into float accumulators, acc = fma(scale, (float) dot, acc), in group order as the
- * contract says; the accumulators live in a 16 × 64 float buffer in L1 and are written to out at the end. */
+/* int4 on AMX: one 32-k group per tile product (A tile 16 rows × 32 bytes, B tiles 8 quad rows). For each
+ * 16-row × 16-column block of out, up to four groups at a time go into the four C tiles; the tiles (exact
+ * group dot products) are stored to a 4 KiB buffer and folded into 16 float accumulators, one register
+ * per row: acc = fma(scale, (float) dot, acc), group after group as the contract says. */
 #define AMX_INT4_TARGET __attribute__((target("amx-tile,amx-int8,avx512f")))
+
+/* Loads the a block rows [i0, i0 + 16) × k [kb, kb + 32) into tile 4, in place or through the buffer. */
+#define LOAD_A_GROUP(kb)                                                                  \
+    do {                                                                                  \
+        if (valid_rows == TILE_ROWS) {                                                    \
+            TILE_LOADD(4, a + (long) i0 * k + (kb), k);                                   \
+        } else {                                                                          \
+            memset(a_buffer, 0, sizeof a_buffer);                                         \
+            for (int r = 0; r < valid_rows; r++)                                          \
+                memcpy(a_buffer + r * INT4_GROUP, a + (long) (i0 + r) * k + (kb), INT4_GROUP); \
+            TILE_LOADD(4, a_buffer, INT4_GROUP);                                          \
+        }                                                                                 \
+    } while (0)
+
+/* C tile t = the dot products of group g with column block j0. */
+#define GROUP_TILE(t, g, bt)                                                              \
+    do {                                                                                  \
+        _tile_zero(t);                                                                    \
+        LOAD_A_GROUP((g) * INT4_GROUP);                                                   \
+        TILE_LOADD(bt, packed + ((long) (g) * (INT4_GROUP / QUAD) * m_pad + j0) * QUAD, w_stride); \
+        _tile_dpbssd(t, 4, bt);                                                           \
+        _tile_stored(t, dots[t], TILE_BYTES);                                             \
+    } while (0)
 
 AMX_INT4_TARGET void gaq_s4_gemm_amx(const int8_t *a, int rows, int k, const int8_t *packed,
                                      const int32_t *group_sums, const float *scales, int m, float *out) {
@@ -432,51 +455,32 @@ AMX_INT4_TARGET void gaq_s4_gemm_amx(const int8_t *a, int rows, int k, const int
     long w_stride = (long) m_pad * QUAD;
     int8_t a_buffer[TILE_ROWS * INT4_GROUP] __attribute__((aligned(64)));
     int32_t dots[4][TILE_ROWS * TILE_COLS] __attribute__((aligned(64)));
-    float acc[TILE_ROWS][4 * TILE_COLS] __attribute__((aligned(64)));
 
     amx_configure(INT4_GROUP);
     for (int i0 = 0; i0 < rows; i0 += TILE_ROWS) {
         int valid_rows = rows - i0 < TILE_ROWS ? rows - i0 : TILE_ROWS;
-        for (int j0 = 0; j0 < m_pad; j0 += 4 * TILE_COLS) {
-            int tiles = (m_pad - j0) / TILE_COLS;
-            if (tiles > 4) tiles = 4;
-            memset(acc, 0, sizeof acc);
-            for (int g = 0; g < groups; g++) {
-                int kb = g * INT4_GROUP;
-                if (valid_rows == TILE_ROWS) {
-                    TILE_LOADD(4, a + (long) i0 * k + kb, k);
-                } else {
-                    memset(a_buffer, 0, sizeof a_buffer);
-                    for (int r = 0; r < valid_rows; r++) memcpy(a_buffer + r * INT4_GROUP, a + (long) (i0 + r) * k + kb, INT4_GROUP);
-                    TILE_LOADD(4, a_buffer, INT4_GROUP);
-                }
-                _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
-                DOT_TILE(0, 5);
-                if (tiles > 1) DOT_TILE(1, 6);
-                if (tiles > 2) DOT_TILE(2, 5);
-                if (tiles > 3) DOT_TILE(3, 6);
-                _tile_stored(0, dots[0], TILE_BYTES);
-                if (tiles > 1) _tile_stored(1, dots[1], TILE_BYTES);
-                if (tiles > 2) _tile_stored(2, dots[2], TILE_BYTES);
-                if (tiles > 3) _tile_stored(3, dots[3], TILE_BYTES);
-                for (int t = 0; t < tiles; t++) {
-                    __m512 scale = _mm512_loadu_ps(scales + (long) g * m_pad + j0 + t * TILE_COLS);
-                    for (int r = 0; r < valid_rows; r++) {
+        for (int j0 = 0; j0 < m_pad; j0 += TILE_COLS) {
+            __m512 acc[TILE_ROWS];
+            for (int r = 0; r < TILE_ROWS; r++) acc[r] = _mm512_setzero_ps();
+            for (int g0 = 0; g0 < groups; g0 += 4) {
+                int n = groups - g0 < 4 ? groups - g0 : 4;
+                GROUP_TILE(0, g0, 5);
+                if (n > 1) GROUP_TILE(1, g0 + 1, 6);
+                if (n > 2) GROUP_TILE(2, g0 + 2, 5);
+                if (n > 3) GROUP_TILE(3, g0 + 3, 6);
+                for (int t = 0; t < n; t++) {
+                    __m512 scale = _mm512_loadu_ps(scales + (long) (g0 + t) * m_pad + j0);
+                    for (int r = 0; r < TILE_ROWS; r++) {
                         __m512 d = _mm512_cvtepi32_ps(_mm512_load_si512(dots[t] + r * TILE_COLS));
-                        float *slot = acc[r] + t * TILE_COLS;
-                        _mm512_store_ps(slot, _mm512_fmadd_ps(scale, d, _mm512_load_ps(slot)));
+                        acc[r] = _mm512_fmadd_ps(scale, d, acc[r]);
                     }
                 }
             }
-            for (int t = 0; t < tiles; t++) {
-                int j = j0 + t * TILE_COLS;
-                int valid = m - j;
-                for (int r = 0; r < valid_rows; r++) {
-                    __m512 v = _mm512_load_ps(acc[r] + t * TILE_COLS);
-                    float *dst = out + (long) (i0 + r) * m + j;
-                    if (valid >= LANES) _mm512_storeu_ps(dst, v);
-                    else _mm512_mask_storeu_ps(dst, (__mmask16) ((1u << valid) - 1), v);
-                }
+            int valid = m - j0;
+            for (int r = 0; r < valid_rows; r++) {
+                float *dst = out + (long) (i0 + r) * m + j0;
+                if (valid >= LANES) _mm512_storeu_ps(dst, acc[r]);
+                else _mm512_mask_storeu_ps(dst, (__mmask16) ((1u << valid) - 1), acc[r]);
             }
         }
     }

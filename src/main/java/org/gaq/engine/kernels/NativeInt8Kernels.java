@@ -40,7 +40,7 @@ public final class NativeInt8Kernels {
         PLAIN("native-plain"),
         /** AVX-512 VNNI, vpdpbusd. */
         VNNI("native-avx512-vnni"),
-        /** AMX-INT8 tiles (tdpbssd) for int8, with VNNI below {@link #AMX_MIN_ROWS} rows and for int4. */
+        /** AMX-INT8 tiles (tdpbssd), with the VNNI kernels below {@link #AMX_MIN_ROWS} rows. */
         AMX("native-amx");
 
         private final String gemmName;
@@ -63,7 +63,8 @@ public final class NativeInt8Kernels {
      * row count, and configuring and releasing the tiles costs a fixed amount per call. Measured briefly
      * on a loaded machine (C harness, best of 5 × 50 ms, GOP/s VNNI / AMX), [rows×64]·[64×64]: 9 rows
      * 101 / 51, 16: 147 / 137, 24: 179 / 132, 32: 195 / 244, 64: 231 / 387; [rows×64]·[64×192]: 9 rows
-     * 171 / 92, 24: 224 / 184, 32: 226 / 365, 64: 250 / 392. To be re-measured on a quiet machine.
+     * 171 / 92, 24: 224 / 184, 32: 226 / 365, 64: 250 / 392. int4, 9 rows: VNNI ≈ 2× AMX; from 64 rows AMX
+     * 1.0–1.4× VNNI. To be re-measured on a quiet machine.
      */
     public static final int AMX_MIN_ROWS = 32;
 
@@ -124,21 +125,24 @@ public final class NativeInt8Kernels {
     public static Optional<Int8Gemm> gemm(Kernel kernel) {
         if (!supports(kernel)) return Optional.empty();
         return Optional.of(switch (kernel) {
-            case PLAIN -> new NativeGemm(kernel.gemmName(), LIBRARY.s8Plain(), LIBRARY.s8Plain(), 0, LIBRARY.s4Plain());
-            case VNNI -> new NativeGemm(kernel.gemmName(), LIBRARY.s8Vnni(), LIBRARY.s8Vnni(), 0, LIBRARY.s4Vnni());
-            case AMX -> new NativeGemm(kernel.gemmName(), LIBRARY.s8Amx(), LIBRARY.s8Vnni(), AMX_MIN_ROWS, LIBRARY.s4Vnni());
+            case PLAIN -> new NativeGemm(kernel.gemmName(), 0, LIBRARY.s8Plain(), LIBRARY.s8Plain(),
+                    LIBRARY.s4Plain(), LIBRARY.s4Plain());
+            case VNNI -> new NativeGemm(kernel.gemmName(), 0, LIBRARY.s8Vnni(), LIBRARY.s8Vnni(),
+                    LIBRARY.s4Vnni(), LIBRARY.s4Vnni());
+            case AMX -> new NativeGemm(kernel.gemmName(), AMX_MIN_ROWS, LIBRARY.s8Amx(), LIBRARY.s8Vnni(),
+                    LIBRARY.s4Amx(), LIBRARY.s4Vnni());
         });
     }
 
     /**
-     * "native-amx-all": AMX tiles for every call, int8 and int4, without {@link Kernel#AMX}'s switches to
-     * VNNI. Not chosen automatically: it is there to test the AMX kernels at every size and to measure where
-     * the switches belong. (int4 on tiles measured no faster than VNNI: after every 32-k group the tiles
-     * must be stored and scaled in vector registers, which costs as much as the VNNI dot products saved.)
+     * "native-amx-all": AMX tiles for every call, without {@link Kernel#AMX}'s switch to VNNI below
+     * {@link #AMX_MIN_ROWS} rows. Not chosen automatically: it is there to test the AMX kernels at every
+     * size and to measure where the switch belongs.
      */
     public static Optional<Int8Gemm> amxEverywhere() {
         if (!supports(Kernel.AMX)) return Optional.empty();
-        return Optional.of(new NativeGemm("native-amx-all", LIBRARY.s8Amx(), LIBRARY.s8Amx(), 0, LIBRARY.s4Amx()));
+        return Optional.of(new NativeGemm("native-amx-all", 0, LIBRARY.s8Amx(), LIBRARY.s8Amx(),
+                LIBRARY.s4Amx(), LIBRARY.s4Amx()));
     }
 
     /** E.g. "VNNI: yes, AMX: in CPU, granted: yes; library: /tmp/…so", or why nothing loaded. */
@@ -218,20 +222,25 @@ public final class NativeInt8Kernels {
         return file;
     }
 
-    /** One native path as an {@link Int8Gemm}: slices the checked arrays and calls the C function. */
+    /**
+     * One native path as an {@link Int8Gemm}: slices the checked arrays and calls the C function — the
+     * "small" one for calls of fewer than {@code smallBelow} rows.
+     */
     private static final class NativeGemm extends CheckedInt8Gemm {
         private final String name;
+        private final int smallBelow;
         private final MethodHandle s8;
         private final MethodHandle s8Small;
-        private final int smallBelow;
         private final MethodHandle s4;
+        private final MethodHandle s4Small;
 
-        NativeGemm(String name, MethodHandle s8, MethodHandle s8Small, int smallBelow, MethodHandle s4) {
+        NativeGemm(String name, int smallBelow, MethodHandle s8, MethodHandle s8Small, MethodHandle s4, MethodHandle s4Small) {
             this.name = name;
+            this.smallBelow = smallBelow;
             this.s8 = s8;
             this.s8Small = s8Small;
-            this.smallBelow = smallBelow;
             this.s4 = s4;
+            this.s4Small = s4Small;
         }
 
         @Override
@@ -256,8 +265,9 @@ public final class NativeInt8Kernels {
         void multiplyInt4Checked(byte[] a, int aOffset, int rows, int k, PreparedInt4 w, float[] out, int outOffset) {
             MemorySegment aRows = MemorySegment.ofArray(a).asSlice(aOffset, (long) rows * k);
             MemorySegment outRows = MemorySegment.ofArray(out).asSlice(4L * outOffset, 4L * rows * w.m());
+            MethodHandle kernel = rows < smallBelow ? s4Small : s4;
             try {
-                s4.invokeExact(aRows, rows, k, MemorySegment.ofArray(w.codes().packed()),
+                kernel.invokeExact(aRows, rows, k, MemorySegment.ofArray(w.codes().packed()),
                         MemorySegment.ofArray(w.groupSums()), MemorySegment.ofArray(w.scales()), w.m(), outRows);
             } catch (Throwable e) {
                 throw new IllegalStateException(name + ": native call failed", e);
