@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.gaq.bench.CoreBench;
+import org.gaq.bench.Int8Bench;
+import org.gaq.engine.kernels.Int8Kernels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,6 +50,35 @@ public final class BenchCommand implements Runnable {
         CoreBench.printTable(results, System.out);
         if (csv != null) {
             CoreBench.writeCsv(results, csv);
+        }
+        return 0;
+    }
+
+    @Command(name = "int8",
+            mixinStandardHelpOptions = true,
+            description = {
+                    "Integer GEMM kernels side by side (native AMX / AVX-512 VNNI / plain C, Java Vector API, "
+                            + "plain Java) and the FP32 SIMD matmul, one thread, int8 and int4.",
+                    "Shapes [n×64]·[64×m] for m = 64, 192 and n = 9, 64, 441, 4096; GOP/s (2·n·k·m / time) as the "
+                            + "median [p10–p90] of timed samples. GAQ_KERNELS does not filter this list."})
+    int int8(@Option(names = "--seconds", defaultValue = "2", paramLabel = "S",
+                     description = "Timed seconds per measurement (default: ${DEFAULT-VALUE}).") double seconds,
+             @Option(names = "--warmup", defaultValue = "2", paramLabel = "S",
+                     description = "Untimed warm-up seconds before each measurement (default: ${DEFAULT-VALUE}).") double warmup,
+             @Option(names = "--csv", paramLabel = "FILE",
+                     description = "Also write the results as CSV.") Path csv) throws IOException {
+        if (seconds <= 0 || warmup < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("int8"),
+                    "--seconds must be > 0 and --warmup >= 0");
+        }
+        System.out.println("Integer kernels: " + Int8Kernels.describe());
+        System.out.println(CoreBench.environment());
+        List<Int8Bench.Result> results = new Int8Bench(warmup, seconds).run(System.err);
+        System.out.println("GOP/s = 2·n·k·m / time (a multiply-add is 2 operations, as for FLOP/s), median [p10–p90]; "
+                + "time = the thread's CPU time:");
+        Int8Bench.printTables(results, System.out);
+        if (csv != null) {
+            Int8Bench.writeCsv(results, csv);
         }
         return 0;
     }
