@@ -50,8 +50,11 @@ public final class EvalCommand implements Callable<Integer> {
             pool.shutdownNow();
         }
         System.out.printf("%-22s %s (%s, %d frames)%n", "model", modelFile, set.name(), r.frames());
-        System.out.printf("%-22s %s%n", "precision", model.sites() instanceof org.gaq.quant.QuantizationPlan plan
-                ? "fake-quantized " + plan.spec() : "FP32");
+        System.out.printf("%-22s %s%n", "precision", switch (model.sites()) {
+            case org.gaq.quant.QuantizationPlan plan -> "fake-quantized " + plan.spec();
+            case org.gaq.engine.IntegerSites integer -> "integer " + integer.activations().spec() + ", kernels " + org.gaq.engine.kernels.Int8Kernels.best().name();
+            default -> "FP32";
+        });
         System.out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
         System.out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
         System.out.printf("%-22s %10.3f%n", "force MAE (meV/Å)", r.forceMaeMeVPerA());

@@ -23,6 +23,7 @@ import java.io.UncheckedIOException;
                 BenchCommand.class,
                 MdCommand.class,
                 DriveCommand.class,
+                ExportCommand.class,
         })
 public final class GaqCli implements Runnable {
 

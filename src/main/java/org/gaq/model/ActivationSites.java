@@ -28,6 +28,15 @@ public interface ActivationSites {
         return w;
     }
 
+    /**
+     * x · W[:, third] for a weight the model does not hold itself ({@code third} 0, 1 or 2 selects a
+     * third of W's columns, −1 all of them): integer layers, which keep only their codes and scales,
+     * compute it. Sites that leave the weights with the model never get this call.
+     */
+    default Tensor project(String weightName, int third, Tensor x) {
+        throw new IllegalStateException("the model has no weight " + weightName + " and these sites do not provide it");
+    }
+
     /** No quantization anywhere: the FP32 model. */
     ActivationSites FP32 = new ActivationSites() {};
 }

@@ -117,15 +117,40 @@ public final class EquivariantTransformer {
         return parameters.get(name);
     }
 
-    /** A weight matrix as the quantization sites let the layer see it (itself in FP32). */
+    /**
+     * A weight matrix as the quantization sites let the layer see it (itself in FP32, or fake-quantized),
+     * or null when the model holds no such parameter because the sites own it (integer execution).
+     */
     private Tensor w(String name) {
-        return sites.weight(name, parameters.get(name));
+        Tensor weight = parameters.get(name);
+        return weight == null ? null : sites.weight(name, weight);
+    }
+
+    /** {@link #project}: all columns of the weight. */
+    static final int ALL = -1;
+
+    /**
+     * x · W[:, third] for a quantizable weight (third 0, 1, 2 of the columns, or {@link #ALL}): every
+     * product with a quantized weight passes here. With the weight at hand (FP32 or fake-quantized
+     * training) it is an ordinary matmul; without it the sites compute it (integer layers).
+     */
+    private Tensor project(String name, int third, Tensor x, Tensor weight) {
+        if (weight == null) return sites.project(name, third, x);
+        return x.matmul(third == ALL ? weight : third(weight, third));
     }
 
     /** Third {@code c} (0, 1, 2) of a tensor's last axis, e.g. the columns of W_v that make a_c. */
     private static Tensor third(Tensor t, int c) {
         int width = t.dim(-1) / 3;
         return t.narrow(t.rank() - 1, c * width, width);
+    }
+
+    /**
+     * Drops the FP32 weight {@code name}: from now on the sites compute every product with it
+     * ({@link ActivationSites#project}), as integer layers do, which keep only codes and scales.
+     */
+    public void releaseWeight(String name) {
+        if (parameters.remove(name) == null) throw new IllegalArgumentException("no parameter " + name);
     }
 
     /** Where quantization acts (identity: FP32). */
@@ -164,8 +189,8 @@ public final class EquivariantTransformer {
             Tensor s = sites.scalar(lp + "scalar_in",
                     Functional.layerNorm(h, p(lp + "norm.gamma"), p(lp + "norm.beta"), 1e-5f));
             Tensor rbfIn = sites.scalar(lp + "rbf_in", rbf);
-            Tensor q = s.matmul(w(lp + "query.weight"));                                            // [N,F]
-            Tensor k = s.matmul(w(lp + "key.weight"));                                              // [N,F]
+            Tensor q = project(lp + "query.weight", ALL, s, w(lp + "query.weight"));                 // [N,F]
+            Tensor k = project(lp + "key.weight", ALL, s, w(lp + "key.weight"));                     // [N,F]
 
             // Attention logits per head: τ_h q̃_i·k̃_j (cosine) or q_i·k_j/√d (plain), plus W_b rbf_ij.
             Tensor qh = q.reshape(n, heads, config.headDim());
@@ -180,7 +205,7 @@ public final class EquivariantTransformer {
             Tensor logits = config.cosineAttention()
                     ? dot.mul(p(lp + "temperature"))
                     : dot.mul((float) (1.0 / Math.sqrt(config.headDim())));
-            logits = logits.add(rbfIn.matmul(w(lp + "radial_bias.weight")));
+            logits = logits.add(project(lp + "radial_bias.weight", ALL, rbfIn, w(lp + "radial_bias.weight")));
             Tensor alpha = Functional.segmentSoftmax(logits, cutoff, g.center(), n, ATTENTION_SINK); // [E,H]
             Tensor alphaF = alpha.reshape(e, heads, 1).expand(e, heads, config.headDim()).reshape(e, f); // [E,F]
 
@@ -190,8 +215,9 @@ public final class EquivariantTransformer {
             Tensor[] m = new Tensor[3];
             for (int c = 0; c < 3; c++) {
                 if (c == 1 && vectorsAreZero) continue;                                             // m2 multiplies v_j = 0
-                Tensor a = Functional.linear(s, third(valueWeight, c), third(p(lp + "value.bias"), c));         // [N,F]
-                Tensor filter = Functional.linear(rbfIn, third(filterWeight, c), third(p(lp + "radial_filter.bias"), c)).silu();
+                Tensor a = project(lp + "value.weight", c, s, valueWeight).add(third(p(lp + "value.bias"), c));     // [N,F]
+                Tensor filter = project(lp + "radial_filter.weight", c, rbfIn, filterWeight)
+                        .add(third(p(lp + "radial_filter.bias"), c)).silu();
                 m[c] = a.gatherRows(g.neighbor()).mul(filter).mul(alphaF);                          // [E,F]
             }
 
@@ -203,19 +229,19 @@ public final class EquivariantTransformer {
 
             // Update: [o1 o2 o3] = W_o Δh + b_o;  h += o3 + o2 ⊙ ⟨u1,u2⟩;  v += o1 ⊙ u3 + Δv,  [u1 u2 u3] = U v
             Tensor outputWeight = w(lp + "output.weight");
-            Tensor o3 = Functional.linear(dh, third(outputWeight, 2), third(p(lp + "output.bias"), 2));
+            Tensor o3 = project(lp + "output.weight", 2, dh, outputWeight).add(third(p(lp + "output.bias"), 2));
             if (vectorsAreZero) {
                 h = h.add(o3);
                 v = dv;
                 continue;
             }
-            Tensor o1 = Functional.linear(dh, third(outputWeight, 0), third(p(lp + "output.bias"), 0));
-            Tensor o2 = Functional.linear(dh, third(outputWeight, 1), third(p(lp + "output.bias"), 1));
+            Tensor o1 = project(lp + "output.weight", 0, dh, outputWeight).add(third(p(lp + "output.bias"), 0));
+            Tensor o2 = project(lp + "output.weight", 1, dh, outputWeight).add(third(p(lp + "output.bias"), 1));
             Tensor mixWeight = w(lp + "vector_mix.weight");
             Tensor v2d = v.reshape(3 * n, f);
-            Tensor u1 = v2d.matmul(third(mixWeight, 0)).reshape(n, 3, f);
-            Tensor u2 = v2d.matmul(third(mixWeight, 1)).reshape(n, 3, f);
-            Tensor u3 = v2d.matmul(third(mixWeight, 2)).reshape(n, 3, f);
+            Tensor u1 = project(lp + "vector_mix.weight", 0, v2d, mixWeight).reshape(n, 3, f);
+            Tensor u2 = project(lp + "vector_mix.weight", 1, v2d, mixWeight).reshape(n, 3, f);
+            Tensor u3 = project(lp + "vector_mix.weight", 2, v2d, mixWeight).reshape(n, 3, f);
             h = h.add(o3).add(o2.mul(u1.mul(u2).sum(1, false)));
             v = v.add(o1.reshape(n, 1, f).mul(u3)).add(dv);
         }

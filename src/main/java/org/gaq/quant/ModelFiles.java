@@ -65,7 +65,12 @@ public final class ModelFiles {
         return c;
     }
 
+    /** Any gaq model file: FP32, fake-quantized, or an integer model from {@code gaq export}. */
     public static EquivariantTransformer load(Path file) throws IOException {
+        org.gaq.io.SafeTensors st = org.gaq.io.SafeTensors.read(file);
+        if (org.gaq.engine.IntegerModelFile.isIntegerModel(st)) {
+            return org.gaq.engine.IntegerModelFile.load(file, st, org.gaq.engine.kernels.Int8Kernels.best());
+        }
         return loadContents(file).model();
     }
 }

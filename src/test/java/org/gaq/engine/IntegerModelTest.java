@@ -1,0 +1,120 @@
+package org.gaq.engine;
+
+import org.gaq.data.Frame;
+import org.gaq.data.GraphBatch;
+import org.gaq.data.NeighborList;
+import org.gaq.io.SafeTensorsException;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.ModelConfig;
+import org.gaq.quant.ModelFiles;
+import org.gaq.quant.QuantizationPlan;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The exported integer model runs with integer layers and agrees with its fake-quantized source. */
+class IntegerModelTest {
+    // radial basis 20 (not a multiple of the int4 group of 32): exercises the padding of short inputs
+    static final ModelConfig SMALL = new ModelConfig(64, 2, 8, 20, 5.0, true, 9);
+
+    static List<Frame> molecules(int count, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<Frame> frames = new ArrayList<>();
+        double[] base = {0, 0, 0, 1.52, 0, 0, 2.0, 1.35, 0, -0.4, 1.0, 0.2, -0.4, -0.5, 0.9, -0.4, -0.5, -0.9,
+                1.9, -0.5, 0.9, 1.9, -0.5, -0.9, 2.9, 1.4, 0.3};
+        for (int k = 0; k < count; k++) {
+            double[] p = base.clone();
+            for (int i = 0; i < p.length; i++) p[i] += 0.2 * (r.nextDouble() - 0.5);
+            frames.add(Frame.unlabeled(new int[]{6, 6, 8, 1, 1, 1, 1, 1, 1}, p));
+        }
+        return frames;
+    }
+
+    static EquivariantTransformer quantized(int weightBits) {
+        EquivariantTransformer m = new EquivariantTransformer(SMALL, 21);
+        var spec = new QuantizationPlan.Spec(weightBits, 8, QuantizationPlan.VectorScheme.MDDQ, 8, false, QuantizationPlan.Calibration.MIN_MAX);
+        new QuantizationPlan(spec).calibrate(m, molecules(4, 1), 4);
+        return m;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8, 4})
+    void integerExecutionAgreesWithTheFakeQuantizedModel(int bits, @TempDir Path dir) throws Exception {
+        EquivariantTransformer fake = quantized(bits);
+        Path file = dir.resolve("m.int.safetensors");
+        IntegerModelFile.export(fake, file);
+        EquivariantTransformer integer = ModelFiles.load(file);
+        assertInstanceOf(IntegerSites.class, integer.sites());
+        for (var e : fake.parameters().entrySet()) {
+            assertEquals(!IntegerModelFile.isQuantizedWeight(e.getKey()), integer.parameters().containsKey(e.getKey()),
+                    e.getKey() + ": quantized weights exist only as codes in the integer model");
+        }
+        GraphBatch g = NeighborList.batch(molecules(3, 9), SMALL.cutoff());
+        var a = fake.predict(g, false);
+        var b = integer.predict(g, false);
+        double maxF = 0, diffF = 0;
+        for (int i = 0; i < a.forces().size(); i++) {
+            maxF = Math.max(maxF, Math.abs(a.forces().data()[i]));
+            diffF = Math.max(diffF, Math.abs(a.forces().data()[i] - b.forces().data()[i]));
+        }
+        // Same codes, same steps; only float summation order differs (int32 sums vs float dot products).
+        // A rounding flip of one activation code would show as ~1e-3 of the force scale: require 100× less.
+        assertTrue(diffF <= 1e-5 * maxF, "forces differ by " + diffF + " (max force " + maxF + ")");
+        for (int m = 0; m < 3; m++) assertEquals(a.energies()[m], b.energies()[m], 1e-5 * Math.abs(a.interaction().data()[m]) + 1e-6);
+        long fp32Bytes = 4L * fake.parameterCount();
+        assertTrue(Files.size(file) < fp32Bytes / (bits == 8 ? 2.5 : 4.0), "file " + Files.size(file) + " vs FP32 parameters " + fp32Bytes);
+    }
+
+    @Test
+    void onlyQuantizedModelsExport(@TempDir Path dir) {
+        EquivariantTransformer fp32 = new EquivariantTransformer(SMALL, 3);
+        assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(fp32, dir.resolve("x")));
+        EquivariantTransformer vectorsOnly = new EquivariantTransformer(SMALL, 3);
+        new QuantizationPlan(new QuantizationPlan.Spec(32, 32, QuantizationPlan.VectorScheme.MDDQ, 8, false, QuantizationPlan.Calibration.MIN_MAX))
+                .calibrate(vectorsOnly, molecules(2, 1), 2);
+        var e = assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(vectorsOnly, dir.resolve("y")));
+        assertTrue(e.getMessage().contains("int8 or int4 weights"), e.getMessage());
+    }
+
+    @Test
+    void corruptOrTruncatedFilesAreRejectedClearly(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.int.safetensors");
+        IntegerModelFile.export(quantized(8), file);
+        byte[] bytes = Files.readAllBytes(file);
+
+        Path truncated = dir.resolve("truncated.safetensors");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        assertThrows(SafeTensorsException.class, () -> ModelFiles.load(truncated));
+
+        // A code of −128 (outside the symmetric range the kernels assume) in the first weight.
+        var st = org.gaq.io.SafeTensors.read(file);
+        List<org.gaq.io.TensorEntry> tensors = new ArrayList<>();
+        for (var t : st.tensors()) {
+            if (t.name().equals("layers.0.query.weight.codes")) {
+                byte[] codes = t.asBytes();
+                codes[5] = -128;
+                t = org.gaq.io.TensorEntry.ofBytes(t.name(), "I8", codes, t.shape());
+            }
+            tensors.add(t);
+        }
+        Path bad = dir.resolve("bad.safetensors");
+        org.gaq.io.SafeTensors.write(bad, st.metadata(), tensors);
+        var e = assertThrows(SafeTensorsException.class, () -> ModelFiles.load(bad));
+        assertTrue(e.getMessage().contains("−128"), e.getMessage());
+
+        tensors.removeIf(t -> t.name().equals("layers.1.output.weight.scales"));
+        Path missing = dir.resolve("missing.safetensors");
+        org.gaq.io.SafeTensors.write(missing, st.metadata(), tensors);
+        e = assertThrows(SafeTensorsException.class, () -> ModelFiles.load(missing));
+        assertTrue(e.getMessage().contains("layers.0.query.weight.codes") || e.getMessage().contains("layers.1.output.weight.scales"), e.getMessage());
+    }
+}
