@@ -82,4 +82,32 @@ public final class BenchCommand implements Runnable {
         }
         return 0;
     }
+
+    @Command(name = "model",
+            mixinStandardHelpOptions = true,
+            description = {"Energy + forces of whole models side by side (FP32, fake-quantized, integer files), one thread:",
+                    "one molecule and a batch, median [p10–p90] CPU ms, models interleaved; the first model is the baseline."})
+    int model(@CommandLine.Parameters(arity = "1..*", paramLabel = "MODEL") List<Path> models,
+              @Option(names = "--data", defaultValue = "rmd17:ethanol", description = "molecules to evaluate (default: ${DEFAULT-VALUE})") String data,
+              @Option(names = "--data-dir", paramLabel = "DIR") Path dataDir,
+              @Option(names = "--batch", defaultValue = "64", description = "molecules in the batch workload (default: ${DEFAULT-VALUE})") int batch,
+              @Option(names = "--seconds", defaultValue = "3", description = "timed seconds per model and workload (default: ${DEFAULT-VALUE})") double seconds,
+              @Option(names = "--warmup", defaultValue = "3", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})") double warmup)
+            throws IOException {
+        if (batch < 1 || seconds <= 0 || warmup < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("model"), "--batch ≥ 1, --seconds > 0, --warmup ≥ 0");
+        }
+        var frames = org.gaq.data.DataSource.resolve(data, dataDir).loadTest().frames();
+        List<org.gaq.model.EquivariantTransformer> loaded = new java.util.ArrayList<>();
+        List<String> names = new java.util.ArrayList<>();
+        for (Path m : models) {
+            loaded.add(org.gaq.quant.ModelFiles.load(m));
+            names.add(m.getFileName().toString());
+        }
+        System.out.println("Model E+F, one thread. " + CoreBench.environment() + "; integer kernels: " + org.gaq.engine.kernels.Int8Kernels.describe());
+        var results = new org.gaq.bench.ModelBench(warmup, seconds).run(names, loaded, frames.get(0),
+                frames.subList(0, Math.min(batch, frames.size())), System.err);
+        org.gaq.bench.ModelBench.printTable(results, System.out);
+        return 0;
+    }
 }
