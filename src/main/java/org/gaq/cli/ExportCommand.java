@@ -31,7 +31,7 @@ public final class ExportCommand implements Callable<Integer> {
         if (fp32 != null) {
             System.out.printf("FP32 model %s: %,d bytes, %.2f× the integer file%n", fp32, Files.size(fp32), (double) Files.size(fp32) / Files.size(out));
         }
-        System.out.printf("integer layers hold %,d bytes of weights in memory (codes, scales and the kernels' layouts); kernels: %s%n",
+        System.out.printf("integer layers hold %,d bytes of weight codes and scales (the kernels add their layouts on first use); kernels: %s%n",
                 resident, Int8Kernels.describe());
         return 0;
     }
