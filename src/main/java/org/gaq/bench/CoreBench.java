@@ -159,24 +159,11 @@ public final class CoreBench {
     /** A table: one line per shape, one column per kernel, "median [p10–p90]" GFLOP/s. */
     public static void printTable(List<Result> results, PrintStream out) {
         List<String> kernels = results.stream().map(CoreBench::label).distinct().toList();
-        String cell = "%-22s";
-        out.printf(Locale.ROOT, "%-18s", "shape A·B");
-        kernels.forEach(kernel -> out.printf(Locale.ROOT, cell, kernel));
-        out.println();
-        for (int n : COLUMNS) {
-            for (int m : ROWS) {
-                out.printf(Locale.ROOT, "%-18s", m + "×" + INNER + "·" + INNER + "×" + n);
-                for (String kernel : kernels) {
-                    String value = results.stream()
-                            .filter(r -> label(r).equals(kernel) && r.m() == m && r.n() == n)
-                            .findFirst()
-                            .map(r -> String.format(Locale.ROOT, "%.1f [%.1f–%.1f]", r.median(), r.p10(), r.p90()))
-                            .orElse("–");
-                    out.printf(Locale.ROOT, cell, value);
-                }
-                out.println();
-            }
-        }
+        // CoreBench's m is the row count and n the column count of the product.
+        ShapeTable.print(out, "shape A·B", kernels, 22, ROWS, INNER, COLUMNS, (kernel, m, n) -> results.stream()
+                .filter(r -> label(r).equals(kernel) && r.m() == m && r.n() == n)
+                .findFirst()
+                .map(r -> new double[]{r.median(), r.p10(), r.p90()}));
     }
 
     public static void writeCsv(List<Result> results, Path file) throws IOException {

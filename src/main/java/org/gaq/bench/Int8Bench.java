@@ -135,24 +135,10 @@ public final class Int8Bench {
 
     private static void printTable(List<Result> results, String title, PrintStream out) {
         List<String> labels = results.stream().map(Result::label).distinct().toList();
-        String cell = "%-26s";
-        out.printf(Locale.ROOT, "%-18s", title + ": shape");
-        labels.forEach(label -> out.printf(Locale.ROOT, cell, label));
-        out.println();
-        for (int m : COLUMNS) {
-            for (int n : ROWS) {
-                out.printf(Locale.ROOT, "%-18s", n + "×" + INNER + "·" + INNER + "×" + m);
-                for (String label : labels) {
-                    String value = results.stream()
-                            .filter(r -> r.label().equals(label) && r.n() == n && r.m() == m)
-                            .findFirst()
-                            .map(r -> String.format(Locale.ROOT, "%.1f [%.1f–%.1f]", r.median(), r.p10(), r.p90()))
-                            .orElse("–");
-                    out.printf(Locale.ROOT, cell, value);
-                }
-                out.println();
-            }
-        }
+        ShapeTable.print(out, title + ": shape", labels, 26, ROWS, INNER, COLUMNS, (label, n, m) -> results.stream()
+                .filter(r -> r.label().equals(label) && r.n() == n && r.m() == m)
+                .findFirst()
+                .map(r -> new double[]{r.median(), r.p10(), r.p90()}));
     }
 
     public static void writeCsv(List<Result> results, Path file) throws IOException {

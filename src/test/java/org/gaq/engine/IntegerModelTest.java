@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -27,16 +26,7 @@ class IntegerModelTest {
     static final ModelConfig SMALL = new ModelConfig(64, 2, 8, 20, 5.0, true, 9);
 
     static List<Frame> molecules(int count, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        List<Frame> frames = new ArrayList<>();
-        double[] base = {0, 0, 0, 1.52, 0, 0, 2.0, 1.35, 0, -0.4, 1.0, 0.2, -0.4, -0.5, 0.9, -0.4, -0.5, -0.9,
-                1.9, -0.5, 0.9, 1.9, -0.5, -0.9, 2.9, 1.4, 0.3};
-        for (int k = 0; k < count; k++) {
-            double[] p = base.clone();
-            for (int i = 0; i < p.length; i++) p[i] += 0.2 * (r.nextDouble() - 0.5);
-            frames.add(Frame.unlabeled(new int[]{6, 6, 8, 1, 1, 1, 1, 1, 1}, p));
-        }
-        return frames;
+        return org.gaq.model.TestMolecules.ethanolLike(count, seed);
     }
 
     static EquivariantTransformer quantized(int weightBits) {

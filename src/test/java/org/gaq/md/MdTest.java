@@ -189,9 +189,8 @@ class MdTest {
     void theModelsForcesConserveEnergyInNve(@TempDir Path dir) throws Exception {
         ModelConfig tiny = new ModelConfig(16, 2, 4, 8, 5.0, true, 18);
         EquivariantTransformer model = new EquivariantTransformer(tiny, 5);
-        int[] z = {6, 6, 8, 1, 1, 1, 1, 1, 1};
-        double[] x = {0, 0, 0, 1.52, 0, 0, 2.0, 1.35, 0, -0.4, 1.0, 0.2, -0.4, -0.5, 0.9, -0.4, -0.5, -0.9,
-                1.9, -0.5, 0.9, 1.9, -0.5, -0.9, 2.9, 1.4, 0.3};
+        int[] z = org.gaq.model.TestMolecules.ETHANOL_ELEMENTS;
+        double[] x = org.gaq.model.TestMolecules.ETHANOL_POSITIONS.clone();
         ModelForceField ff = new ModelForceField(model, z);
         Simulation sim = new Simulation(ff, new VelocityVerlet(), new RunFiles.Settings("tiny", "test", "nve", 0.25, 300, 0.01, 1, 200, 2, 100, 50), dir);
         var r = sim.run(sim.initialState(x, Dynamics.maxwellBoltzmann(org.gaq.data.Elements.masses(z), 300, 4)));

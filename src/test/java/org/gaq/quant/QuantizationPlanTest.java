@@ -21,16 +21,7 @@ class QuantizationPlanTest {
     static final ModelConfig TINY = new ModelConfig(16, 3, 4, 8, 5.0, true, 18);
 
     static List<Frame> molecules(int count, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        List<Frame> frames = new ArrayList<>();
-        double[] base = {0, 0, 0, 1.52, 0, 0, 2.0, 1.35, 0, -0.4, 1.0, 0.2, -0.4, -0.5, 0.9, -0.4, -0.5, -0.9,
-                1.9, -0.5, 0.9, 1.9, -0.5, -0.9, 2.9, 1.4, 0.3};
-        for (int k = 0; k < count; k++) {
-            double[] p = base.clone();
-            for (int i = 0; i < p.length; i++) p[i] += 0.2 * (r.nextDouble() - 0.5);
-            frames.add(Frame.unlabeled(new int[]{6, 6, 8, 1, 1, 1, 1, 1, 1}, p));
-        }
-        return frames;
+        return org.gaq.model.TestMolecules.ethanolLike(count, seed);
     }
 
     static QuantizationPlan calibrated(EquivariantTransformer m, QuantizationPlan.Spec spec, GraphBatch g) {
