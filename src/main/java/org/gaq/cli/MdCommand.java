@@ -47,8 +47,7 @@ public final class MdCommand implements Callable<Integer> {
         if (resume != null) {
             runDir = resume;
             RunFiles.Settings saved = RunFiles.readJson(runDir.resolve(RunFiles.SETTINGS), RunFiles.Settings.class);
-            settings = steps == null ? saved : new RunFiles.Settings(saved.model(), saved.structure(), saved.ensemble(), saved.dtFs(),
-                    saved.temperatureK(), saved.frictionPerFs(), saved.seed(), steps, saved.logEvery(), saved.trajectoryEvery(), saved.maxForceEvPerA());
+            settings = steps == null ? saved : saved.withSteps(steps);
             if (modelFile != null && !modelFile.toString().equals(saved.model())) {
                 throw new IllegalArgumentException("--resume continues with the run's own model " + saved.model() + "; do not pass another one");
             }

@@ -39,14 +39,10 @@ public final class IntegerModelFile {
 
     public static final String FORMAT = "gaq-integer-model", VERSION = "1";
     private static final Gson GSON = new Gson();
-    private static final List<String> QUANTIZED = List.of("query.weight", "key.weight", "value.weight", "vector_mix.weight",
-            "radial_filter.weight", "radial_bias.weight", "output.weight");
 
     /** True for the weights a quantization plan quantizes (the products inside the interaction layers). */
     public static boolean isQuantizedWeight(String name) {
-        if (!name.startsWith("layers.")) return false;
-        int dot = name.indexOf('.', "layers.".length());
-        return dot > 0 && QUANTIZED.contains(name.substring(dot + 1));
+        return IntegerSites.isQuantizedWeight(name);
     }
 
     /** Writes the integer form of a fake-quantized (QAT or PTQ) model. */
@@ -98,17 +94,8 @@ public final class IntegerModelFile {
         Map<String, String> meta = st.metadata();
         if (!isIntegerModel(st)) throw new SafeTensorsException(file, "not a gaq integer model (format is " + meta.get("format") + ")");
         if (!VERSION.equals(meta.get("version"))) throw new SafeTensorsException(file, "integer model version " + meta.get("version") + " is not supported (this gaq reads " + VERSION + ")");
-        ModelConfig config;
-        QuantizationPlan.Spec spec;
-        try {
-            ModelConfig c = GSON.fromJson(meta.get("config"), ModelConfig.class);
-            config = new ModelConfig(c.features(), c.layers(), c.heads(), c.radialBasis(), c.cutoff(), c.cosineAttention(), c.maxAtomicNumber());
-            QuantizationPlan.Spec r = GSON.fromJson(meta.get(ModelFiles.SPEC_KEY), QuantizationPlan.Spec.class);
-            spec = new QuantizationPlan.Spec(r.weightBits(), r.activationBits(), r.vectorScheme(), r.vectorBits(), r.directionBits(),
-                    r.geometricSte(), r.calibration());
-        } catch (RuntimeException e) {
-            throw new SafeTensorsException(file, "invalid config or quantization spec in header: " + e.getMessage());
-        }
+        ModelConfig config = org.gaq.model.Checkpoint.parseConfig(file, meta.get("config"));
+        QuantizationPlan.Spec spec = ModelFiles.parseSpec(file, meta.get(ModelFiles.SPEC_KEY));
         if (spec.weightBits() != 8 && spec.weightBits() != 4) throw new SafeTensorsException(file, "weights must be int8 or int4, the header says " + spec.weightBits());
         EquivariantTransformer model = new EquivariantTransformer(config, 0);
         Map<String, float[]> steps = new LinkedHashMap<>();

@@ -55,18 +55,34 @@ public final class IntegerSites implements ActivationSites {
     }
 
     /**
-     * The activation site whose output a quantized weight reads (so the integer layer knows its input
-     * step), or null for the vector mix, whose input (MDDQ vectors) is not on a uniform grid.
+     * The quantized weights of an interaction layer (name after {@code layers.L.}) and the site whose
+     * output each reads, so the integer layer knows its input step; "" for the vector mix, whose input
+     * (MDDQ vectors, every vector with its own magnitude) is not on a uniform grid.
      */
+    private static final Map<String, String> INPUT_SITE = Map.of(
+            "query.weight", "scalar_in", "key.weight", "scalar_in", "value.weight", "scalar_in",
+            "radial_filter.weight", "rbf_in", "radial_bias.weight", "rbf_in",
+            "output.weight", "scalar_message", "vector_mix.weight", "");
+
+    /** True for the weights a quantization plan quantizes (the products inside the interaction layers). */
+    static boolean isQuantizedWeight(String name) {
+        return layerAndWeight(name) != null;
+    }
+
+    /** The activation site {@code weightName} reads, or null for the vector mix (float input). */
     static String inputSite(String weightName) {
-        int dot = weightName.indexOf('.', "layers.".length());
-        String layer = weightName.substring(0, dot + 1), w = weightName.substring(dot + 1);
-        return switch (w) {
-            case "query.weight", "key.weight", "value.weight" -> layer + "scalar_in";
-            case "radial_filter.weight", "radial_bias.weight" -> layer + "rbf_in";
-            case "output.weight" -> layer + "scalar_message";
-            case "vector_mix.weight" -> null;
-            default -> throw new IllegalArgumentException("not a quantized weight: " + weightName);
-        };
+        String[] lw = layerAndWeight(weightName);
+        if (lw == null) throw new IllegalArgumentException("not a quantized weight: " + weightName);
+        String site = INPUT_SITE.get(lw[1]);
+        return site.isEmpty() ? null : lw[0] + site;
+    }
+
+    /** {"layers.L.", "query.weight"} for a quantized layer weight, else null. */
+    private static String[] layerAndWeight(String name) {
+        if (!name.startsWith("layers.")) return null;
+        int dot = name.indexOf('.', "layers.".length());
+        if (dot < 0) return null;
+        String weight = name.substring(dot + 1);
+        return INPUT_SITE.containsKey(weight) ? new String[]{name.substring(0, dot + 1), weight} : null;
     }
 }

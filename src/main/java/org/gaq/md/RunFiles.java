@@ -28,18 +28,17 @@ public final class RunFiles {
     /** What a run was started with: enough to resume it. */
     public record Settings(String model, String structure, String ensemble, double dtFs, double temperatureK,
                            double frictionPerFs, long seed, long steps, int logEvery, int trajectoryEvery,
-                           double maxForceEvPerA) {}
+                           double maxForceEvPerA) {
+        /** The same run with another total number of steps (extending a run on resume). */
+        public Settings withSteps(long newSteps) {
+            return new Settings(model, structure, ensemble, dtFs, temperatureK, frictionPerFs, seed, newSteps, logEvery,
+                    trajectoryEvery, maxForceEvPerA);
+        }
+    }
 
     public static void writeJson(Path file, Object value) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, GSON.toJson(value), StandardCharsets.UTF_8);
-            AtomicFiles.matchPermissions(tmp, file);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        replace(file, GSON.toJson(value));
     }
 
     public static <T> T readJson(Path file, Class<T> type) throws IOException {
@@ -108,6 +107,7 @@ public final class RunFiles {
         return m.find() ? Long.parseLong(m.group(1)) : Long.MAX_VALUE;
     }
 
+    /** Writes {@code content} to a temporary file beside {@code file}, then renames it over {@code file}. */
     private static void replace(Path file, String content) throws IOException {
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
         try {

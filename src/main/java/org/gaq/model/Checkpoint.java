@@ -59,7 +59,11 @@ public final class Checkpoint {
 
     /** Reads and validates a checkpoint: format, version, config, and every parameter's presence and shape. */
     public static Contents load(Path file) throws IOException {
-        SafeTensors st = SafeTensors.read(file);
+        return load(file, SafeTensors.read(file));
+    }
+
+    /** {@link #load(Path)} of a file already read ({@code file} names it in error messages). */
+    public static Contents load(Path file, SafeTensors st) throws IOException {
         Map<String, String> meta = st.metadata();
         if (!FORMAT.equals(meta.get("format"))) {
             throw new SafeTensorsException(file, "not a gaq model (format is " + meta.get("format") + ", expected " + FORMAT + ")");
@@ -67,15 +71,7 @@ public final class Checkpoint {
         if (!VERSION.equals(meta.get("version"))) {
             throw new SafeTensorsException(file, "model format version " + meta.get("version") + " is not supported (this gaq reads " + VERSION + ")");
         }
-        ModelConfig config;
-        try {
-            config = GSON.fromJson(meta.get("config"), ModelConfig.class);
-            // Re-run the record's validation (Gson bypasses the canonical constructor).
-            config = new ModelConfig(config.features(), config.layers(), config.heads(), config.radialBasis(),
-                    config.cutoff(), config.cosineAttention(), config.maxAtomicNumber());
-        } catch (RuntimeException e) {
-            throw new SafeTensorsException(file, "invalid model config in header: " + e.getMessage());
-        }
+        ModelConfig config = parseConfig(file, meta.get("config"));
         EquivariantTransformer model = new EquivariantTransformer(config, 0);
         for (var e : model.parameters().entrySet()) {
             copyInto(file, st, e.getKey(), e.getValue().shape(), e.getValue().leafData());
@@ -89,6 +85,16 @@ public final class Checkpoint {
         Map<String, String> extraMeta = new LinkedHashMap<>(meta);
         extraMeta.keySet().removeAll(List.of("format", "version", "units", "config"));
         return new Contents(model, extras, extraMeta);
+    }
+
+    /** The model config of a file's header, through the record's checks (Gson bypasses the constructor). */
+    public static ModelConfig parseConfig(Path file, String json) throws SafeTensorsException {
+        try {
+            ModelConfig c = GSON.fromJson(json, ModelConfig.class);
+            return new ModelConfig(c.features(), c.layers(), c.heads(), c.radialBasis(), c.cutoff(), c.cosineAttention(), c.maxAtomicNumber());
+        } catch (RuntimeException e) {
+            throw new SafeTensorsException(file, "invalid model config in header: " + e.getMessage());
+        }
     }
 
     private static void copyInto(Path file, SafeTensors st, String name, int[] shape, float[] target) throws SafeTensorsException {

@@ -39,18 +39,14 @@ public final class ModelFiles {
 
     /** The model with its quantization plan attached (if the file has one), plus the file's other contents. */
     public static Checkpoint.Contents loadContents(Path file) throws IOException {
-        Checkpoint.Contents c = Checkpoint.load(file);
+        return loadContents(file, org.gaq.io.SafeTensors.read(file));
+    }
+
+    private static Checkpoint.Contents loadContents(Path file, org.gaq.io.SafeTensors st) throws IOException {
+        Checkpoint.Contents c = Checkpoint.load(file, st);
         String specJson = c.extraMetadata().get(SPEC_KEY);
         if (specJson != null) {
-            QuantizationPlan.Spec spec;
-            try {
-                QuantizationPlan.Spec raw = GSON.fromJson(specJson, QuantizationPlan.Spec.class);
-                // Through the canonical constructor, so its checks run (Gson bypasses it).
-                spec = new QuantizationPlan.Spec(raw.weightBits(), raw.activationBits(), raw.vectorScheme(), raw.vectorBits(),
-                        raw.directionBits(), raw.geometricSte(), raw.calibration());
-            } catch (RuntimeException e) {
-                throw new SafeTensorsException(file, "invalid quantization spec in header: " + e.getMessage());
-            }
+            QuantizationPlan.Spec spec = parseSpec(file, specJson);
             QuantizationPlan plan = new QuantizationPlan(spec);
             Map<String, float[]> steps = new LinkedHashMap<>();
             c.extras().forEach((k, v) -> { if (k.startsWith("quant.")) steps.put(k, v); });
@@ -71,6 +67,17 @@ public final class ModelFiles {
         if (org.gaq.engine.IntegerModelFile.isIntegerModel(st)) {
             return org.gaq.engine.IntegerModelFile.load(file, st, org.gaq.engine.kernels.Int8Kernels.best());
         }
-        return loadContents(file).model();
+        return loadContents(file, st).model();
+    }
+
+    /** The quantization spec of a file's header, through the record's checks (Gson bypasses the constructor). */
+    public static QuantizationPlan.Spec parseSpec(Path file, String json) throws SafeTensorsException {
+        try {
+            QuantizationPlan.Spec r = GSON.fromJson(json, QuantizationPlan.Spec.class);
+            return new QuantizationPlan.Spec(r.weightBits(), r.activationBits(), r.vectorScheme(), r.vectorBits(),
+                    r.directionBits(), r.geometricSte(), r.calibration());
+        } catch (RuntimeException e) {
+            throw new SafeTensorsException(file, "invalid quantization spec in header: " + e.getMessage());
+        }
     }
 }

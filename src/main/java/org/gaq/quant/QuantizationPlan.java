@@ -189,11 +189,16 @@ public final class QuantizationPlan implements ActivationSites {
         }
         for (var e : vectorObservers.entrySet()) {
             double step = e.getValue().suggestedStep(spec.vectorBits());
-            vectorQuantizers.put(e.getKey(), spec.vectorScheme() == VectorScheme.MDDQ
-                    ? new MddqQuantizer(spec.vectorBits(), spec.directionBits(), step, spec.geometricSte())
-                    : new ComponentwiseVectorQuantizer(spec.vectorBits(), step));
+            vectorQuantizers.put(e.getKey(), vectorQuantizer(step));
         }
         calibrating = false;
+    }
+
+    /** The spec's vector quantizer with (magnitude or component) step {@code step}. */
+    private FakeQuantizer vectorQuantizer(double step) {
+        return spec.vectorScheme() == VectorScheme.MDDQ
+                ? new MddqQuantizer(spec.vectorBits(), spec.directionBits(), step, spec.geometricSte())
+                : new ComponentwiseVectorQuantizer(spec.vectorBits(), step);
     }
 
     /** Scalar-branch quantizers on or off (off: identity; the 'vector branch only' ablation). */
@@ -254,9 +259,7 @@ public final class QuantizationPlan implements ActivationSites {
             if (key.startsWith(SCALAR_PREFIX)) {
                 scalarQuantizers.put(key.substring(SCALAR_PREFIX.length()), LsqQuantizer.signed(spec.activationBits(), step));
             } else if (key.startsWith(VECTOR_PREFIX)) {
-                vectorQuantizers.put(key.substring(VECTOR_PREFIX.length()), spec.vectorScheme() == VectorScheme.MDDQ
-                        ? new MddqQuantizer(spec.vectorBits(), spec.directionBits(), step, spec.geometricSte())
-                        : new ComponentwiseVectorQuantizer(spec.vectorBits(), step));
+                vectorQuantizers.put(key.substring(VECTOR_PREFIX.length()), vectorQuantizer(step));
             }
         }
         calibrating = false;
