@@ -24,6 +24,7 @@ public final class PtqCommand implements Callable<Integer> {
     @Option(names = "--direction-bits", defaultValue = "8", description = "mddq: bits per direction component (default: ${DEFAULT-VALUE})") int directionBits;
     @Option(names = "--scalar-only", description = "quantize the scalar branch only (vectors FP32)") boolean scalarOnly;
     @Option(names = "--vector-only", description = "quantize the vector branch only (scalar activations and weights FP32)") boolean vectorOnly;
+    @Option(names = "--calibration", description = "override the method's ranges: min-max, percentile or mean-abs") String calibration;
     @Option(names = "--calibration-frames", defaultValue = "64") int calibrationFrames;
     @Option(names = "--seed", defaultValue = "1") long seed;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "the quantized model (.safetensors)") Path out;
@@ -38,6 +39,10 @@ public final class PtqCommand implements Callable<Integer> {
             case "mddq" -> QatCommand.spec(bits, "mddq", directionBits, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
             default -> throw new IllegalArgumentException("--method must be naive, percentile or mddq, not '" + method + "'");
         };
+        if (calibration != null) {
+            spec = new QuantizationPlan.Spec(spec.weightBits(), spec.activationBits(), spec.vectorScheme(), spec.vectorBits(),
+                    spec.directionBits(), spec.geometricSte(), calibration(calibration));
+        }
         Split split = data.resolve().split(seed);
         int n = Math.min(calibrationFrames, split.train().size());
         QuantizationPlan plan = new QuantizationPlan(spec);
