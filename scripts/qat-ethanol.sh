@@ -3,6 +3,9 @@
 # each fine-tuned from the committed FP32 model for a fixed number of epochs (not minutes: a busy
 # machine must not change the result), then evaluated on test_01.
 # Usage: scripts/qat-ethanol.sh [OUT_DIR] [EPOCHS_MAIN] [EPOCHS_OTHERS]
+#   STAGE=train (fine-tuning only), eval (evaluations only) or all (default);
+#   RECORDS=DIR also writes each evaluation as DIR/<run>.json (what `gaq report` reads; default: none);
+#   SKIP="name ..." leaves those runs out (e.g. the committed GAQ W8A8/W4A8 models).
 # Results: OUT_DIR/<run>/best.safetensors, OUT_DIR/<run>.eval.txt, OUT_DIR/summary.tsv.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,28 +15,43 @@ other_epochs=${3:-12}
 fp32=$here/models/ethanol-fp32.safetensors
 mkdir -p "$out"
 gaq=("$here/gaq")
+stage=${STAGE:-all}
+records=${RECORDS:-}
+[[ -n $records ]] && mkdir -p "$records"
+
+evaluate() {  # name model
+    local name=$1 model=$2
+    if [[ -f $out/$name.eval.txt ]]; then return; fi
+    local rec=()
+    [[ -n $records ]] && rec=(--record "$records/$name.json" --name "$name")
+    "${gaq[@]}" eval "$model" --data rmd17:ethanol --lee-rotations 2 "${rec[@]}" > "$out/$name.eval.txt" 2>&1
+    tail -5 "$out/$name.eval.txt"
+}
+
+skipped() { [[ " ${SKIP:-} " == *" $1 "* ]]; }
 
 run() {  # name epochs qat-args...
     local name=$1 epochs=$2; shift 2
-    if [[ -f $out/$name.eval.txt ]]; then echo "== $name: done already"; return; fi
-    echo "== $name ($epochs epochs): gaq qat $*"
-    "${gaq[@]}" qat --from "$fp32" --data rmd17:ethanol --epochs "$epochs" --max-minutes 60 --out "$out/$name" "$@" > "$out/$name.log" 2>&1
-    "${gaq[@]}" eval "$out/$name/best.safetensors" --data rmd17:ethanol --lee-rotations 2 > "$out/$name.eval.txt" 2>&1
-    tail -5 "$out/$name.eval.txt"
+    skipped "$name" && return
+    # a run is done when its log names the best model (an interrupted one is started again)
+    if [[ $stage != eval ]] && ! grep -qs '^best model:' "$out/$name.log"; then
+        echo "== $name ($epochs epochs): gaq qat $*"
+        "${gaq[@]}" qat --from "$fp32" --data rmd17:ethanol --epochs "$epochs" --max-minutes 60 --out "$out/$name" "$@" > "$out/$name.log" 2>&1
+    fi
+    [[ $stage == train ]] || evaluate "$name" "$out/$name/best.safetensors"
 }
 
 ptq() {  # name ptq-args...
     local name=$1; shift
-    if [[ -f $out/$name.eval.txt ]]; then echo "== $name: done already"; return; fi
-    echo "== $name: gaq ptq $*"
-    "${gaq[@]}" ptq --from "$fp32" --data rmd17:ethanol --out "$out/$name.safetensors" "$@" > "$out/$name.log" 2>&1
-    "${gaq[@]}" eval "$out/$name.safetensors" --data rmd17:ethanol --lee-rotations 2 > "$out/$name.eval.txt" 2>&1
-    tail -5 "$out/$name.eval.txt"
+    skipped "$name" && return
+    if [[ ! -f $out/$name.safetensors ]]; then
+        echo "== $name: gaq ptq $*"
+        "${gaq[@]}" ptq --from "$fp32" --data rmd17:ethanol --out "$out/$name.safetensors" "$@" > "$out/$name.log" 2>&1
+    fi
+    [[ $stage == train ]] || evaluate "$name" "$out/$name.safetensors"
 }
 
-if [[ ! -f $out/fp32.eval.txt ]]; then
-    "${gaq[@]}" eval "$fp32" --data rmd17:ethanol --lee-rotations 2 > "$out/fp32.eval.txt" 2>&1
-fi
+[[ $stage == train ]] || evaluate fp32 "$fp32"
 ptq ptq-naive-w8a8 --method naive
 ptq ptq-percentile-w8a8 --method percentile
 ptq ptq-mddq-w8a8 --method mddq
@@ -48,6 +66,17 @@ run ablation-scalar-only "$other_epochs" --method gaq --scalar-only
 run ablation-vector-only "$other_epochs" --method gaq --vector-only
 run ablation-plain-attention "$other_epochs" --method gaq --plain-attention
 
+# Where the LEE comes from: direction bits (PTQ of the vector sites only, then full W8A8), and GAQ QAT with 12-bit directions.
+ptq ptq-vectors-componentwise --method naive --vector-only
+ptq ptq-vectors-mddq-dir8 --method mddq --vector-only
+ptq ptq-vectors-mddq-dir12 --method mddq --vector-only --direction-bits 12
+ptq ptq-vectors-mddq-dir16 --method mddq --vector-only --direction-bits 16
+ptq ptq-scalars-only --method mddq --scalar-only
+ptq ptq-mddq-dir12-w8a8 --method mddq --direction-bits 12
+ptq ptq-mddq-dir16-w8a8 --method mddq --direction-bits 16
+run gaq-w8a8-dir12 "$main_epochs" --method gaq --bits w8a8 --direction-bits 12
+
+[[ $stage == train ]] && exit 0
 # One line per run: energy MAE, force MAE, LEE (test_01).
 {
     printf "run\tenergy_mae_meV\tforce_mae_meV_per_A\tlee_meV_per_A\n"

@@ -92,7 +92,8 @@ public final class BenchCommand implements Runnable {
               @Option(names = "--data-dir", paramLabel = "DIR") Path dataDir,
               @Option(names = "--batch", defaultValue = "64", description = "molecules in the batch workload (default: ${DEFAULT-VALUE})") int batch,
               @Option(names = "--seconds", defaultValue = "3", description = "timed seconds per model and workload (default: ${DEFAULT-VALUE})") double seconds,
-              @Option(names = "--warmup", defaultValue = "3", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})") double warmup)
+              @Option(names = "--warmup", defaultValue = "3", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})") double warmup,
+              @Option(names = "--record", paramLabel = "FILE", description = "also write the table as a JSON record (what `gaq report` reads)") Path record)
             throws IOException {
         if (batch < 1 || seconds <= 0 || warmup < 0) {
             throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("model"), "--batch ≥ 1, --seconds > 0, --warmup ≥ 0");
@@ -108,6 +109,13 @@ public final class BenchCommand implements Runnable {
         var results = new org.gaq.bench.ModelBench(warmup, seconds).run(names, loaded, frames.get(0),
                 frames.subList(0, Math.min(batch, frames.size())), System.err);
         org.gaq.bench.ModelBench.printTable(results, System.out);
+        if (record != null) {
+            var rows = results.stream().map(r -> new org.gaq.report.Records.BenchRow(r.model(), r.workload(), r.medianMs(), r.p10Ms(), r.p90Ms())).toList();
+            org.gaq.report.Records.write(record, new org.gaq.report.Records.Bench(org.gaq.engine.kernels.Int8Kernels.describe(),
+                    CoreBench.environment(), 1, rows,
+                    "./gaq bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), java.time.LocalDate.now().toString()));
+            System.out.println("record: " + record);
+        }
         return 0;
     }
 }

@@ -4,11 +4,14 @@ import org.gaq.data.Dataset;
 import org.gaq.data.Split;
 import org.gaq.model.Checkpoint;
 import org.gaq.model.EquivariantTransformer;
+import org.gaq.report.Records;
 import org.gaq.train.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -28,6 +31,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16") int batchSize;
     @Option(names = "--seed", defaultValue = "1") long seed;
     @Option(names = "--threads") Integer threads;
+    @Option(names = "--record", paramLabel = "FILE", description = "also write the result as a JSON record (what `gaq report` reads), "
+            + "with the per-frame force errors and the model file's SHA-256")
+    Path record;
+    @Option(names = "--name", description = "the record's name (default: the model file's name)") String name;
+    @Spec CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
@@ -49,17 +57,26 @@ public final class EvalCommand implements Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
-        System.out.printf("%-22s %s (%s, %d frames)%n", "model", modelFile, set.name(), r.frames());
-        System.out.printf("%-22s %s%n", "precision", switch (model.sites()) {
+        String precision = switch (model.sites()) {
             case org.gaq.quant.QuantizationPlan plan -> "fake-quantized " + plan.spec();
             case org.gaq.engine.IntegerSites integer -> "integer " + integer.activations().spec() + ", kernels " + org.gaq.engine.kernels.Int8Kernels.best().name();
             default -> "FP32";
-        });
+        };
+        System.out.printf("%-22s %s (%s, %d frames)%n", "model", modelFile, set.name(), r.frames());
+        System.out.printf("%-22s %s%n", "precision", precision);
         System.out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
         System.out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
         System.out.printf("%-22s %10.3f%n", "force MAE (meV/Å)", r.forceMaeMeVPerA());
         System.out.printf("%-22s %10.3f%n", "force RMSE (meV/Å)", r.forceRmseMeVPerA());
         if (leeRotations > 0) System.out.printf("%-22s %10.5f%n", "LEE forces (meV/Å)", r.leeMeVPerA());
+        if (record != null) {
+            String args = String.join(" ", commandSpec.commandLine().getParseResult().originalArgs());
+            Records.write(record, new Records.Eval(name != null ? name : modelFile.getFileName().toString(), modelFile.toString(),
+                    Records.sha256(modelFile), precision, data.spec, which, r.frames(), leeRotations, seed, r.energyMaeMeV(),
+                    r.forceMaeMeVPerA(), r.energyRmseMeV(), r.forceRmseMeVPerA(), leeRotations > 0 ? r.leeMeVPerA() : null,
+                    r.frameForceMaeMeVPerA(), "./gaq eval " + args, java.time.LocalDate.now().toString()));
+            System.out.println("record: " + record);
+        }
         return 0;
     }
 }

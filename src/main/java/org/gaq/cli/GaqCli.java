@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 DemoCommand.class,
+                ReportCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,
                 RefitShiftsCommand.class,

@@ -23,7 +23,14 @@ public final class RunFiles {
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
     public static final String SETTINGS = "run.json", STATE = "state.json", ENERGY_LOG = "energy.csv",
-            TRAJECTORY = "trajectory.xyz", ENERGY_PLOT = "energy.png", LAST_GOOD = "last_good.xyz";
+            TRAJECTORY = "trajectory.xyz", ENERGY_PLOT = "energy.png", LAST_GOOD = "last_good.xyz", SUMMARY = "summary.json";
+
+    /**
+     * What a finished run (or its last resumed part) measured: the drift fit over the whole energy log,
+     * and the speed of the part just run on {@code threads}. Null drift fields: fewer than two log rows.
+     */
+    public record Summary(int atoms, long steps, long stepsRun, double stepsPerSecond, Double driftMeVPerAtomPerPs,
+                          Double fluctuationMeVPerAtom, Double durationPs) {}
 
     /** What a run was started with: enough to resume it. */
     public record Settings(String model, String structure, String ensemble, double dtFs, double temperatureK,

@@ -91,7 +91,11 @@ public final class Simulation {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         EnergyDrift drift = plotAndFitDrift();
-        return new Result(s, drift, remaining / Math.max(seconds, 1e-9), remaining);
+        Result result = new Result(s, drift, remaining / Math.max(seconds, 1e-9), remaining);
+        RunFiles.writeJson(runDir.resolve(RunFiles.SUMMARY), new RunFiles.Summary(masses.length, s.step(), remaining, result.stepsPerSecond(),
+                drift == null ? null : drift.slopeMeVPerAtomPerPs(), drift == null ? null : drift.fluctuationMeVPerAtom(),
+                drift == null ? null : drift.durationPs()));
+        return result;
     }
 
     private void record(MdState s, CsvLog log, ExtXyz.Writer trajectory) throws IOException {

@@ -20,8 +20,15 @@ import java.util.concurrent.Future;
 public final class Metrics {
     private Metrics() {}
 
+    /**
+     * {@code frameForceMaeMeVPerA}: each frame's force MAE over its Cartesian components, in data order
+     * (the per-structure error distribution; empty when the data has no forces).
+     */
     public record Result(int frames, double energyMaeMeV, double forceMaeMeVPerA, double energyRmseMeV,
-                         double forceRmseMeVPerA, double leeMeVPerA) {}
+                         double forceRmseMeVPerA, double leeMeVPerA, double[] frameForceMaeMeVPerA) {}
+
+    /** One batch's sums ([frames, force components, Σ|ΔE|, Σ|ΔF|, ΣΔE², ΣΔF², rotated atoms, Σ LEE]) and per-frame force MAEs. */
+    record BatchSums(double[] sums, double[] frameForceMae) {}
 
     /**
      * Evaluates {@code data} in batches of {@code batchSize} on {@code pool} (null: this thread).
@@ -31,30 +38,38 @@ public final class Metrics {
                                   long seed, ExecutorService pool) throws Exception {
         List<List<Frame>> batches = new ArrayList<>();
         for (int s = 0; s < data.size(); s += batchSize) batches.add(data.frames().subList(s, Math.min(data.size(), s + batchSize)));
-        List<Future<double[]>> parts = new ArrayList<>();
-        List<double[]> done = new ArrayList<>();
+        List<Future<BatchSums>> parts = new ArrayList<>();
+        List<BatchSums> done = new ArrayList<>();
         for (int b = 0; b < batches.size(); b++) {
             List<Frame> frames = batches.get(b);
             long batchSeed = seed * 1_000_003L + b;
             if (pool != null) parts.add(pool.submit(() -> evaluateBatch(model, frames, leeRotations, batchSeed)));
             else done.add(evaluateBatch(model, frames, leeRotations, batchSeed));
         }
-        for (Future<double[]> f : parts) done.add(f.get());
+        for (Future<BatchSums> f : parts) done.add(f.get());   // batches in data order (pool or not)
         double[] t = new double[8];
-        for (double[] d : done) for (int i = 0; i < t.length; i++) t[i] += d[i];
+        double[] perFrame = new double[data.size()];
+        int frame = 0;
+        for (BatchSums d : done) {
+            for (int i = 0; i < t.length; i++) t[i] += d.sums()[i];
+            System.arraycopy(d.frameForceMae(), 0, perFrame, frame, d.frameForceMae().length);
+            frame += d.frameForceMae().length;
+        }
         double nE = t[0], nF = t[1], nRotatedAtoms = t[6];
         return new Result((int) nE, 1000 * t[2] / nE, 1000 * t[3] / nF, 1000 * Math.sqrt(t[4] / nE),
-                1000 * Math.sqrt(t[5] / nF), nRotatedAtoms > 0 ? 1000 * t[7] / nRotatedAtoms : Double.NaN);
+                1000 * Math.sqrt(t[5] / nF), nRotatedAtoms > 0 ? 1000 * t[7] / nRotatedAtoms : Double.NaN,
+                nF > 0 ? perFrame : new double[0]);
     }
 
-    /** Sums for one batch: [frames, force components, Σ|ΔE|, Σ|ΔF|, ΣΔE², ΣΔF², rotated atoms, Σ LEE]. */
-    static double[] evaluateBatch(EquivariantTransformer model, List<Frame> frames, int leeRotations, long seed) {
+    /** Sums and per-frame force MAEs (meV/Å) for one batch. */
+    static BatchSums evaluateBatch(EquivariantTransformer model, List<Frame> frames, int leeRotations, long seed) {
         double cutoff = model.config().cutoff();
         GraphBatch g = NeighborList.batch(frames, cutoff);
         var pred = model.predict(g, false);
         double[] e = pred.energies();
         float[] f = pred.forces().data();
         double[] out = new double[8];
+        double[] frameForceMae = new double[frames.size()];
         out[0] = frames.size();
         for (int m = 0; m < frames.size(); m++) {
             double d = e[m] - g.energies()[m];
@@ -63,10 +78,18 @@ public final class Metrics {
         }
         if (g.forces() != null) {
             out[1] = f.length;
-            for (int i = 0; i < f.length; i++) {
-                double d = f[i] - g.forces()[i];
-                out[3] += Math.abs(d);
-                out[5] += d * d;
+            int component = 0;
+            for (int m = 0; m < frames.size(); m++) {
+                int n = 3 * frames.get(m).numAtoms();
+                double frameSum = 0;
+                for (int i = component; i < component + n; i++) {
+                    double d = f[i] - g.forces()[i];
+                    frameSum += Math.abs(d);
+                    out[5] += d * d;
+                }
+                out[3] += frameSum;
+                frameForceMae[m] = 1000 * frameSum / n;
+                component += n;
             }
         }
         SplittableRandom rng = new SplittableRandom(seed);
@@ -94,6 +117,6 @@ public final class Metrics {
                 }
             }
         }
-        return out;
+        return new BatchSums(out, frameForceMae);
     }
 }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every measurement record that docs/results.md's ethanol sections are built from (`gaq report` reads
+# results/): evaluations of the committed models, the baselines, ablations and direction-bit runs of
+# scripts/qat-ethanol.sh, a side-by-side speed measurement, and NVE MD runs. Records that exist are
+# kept (delete one to measure it again). Takes ~2–3 hours on 2 cores, most of it MD and fine-tuning.
+# Usage: scripts/ethanol-results.sh [RUNS_DIR]      (run from the gaq folder)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+runs=${1:-runs}
+rec=results/eval/ethanol
+gaq=(./gaq)
+mkdir -p "$rec" results/bench results/md
+
+# 1. baselines, ablations and direction bits: fine-tuning, then evaluation with a record each
+RECORDS=$rec SKIP="gaq-w8a8 gaq-w4a8" scripts/qat-ethanol.sh "$runs/qat-ethanol" 12 6
+
+# 2. the committed models
+evaluate() {  # name model
+    [[ -f $rec/$1.json ]] && return
+    echo "== eval $1"
+    "${gaq[@]}" eval "$2" --data rmd17:ethanol --lee-rotations 2 --record "$rec/$1.json" --name "$1" | tail -6
+}
+evaluate fp32 models/ethanol-fp32.safetensors
+evaluate gaq-w8a8 models/ethanol-gaq-w8a8.safetensors
+evaluate gaq-w4a8 models/ethanol-gaq-w4a8.safetensors
+evaluate gaq-w8a8-int models/ethanol-gaq-w8a8.int.safetensors
+evaluate gaq-w4a8-int models/ethanol-gaq-w4a8.int.safetensors
+evaluate gaq-w8a8-dir16 models/ethanol-gaq-w8a8-dir16.safetensors
+
+# 3. E+F speed of the same models, side by side in one process
+[[ -f results/bench/ethanol.json ]] || "${gaq[@]}" bench model models/ethanol-fp32.safetensors models/ethanol-gaq-w8a8.safetensors \
+    models/ethanol-gaq-w8a8.int.safetensors models/ethanol-gaq-w4a8.int.safetensors --record results/bench/ethanol.json
+
+# 4. NVE MD at dt 0.5 fs from the first rMD17 ethanol frame, 300 K Maxwell–Boltzmann start (seed 1)
+md() {  # name model steps
+    local dir=results/md/ethanol-$1
+    [[ -f $dir/summary.json ]] && return
+    echo "== md $1 ($3 steps)"
+    "${gaq[@]}" md "$2" --structure rmd17:ethanol --steps "$3" --dt 0.5 --log-every 50 --out "$runs/md-ethanol/$1" | tail -6
+    mkdir -p "$dir"
+    cp "$runs/md-ethanol/$1"/{run.json,energy.csv,summary.json} "$dir/"
+}
+md fp32 models/ethanol-fp32.safetensors 200000
+md gaq-w8a8 models/ethanol-gaq-w8a8.safetensors 40000
+md ptq-naive-w8a8 "$runs/qat-ethanol/ptq-naive-w8a8.safetensors" 40000
+echo "done: ./gaq report"

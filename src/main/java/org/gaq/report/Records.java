@@ -1,0 +1,81 @@
+package org.gaq.report;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import org.gaq.util.AtomicFiles;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The measurements {@code gaq report} builds docs/results.md from, one JSON file each, written by the
+ * command that measured them ({@code gaq eval --record}, {@code gaq bench model --record}) so that the
+ * report never retrains or re-measures: an evaluation of a model on a test set ({@link Eval}) and a
+ * side-by-side speed measurement ({@link Bench}). Each names the exact command that reproduces it.
+ */
+public final class Records {
+    private Records() {}
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    /**
+     * {@code gaq eval} of one model: the paper's metrics (meV, meV/Å) on {@code frames} frames of
+     * {@code split}, the per-frame force MAE (the per-structure error distribution), and the model
+     * file's SHA-256, so a report can tell when a record no longer describes the file next to it.
+     * {@code leeMeVPerA} is null when no rotations were evaluated.
+     */
+    public record Eval(String name, String model, String modelSha256, String precision, String data, String split,
+                       int frames, int leeRotations, long seed, double energyMaeMeV, double forceMaeMeVPerA,
+                       double energyRmseMeV, double forceRmseMeVPerA, Double leeMeVPerA,
+                       double[] frameForceMaeMeVPerA, String command, String date) {}
+
+    /** One row of a {@code gaq bench model} run: a model on a workload, milliseconds of E+F per molecule. */
+    public record BenchRow(String model, String workload, double medianMs, double p10Ms, double p90Ms) {}
+
+    /** A whole {@code gaq bench model} run (every row measured interleaved, in one process). */
+    public record Bench(String kernels, String cpu, int threads, java.util.List<BenchRow> rows, String command, String date) {}
+
+    public static void write(Path file, Object record) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, GSON.toJson(record) + "\n", StandardCharsets.UTF_8);
+            AtomicFiles.matchPermissions(tmp, file);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static <T> T read(Path file, Class<T> type) throws IOException {
+        if (!Files.exists(file)) throw new IOException("record " + file + " does not exist");
+        try {
+            T value = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), type);
+            if (value == null) throw new IOException("record " + file + " is empty");
+            return value;
+        } catch (JsonParseException e) {
+            throw new IOException("record " + file + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Hex SHA-256 of a file's bytes. */
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);   // every JDK has SHA-256
+        }
+    }
+}
