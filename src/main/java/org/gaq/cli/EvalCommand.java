@@ -34,12 +34,15 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--record", paramLabel = "FILE", description = "also write the result as a JSON record (what `gaq report` reads), "
             + "with the per-frame force errors and the model file's SHA-256")
     Path record;
+    @Option(names = "--weights-only", description = "evaluate a fake-quantized model with its quantized weights and FP32 activations")
+    boolean weightsOnly;
     @Option(names = "--name", description = "the record's name (default: the model file's name)") String name;
     @Spec CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
         EquivariantTransformer model = org.gaq.quant.ModelFiles.load(modelFile);
+        if (weightsOnly) org.gaq.quant.ModelFiles.weightsOnly(model, modelFile);
         var source = data.resolve();
         Split split = source.split(seed);
         Dataset set = switch (which) {
@@ -58,7 +61,7 @@ public final class EvalCommand implements Callable<Integer> {
             pool.shutdownNow();
         }
         String precision = switch (model.sites()) {
-            case org.gaq.quant.QuantizationPlan plan -> "fake-quantized " + plan.spec();
+            case org.gaq.quant.QuantizationPlan plan -> (weightsOnly ? "weights only (FP32 activations) of fake-quantized " : "fake-quantized ") + plan.spec();
             case org.gaq.engine.IntegerSites integer -> "integer " + integer.activations().spec() + ", kernels " + org.gaq.engine.kernels.Int8Kernels.best().name();
             default -> "FP32";
         };

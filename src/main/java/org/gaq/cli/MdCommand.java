@@ -39,6 +39,8 @@ public final class MdCommand implements Callable<Integer> {
     @Option(names = "--max-force", defaultValue = "50", description = "eV/Å; a larger force stops the run as a blow-up (default: ${DEFAULT-VALUE})") double maxForce;
     @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: runs/md-<ensemble>)") Path out;
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint") Path resume;
+    @Option(names = "--weights-only", description = "run a fake-quantized model with its quantized weights and FP32 activations: "
+            + "a smooth energy whose exact gradient are the forces (energy-conserving NVE)") boolean weightsOnly;
 
     @Override
     public Integer call() throws Exception {
@@ -48,6 +50,7 @@ public final class MdCommand implements Callable<Integer> {
             runDir = resume;
             RunFiles.Settings saved = RunFiles.readJson(runDir.resolve(RunFiles.SETTINGS), RunFiles.Settings.class);
             settings = steps == null ? saved : saved.withSteps(steps);
+            if (weightsOnly && !saved.weightsOnly()) throw new IllegalArgumentException("--resume continues the run as it was started; it was not started with --weights-only");
             if (modelFile != null && !modelFile.toString().equals(saved.model())) {
                 throw new IllegalArgumentException("--resume continues with the run's own model " + saved.model() + "; do not pass another one");
             }
@@ -56,11 +59,12 @@ public final class MdCommand implements Callable<Integer> {
             if (structure == null) throw new IllegalArgumentException("give --structure FILE or rmd17:<molecule>");
             runDir = out != null ? out : Path.of("runs", "md-" + ensemble);
             settings = new RunFiles.Settings(modelFile.toString(), structure, ensemble, dt, temperature, friction, seed,
-                    steps == null ? 1000 : steps, logEvery, trajectoryEvery, maxForce);
+                    steps == null ? 1000 : steps, logEvery, trajectoryEvery, maxForce, weightsOnly);
         }
         if (settings.steps() < 1) throw new IllegalArgumentException("--steps must be ≥ 1");
         Frame start = startFrame(settings.structure());
         var model = ModelFiles.load(Path.of(settings.model()));
+        if (settings.weightsOnly()) ModelFiles.weightsOnly(model, Path.of(settings.model()));
         ModelForceField forceField = new ModelForceField(model, start.atomicNumbers());
         Integrator integrator = switch (settings.ensemble()) {
             case "nve" -> new VelocityVerlet();

@@ -32,14 +32,22 @@ public final class RunFiles {
     public record Summary(int atoms, long steps, long stepsRun, double stepsPerSecond, Double driftMeVPerAtomPerPs,
                           Double fluctuationMeVPerAtom, Double durationPs) {}
 
-    /** What a run was started with: enough to resume it. */
+    /**
+     * What a run was started with: enough to resume it. {@code weightsOnly}: a quantized model run with
+     * its quantized weights and FP32 activations (see ModelFiles.weightsOnly); false in older run files.
+     */
     public record Settings(String model, String structure, String ensemble, double dtFs, double temperatureK,
                            double frictionPerFs, long seed, long steps, int logEvery, int trajectoryEvery,
-                           double maxForceEvPerA) {
+                           double maxForceEvPerA, boolean weightsOnly) {
+        public Settings(String model, String structure, String ensemble, double dtFs, double temperatureK,
+                        double frictionPerFs, long seed, long steps, int logEvery, int trajectoryEvery, double maxForceEvPerA) {
+            this(model, structure, ensemble, dtFs, temperatureK, frictionPerFs, seed, steps, logEvery, trajectoryEvery, maxForceEvPerA, false);
+        }
+
         /** The same run with another total number of steps (extending a run on resume). */
         public Settings withSteps(long newSteps) {
             return new Settings(model, structure, ensemble, dtFs, temperatureK, frictionPerFs, seed, newSteps, logEvery,
-                    trajectoryEvery, maxForceEvPerA);
+                    trajectoryEvery, maxForceEvPerA, weightsOnly);
         }
     }
 

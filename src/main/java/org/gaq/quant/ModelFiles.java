@@ -61,6 +61,22 @@ public final class ModelFiles {
         return c;
     }
 
+    /**
+     * The weight-only form of a fake-quantized model: its quantized weights with FP32 activations (every
+     * activation quantizer switched off). With quantized activations the energy is a step function of the
+     * positions and the straight-through forces are not its gradient, so NVE MD cannot conserve energy;
+     * with FP32 activations the energy is smooth and the forces are its exact gradient.
+     */
+    public static EquivariantTransformer weightsOnly(EquivariantTransformer model, Path file) {
+        if (!(model.sites() instanceof QuantizationPlan plan)) {
+            throw new IllegalArgumentException(file + " is not a fake-quantized model file: --weights-only needs one "
+                    + "(the output of gaq qat or gaq ptq; integer files from gaq export keep int8 activations)");
+        }
+        plan.setScalarBranch(false);
+        plan.setVectorBranch(false);
+        return model;
+    }
+
     /** Any gaq model file: FP32, fake-quantized, or an integer model from {@code gaq export}. */
     public static EquivariantTransformer load(Path file) throws IOException {
         org.gaq.io.SafeTensors st = org.gaq.io.SafeTensors.read(file);

@@ -63,6 +63,37 @@ class QuantizationPlanTest {
     }
 
     @Test
+    void weightsOnlyForcesAreTheExactGradientOfTheEnergy() throws Exception {
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
+        Frame frame = molecules(1, 5).get(0);
+        GraphBatch g = NeighborList.batch(List.of(frame), TINY.cutoff());
+        float[] fp32Forces = m.predict(g, false).forces().toArray();
+        calibrated(m, QuantizationPlan.Spec.w4a8(), g);
+        ModelFiles.weightsOnly(m, java.nio.file.Path.of("tiny"));
+        float[] forces = m.predict(g, false).forces().toArray();
+        assertFalse(java.util.Arrays.equals(fp32Forces, forces), "the 4-bit weights must still act");
+        // central differences of the energy: F = −∂E/∂x (the quantized-activation model fails this: its energy is a step function)
+        double h = 1e-3, worst = 0, scale = 0;
+        for (int c = 0; c < 3 * frame.numAtoms(); c++) {
+            double[] plus = frame.positions().clone(), minus = frame.positions().clone();
+            plus[c] += h;
+            minus[c] -= h;
+            double ep = m.predict(NeighborList.batch(List.of(frame.withPositions(plus)), TINY.cutoff()), false).energies()[0];
+            double em = m.predict(NeighborList.batch(List.of(frame.withPositions(minus)), TINY.cutoff()), false).energies()[0];
+            worst = Math.max(worst, Math.abs(-(ep - em) / (2 * h) - forces[c]));
+            scale = Math.max(scale, Math.abs(forces[c]));
+        }
+        assertTrue(worst < 2e-2 * scale, "finite-difference force error " + worst + " vs largest force " + scale);
+    }
+
+    @Test
+    void weightsOnlyNeedsAFakeQuantizedModel() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ModelFiles.weightsOnly(new EquivariantTransformer(TINY, 7), java.nio.file.Path.of("fp32.safetensors")));
+        assertTrue(e.getMessage().contains("fp32.safetensors is not a fake-quantized model file"), e.getMessage());
+    }
+
+    @Test
     void vectorBranchSwitchesOffForTheWarmUp() {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 5);
         GraphBatch g = NeighborList.batch(molecules(2, 3), TINY.cutoff());
