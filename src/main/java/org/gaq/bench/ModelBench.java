@@ -19,7 +19,8 @@ import java.util.List;
 public final class ModelBench {
     private static final ThreadMXBean CLOCK = ManagementFactory.getThreadMXBean();
 
-    public record Result(String model, String workload, double medianMs, double p10Ms, double p90Ms) {}
+    /** One model on one workload of {@code molecules} molecules; times per molecule. */
+    public record Result(String model, String workload, int molecules, double medianMs, double p10Ms, double p90Ms) {}
 
     private final double warmupSeconds, seconds;
 
@@ -43,11 +44,18 @@ public final class ModelBench {
             }
             for (int i = 0; i < models.size(); i++) {
                 double[] s = samples.get(i).stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                results.add(new Result(names.get(i), label, pct(s, 0.5), pct(s, 0.1), pct(s, 0.9)));
+                results.add(new Result(names.get(i), label, workload.size(), pct(s, 0.5), pct(s, 0.1), pct(s, 0.9)));
             }
             log.println("measured " + label);
         }
         return results;
+    }
+
+    /** The median ms per molecule of {@code model} on the one-molecule ({@code batch} false) or the batch workload of {@link #run}. */
+    public static double medianMs(List<Result> results, String model, boolean batch) {
+        List<Result> mine = results.stream().filter(r -> r.model().equals(model)).toList();   // in workload order
+        if (mine.size() != 2) throw new IllegalArgumentException("no results for " + model);
+        return mine.get(batch ? 1 : 0).medianMs();
     }
 
     /** CPU ms of one E+F evaluation (or of repeated ones for at least {@code minSeconds}). */
