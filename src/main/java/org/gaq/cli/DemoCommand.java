@@ -35,7 +35,7 @@ public final class DemoCommand implements Callable<Integer> {
     boolean train;
     @Option(names = "--minutes", defaultValue = "3", description = "training time of --train (default: ${DEFAULT-VALUE})")
     double minutes;
-    @Option(names = "--qat-minutes", defaultValue = "1.5", description = "time budget of each of the two QAT runs (default: ${DEFAULT-VALUE})")
+    @Option(names = "--qat-minutes", defaultValue = "2", description = "time budget of each of the two QAT runs (default: ${DEFAULT-VALUE})")
     double qatMinutes;
     @Option(names = "--qat-frames", defaultValue = "256",
             description = "training frames per QAT epoch, so that the short budget holds several epochs (default: ${DEFAULT-VALUE})")

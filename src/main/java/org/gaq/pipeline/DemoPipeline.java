@@ -220,7 +220,7 @@ public final class DemoPipeline {
         if (s.qatFrames() < train.size()) train = train.subset(IntStream.range(0, s.qatFrames()).toArray());
         Split qatSplit = new Split(train, split.validation(), split.test());
         step(k, "GAQ QAT %s: calibrated on %d frames, then fine-tuning on %d frames for %.1f min (scalar-only warm-up %d epoch%s, "
-                        + "LEE weight %g; run folder %s)", bits.toUpperCase(Locale.ROOT), n, train.size(), s.qatMinutes(),
+                        + "LEE weight %.3g; run folder %s)", bits.toUpperCase(Locale.ROOT), n, train.size(), s.qatMinutes(),
                 s.qatWarmupEpochs(), s.qatWarmupEpochs() == 1 ? "" : "s", method.defaultLeeWeight(), runDir);
         clearRun(runDir);
         var options = QatRecipe.options(100_000, 8, 1e-5f, 3, s.seed(), s.threads(), s.qatMinutes(), method.defaultLeeWeight(),
