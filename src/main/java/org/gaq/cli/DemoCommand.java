@@ -33,7 +33,7 @@ public final class DemoCommand implements Callable<Integer> {
     Path fp32Model;
     @Option(names = "--train", description = "train a small FP32 model for --minutes instead of using the committed one")
     boolean train;
-    @Option(names = "--minutes", defaultValue = "3", description = "training time of --train (default: ${DEFAULT-VALUE})")
+    @Option(names = "--minutes", defaultValue = "3", description = "training time when the demo trains its FP32 model (--train, or no committed model) (default: ${DEFAULT-VALUE})")
     double minutes;
     @Option(names = "--qat-minutes", defaultValue = "2", description = "time budget of each of the two QAT runs (default: ${DEFAULT-VALUE})")
     double qatMinutes;
