@@ -78,4 +78,32 @@ class DemoPipelineTest {
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("[1/6] FP32 model: training"), log.toString());
         assertTrue(summary.text().lines().count() == 5, summary.text());
     }
+
+    @Test
+    void theDemoCommandWiresItsOptionsToThePipeline(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("morse.xyz");
+        org.gaq.data.ExtXyz.write(data, TrainerTest.morse(60, 2).frames());
+        EquivariantTransformer fp32 = new EquivariantTransformer(TrainerTest.TINY, 4);
+        Path fp32File = dir.resolve("fp32.safetensors");
+        ModelFiles.save(fp32File, fp32);
+        Path out = dir.resolve("demo");
+        var cmd = org.gaq.cli.GaqCli.newCommandLine();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cmd.setErr(new java.io.PrintWriter(err, true));
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = cmd.execute("demo", "--data", data.toString(), "--fp32-model", fp32File.toString(), "--qat-minutes", "0.0001",
+                    "--qat-frames", "16", "--test-frames", "4", "--bench-warmup", "0", "--bench-seconds", "0.02", "--threads", "2",
+                    "--out", out.toString());
+        } finally {
+            System.setOut(stdout);
+        }
+        assertEquals(0, code, err + "\n" + captured);
+        String md = Files.readString(out.resolve("summary.md"));
+        assertTrue(md.contains("(4 frames)") && md.contains("| GAQ W4A8 (int4) |"), md);
+        assertTrue(captured.toString(StandardCharsets.UTF_8).contains("[6/6]"), captured.toString(StandardCharsets.UTF_8));
+    }
 }
