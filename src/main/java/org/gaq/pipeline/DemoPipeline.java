@@ -70,7 +70,7 @@ public final class DemoPipeline {
     public record Row(String model, Path file, long bytes, Metrics.Result metrics, double latencyMs, double batchMsPerMolecule) {}
 
     /** The table: FP32 first, then W8A8 and W4A8 (integer files). */
-    public record Summary(List<Row> rows, int testFrames, String testSet, int benchBatch) {
+    public record Summary(List<Row> rows, String testFrames, String testSet, int benchBatch) {
         public Row fp32() {
             return rows.get(0);
         }
@@ -173,11 +173,12 @@ public final class DemoPipeline {
         // 5. evaluation
         Dataset test = split.test();
         if (s.testFrames() > 0 && s.testFrames() < test.size()) {
-            test = test.subset(test.name() + " (first " + s.testFrames() + ")", IntStream.range(0, s.testFrames()).toArray());
+            test = test.subset(IntStream.range(0, s.testFrames()).toArray());
         }
+        String frames = test.size() < split.test().size() ? "first " + test.size() + " of " + split.test().size() + " frames" : test.size() + " frames";
         List<String> names = List.of("FP32", "GAQ W8A8 (int8)", "GAQ W4A8 (int4)");
         List<Path> files = List.of(fp32File, integer[0], integer[1]);
-        step(5, "evaluating on %s (%d frames): energy MAE, force MAE, LEE with 1 random rotation per frame", test.name(), test.size());
+        step(5, "evaluating on %s (%s): energy MAE, force MAE, LEE with 1 random rotation per frame", test.name(), frames);
         List<EquivariantTransformer> models = new ArrayList<>();
         List<Metrics.Result> metrics = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
@@ -200,7 +201,7 @@ public final class DemoPipeline {
             rows.add(new Row(names.get(i), files.get(i), Files.size(files.get(i)), metrics.get(i),
                     ModelBench.medianMs(bench, names.get(i), false), ModelBench.medianMs(bench, names.get(i), true)));
         }
-        Summary summary = new Summary(rows, test.size(), test.name(), batch.size());
+        Summary summary = new Summary(rows, frames, test.name(), batch.size());
         double minutes = (System.nanoTime() - started) / 60e9;
         log.printf("%n%s%n", summary.text());
         writeMarkdown(summary, dataName, Math.min(s.qatFrames(), split.train().size()), fp32File, qat, integer, minutes);
@@ -256,7 +257,7 @@ public final class DemoPipeline {
 
     private void writeMarkdown(Summary summary, String dataName, int qatTrainFrames, Path fp32File, Path[] qat, Path[] integer, double minutes) throws IOException {
         StringBuilder sb = new StringBuilder("# gaq demo\n\n");
-        sb.append(f("Data: %s; accuracy on %s (%d frames), LEE with one random rotation per frame. FP32 model: `%s`; "
+        sb.append(f("Data: %s; accuracy on %s (%s), LEE with one random rotation per frame. FP32 model: `%s`; "
                         + "GAQ QAT: %.1f min each on %d training frames (`%s`, `%s`), exported to `%s` and `%s`. "
                         + "Speed: E+F, one thread, CPU time, median of %.1f s of repetitions per model and workload, models interleaved. "
                         + "Whole demo: %.1f min.%n%n",

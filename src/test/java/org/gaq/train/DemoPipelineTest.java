@@ -103,7 +103,7 @@ class DemoPipelineTest {
         }
         assertEquals(0, code, err + "\n" + captured);
         String md = Files.readString(out.resolve("summary.md"));
-        assertTrue(md.contains("(4 frames)") && md.contains("| GAQ W4A8 (int4) |"), md);
+        assertTrue(md.contains("(first 4 of 6 frames)") && md.contains("| GAQ W4A8 (int4) |"), md);
         assertTrue(captured.toString(StandardCharsets.UTF_8).contains("[6/6]"), captured.toString(StandardCharsets.UTF_8));
     }
 }
