@@ -85,35 +85,81 @@ public final class BenchCommand implements Runnable {
 
     @Command(name = "model",
             mixinStandardHelpOptions = true,
-            description = {"Energy + forces of whole models side by side (FP32, fake-quantized, integer files), one thread:",
-                    "one molecule and a batch, median [p10–p90] CPU ms, models interleaved; the first model is the baseline."})
+            description = {"Energy + forces of whole models side by side (FP32, fake-quantized, integer files): per data set one "
+                    + "molecule and a batch; cost against system size (copies of a molecule on a grid, far apart and packed); "
+                    + "the weight memory each model holds. Median [p10–p90] ms, models interleaved; the first model is the baseline.",
+                    "One thread: the thread's CPU time. --threads 2: wall-clock time, batches split over the threads."})
     int model(@CommandLine.Parameters(arity = "1..*", paramLabel = "MODEL") List<Path> models,
-              @Option(names = "--data", defaultValue = "rmd17:ethanol", description = "molecules to evaluate (default: ${DEFAULT-VALUE})") String data,
+              @Option(names = "--data", defaultValue = "rmd17:ethanol", split = ",",
+                      description = "data sets whose test molecules are timed, comma-separated, e.g. rmd17:ethanol,rmd17:aspirin (default: ${DEFAULT-VALUE})")
+              List<String> data,
               @Option(names = "--data-dir", paramLabel = "DIR") Path dataDir,
               @Option(names = "--batch", defaultValue = "64", description = "molecules in the batch workload (default: ${DEFAULT-VALUE})") int batch,
+              @Option(names = "--copies", defaultValue = "0", split = ",", paramLabel = "N",
+                      description = "cost against size: systems of N copies of the first data set's molecule, e.g. 1,10,50,200 (default: 0, none)")
+              List<Integer> copies,
+              @Option(names = "--layout", defaultValue = "both", description = "copies far apart (no edges between them), packed (closer than the cutoff) or both (default: ${DEFAULT-VALUE})")
+              String layout,
+              @Option(names = "--threads", defaultValue = "1", description = "threads: 1 (CPU time) or more (wall-clock time) (default: ${DEFAULT-VALUE})") int threads,
               @Option(names = "--seconds", defaultValue = "3", description = "timed seconds per model and workload (default: ${DEFAULT-VALUE})") double seconds,
               @Option(names = "--warmup", defaultValue = "3", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})") double warmup,
               @Option(names = "--record", paramLabel = "FILE", description = "also write the table as a JSON record (what `gaq report` reads)") Path record)
             throws IOException {
-        if (batch < 1 || seconds <= 0 || warmup < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("model"), "--batch ≥ 1, --seconds > 0, --warmup ≥ 0");
+        if (batch < 1 || seconds <= 0 || warmup < 0 || threads < 1 || copies.stream().anyMatch(c -> c < 0)
+                || !List.of("apart", "packed", "both").contains(layout)) {
+            throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("model"),
+                    "--batch ≥ 1, --seconds > 0, --warmup ≥ 0, --threads ≥ 1, --copies ≥ 0, --layout apart|packed|both");
         }
-        var frames = org.gaq.data.DataSource.resolve(data, dataDir).loadTest().frames();
         List<org.gaq.model.EquivariantTransformer> loaded = new java.util.ArrayList<>();
         List<String> names = new java.util.ArrayList<>();
         for (Path m : models) {
             loaded.add(org.gaq.quant.ModelFiles.load(m));
             names.add(m.getFileName().toString());
         }
-        System.out.println("Model E+F, one thread. " + CoreBench.environment() + "; integer kernels: " + org.gaq.engine.kernels.Int8Kernels.describe());
-        var results = new org.gaq.bench.ModelBench(warmup, seconds).run(names, loaded, frames.get(0),
-                frames.subList(0, Math.min(batch, frames.size())), System.err);
+        List<org.gaq.bench.ModelBench.Workload> molecules = new java.util.ArrayList<>();
+        org.gaq.data.Frame first = null;
+        for (String d : data) {
+            var source = org.gaq.data.DataSource.resolve(d, dataDir);
+            var set = source.loadTest() != null ? source.loadTest() : source.load();
+            var frames = set.frames();
+            if (first == null) first = frames.get(0);
+            String name = d.startsWith("rmd17:") ? d.substring(6) : d;
+            molecules.add(new org.gaq.bench.ModelBench.Workload(name + ", 1 molecule (" + frames.get(0).numAtoms() + " atoms)", List.of(frames.get(0))));
+            molecules.add(new org.gaq.bench.ModelBench.Workload(name + ", " + Math.min(batch, frames.size()) + " molecules, per molecule",
+                    frames.subList(0, Math.min(batch, frames.size()))));
+        }
+        double cutoff = loaded.get(0).config().cutoff(), diameter = 2 * org.gaq.bench.ModelBench.radius(first);
+        List<org.gaq.bench.ModelBench.Workload> sizes = new java.util.ArrayList<>();
+        for (String l : layout.equals("both") ? List.of("apart", "packed") : List.of(layout)) {
+            double spacing = l.equals("apart") ? diameter + cutoff + 1 : diameter + 1.5;
+            for (int c : copies) {
+                if (c == 0) continue;
+                var system = org.gaq.bench.ModelBench.grid(first, c, spacing);
+                sizes.add(new org.gaq.bench.ModelBench.Workload(String.format("%d × %d atoms, %s (%.1f Å)", c, first.numAtoms(), l, spacing), List.of(system)));
+            }
+        }
+        System.out.println("Model E+F, " + (threads == 1 ? "one thread, CPU time. " : threads + " threads, wall-clock time. ")
+                + CoreBench.environment() + "; integer kernels: " + org.gaq.engine.kernels.Int8Kernels.describe());
+        var bench = new org.gaq.bench.ModelBench(warmup, seconds, threads);
+        var results = new java.util.ArrayList<>(bench.run(names, loaded, molecules, System.err));
         org.gaq.bench.ModelBench.printTable(results, System.out);
+        if (!sizes.isEmpty()) {
+            System.out.println();
+            System.out.println("Cost against system size (one system; edges are directed pairs within the cutoff):");
+            var scaling = bench.run(names, loaded, sizes, System.err);
+            org.gaq.bench.ModelBench.printScaling(scaling, System.out);
+            results.addAll(scaling);
+        }
+        System.out.println();
+        System.out.println("Weight memory held (after the runs above, so the integer kernels' layouts exist):");
+        List<org.gaq.bench.ModelBench.Memory> memory = new java.util.ArrayList<>();
+        for (int i = 0; i < loaded.size(); i++) memory.add(org.gaq.bench.ModelBench.memory(names.get(i), loaded.get(i)));
+        org.gaq.bench.ModelBench.printMemory(memory, System.out);
         if (record != null) {
             var rows = results.stream().map(r -> new org.gaq.report.Records.BenchRow(r.model(), r.workload(), r.medianMs(), r.p10Ms(), r.p90Ms())).toList();
             org.gaq.report.Records.write(record, new org.gaq.report.Records.Bench(org.gaq.engine.kernels.Int8Kernels.describe(),
-                    CoreBench.environment(), 1, rows,
-                    "./gaq bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), java.time.LocalDate.now().toString()));
+                    CoreBench.environment(), threads, rows,
+                    "./gaq " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), java.time.LocalDate.now().toString()));
             System.out.println("record: " + record);
         }
         return 0;

@@ -1,67 +1,92 @@
 package org.gaq.cli;
 
+import org.gaq.data.DataSource;
 import org.gaq.data.Split;
-import org.gaq.model.Checkpoint;
-import org.gaq.model.EquivariantTransformer;
-import org.gaq.model.ModelConfig;
-import org.gaq.train.Metrics;
-import org.gaq.train.Trainer;
+import org.gaq.pipeline.DemoPipeline;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
-/** The README's main job: a few minutes of training on rMD17 ethanol, then the paper's metrics on test_01. */
+/**
+ * The README's main job: the whole GAQ pipeline on rMD17 ethanol in a few minutes (see {@link DemoPipeline}):
+ * FP32 model, GAQ QAT to W8A8 and W4A8, integer export, evaluation, a short benchmark, one table.
+ */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Train a small model on rMD17 ethanol for a few minutes, then evaluate it (and the committed "
-                + "full model, if present) on the 1000 test frames: energy MAE, force MAE, LEE.")
+        description = {"The whole GAQ pipeline on rMD17 ethanol in about 5 minutes: the committed FP32 model (or a short "
+                + "training), GAQ quantization-aware fine-tuning to W8A8 and W4A8, export to integer model files, evaluation "
+                + "on the test set (energy MAE, force MAE, LEE) and a short E+F benchmark, ending with one table of accuracy, "
+                + "file size and speed (also written to <out>/summary.md)."})
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--data", defaultValue = "rmd17:ethanol", description = "data set (default: ${DEFAULT-VALUE})")
+    static final String DEFAULT_DATA = "rmd17:ethanol";
+    static final Path COMMITTED_MODEL = Path.of("models", "ethanol-fp32.safetensors");
+
+    @Option(names = "--data", defaultValue = DEFAULT_DATA, description = "data set (default: ${DEFAULT-VALUE})")
     String spec;
     @Option(names = "--data-dir", paramLabel = "DIR", description = "folder holding rmd17/ (default: $GAQ_DATA_DIR, else ../shared/data)")
     Path dataDir;
-    @Option(names = "--minutes", defaultValue = "3", description = "training time (default: ${DEFAULT-VALUE})")
+    @Option(names = "--fp32-model", paramLabel = "FILE",
+            description = "FP32 model to quantize (default: the committed models/ethanol-fp32.safetensors for rmd17:ethanol, "
+                    + "looked up in the working directory and then in gaq's own folder; without one, a short training)")
+    Path fp32Model;
+    @Option(names = "--train", description = "train a small FP32 model for --minutes instead of using the committed one")
+    boolean train;
+    @Option(names = "--minutes", defaultValue = "3", description = "training time when the demo trains its FP32 model (--train, or no committed model) (default: ${DEFAULT-VALUE})")
     double minutes;
-    @Option(names = "--out", defaultValue = "runs/demo", description = "run folder (default: ${DEFAULT-VALUE})")
+    @Option(names = "--qat-minutes", defaultValue = "2", description = "time budget of each of the two QAT runs (default: ${DEFAULT-VALUE})")
+    double qatMinutes;
+    @Option(names = "--qat-frames", defaultValue = "256",
+            description = "training frames per QAT epoch, so that the short budget holds several epochs (default: ${DEFAULT-VALUE})")
+    int qatFrames;
+    @Option(names = "--qat-warmup-epochs", defaultValue = "1", description = "GAQ's scalar-only warm-up epochs (default: ${DEFAULT-VALUE})")
+    int qatWarmup;
+    @Option(names = "--test-frames", defaultValue = "0",
+            description = "evaluate on the first N test frames only (default: ${DEFAULT-VALUE} = all 1000 of test_01, about a minute "
+                    + "for the three models on 2 cores)")
+    int testFrames;
+    @Option(names = "--bench-seconds", defaultValue = "1.5", description = "timed seconds per model and workload (default: ${DEFAULT-VALUE})")
+    double benchSeconds;
+    @Option(names = "--bench-warmup", defaultValue = "1", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})")
+    double benchWarmup;
+    @Option(names = "--threads", description = "worker threads for training and evaluation (default: all cores)")
+    Integer threads;
+    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--out", defaultValue = "runs/demo", description = "output folder (default: ${DEFAULT-VALUE})")
     Path out;
-    @Option(names = "--reference-model", defaultValue = "models/ethanol-fp32.safetensors",
-            description = "a fully trained model to evaluate beside the demo's (default: ${DEFAULT-VALUE})")
-    Path reference;
 
     @Override
     public Integer call() throws Exception {
-        var source = org.gaq.data.DataSource.resolve(spec, dataDir);
-        Split split = source.split(1);
-        int threads = Runtime.getRuntime().availableProcessors();
-        // A smaller model than the paper's (32+32 channels, 3 layers) learns visibly in minutes.
-        var config = new ModelConfig(32, 3, 4, 16, 5.0, true, 18);
-        var options = Trainer.Options.fp32(10_000, 8, 2e-3f, 1e-5f, 1, 4, 0.5f, 0.01f, 0.99f, 0f, 1, threads, minutes);
-        System.out.printf("[1/2] training a %s model on %d frames of %s for %.1f min (run folder %s)%n",
-                "32+32-channel, 3-layer", split.train().size(), source.spec(), minutes, out);
-        Trainer.start(new EquivariantTransformer(config, 1), split, options, out, System.out).run();
-
-        System.out.printf("[2/2] evaluating on %s (%d frames)%n", split.test().name(), split.test().size());
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            System.out.printf("%n%-40s %12s %16s %14s%n", "model", "energy MAE", "force MAE", "LEE (forces)");
-            System.out.printf("%-40s %12s %16s %14s%n", "", "meV", "meV/Å", "meV/Å");
-            row(out.resolve("best.safetensors"), split, pool);
-            if (Files.exists(reference)) row(reference, split, pool);
-            System.out.printf("%-40s %12s %16s %14s%n", "paper, So3krates FP32 (Table II)", "2.25", "4.16", "≈0");
-        } finally {
-            pool.shutdownNow();
+        var source = DataSource.resolve(spec, dataDir);   // a missing data folder is reported here, before any work
+        Path fp32 = fp32Model;
+        if (fp32 != null && !Files.isRegularFile(fp32)) throw new IllegalArgumentException("--fp32-model " + fp32 + " does not exist");
+        if (fp32 != null && train) throw new IllegalArgumentException("--train and --fp32-model exclude each other");
+        if (fp32 == null && !train && spec.equals(DEFAULT_DATA)) {
+            fp32 = locate(COMMITTED_MODEL);
+            if (fp32 == null) System.out.println("no committed FP32 model (" + COMMITTED_MODEL + ") found: training a small one instead");
         }
+        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        var settings = new DemoPipeline.Settings(out, fp32, DemoPipeline.SMALL, minutes, qatMinutes, qatFrames, qatWarmup, 64,
+                testFrames, benchWarmup, benchSeconds, 64, workers, seed);
+        Split split = source.split(seed);
+        new DemoPipeline(settings, System.out).run(split, source.spec());
         return 0;
     }
 
-    private static void row(Path model, Split split, ExecutorService pool) throws Exception {
-        EquivariantTransformer m = org.gaq.quant.ModelFiles.load(model);
-        Metrics.Result r = Metrics.evaluate(m, split.test(), 16, 1, 1, pool);
-        System.out.printf("%-40s %12.2f %16.2f %14.5f%n", model, r.energyMaeMeV(), r.forceMaeMeVPerA(), r.leeMeVPerA());
+    /** {@code relative} in the working directory, else in the folder gaq runs from (target/gaq.jar → the repository), else null. */
+    static Path locate(Path relative) {
+        if (Files.isRegularFile(relative)) return relative;
+        try {
+            var src = DemoCommand.class.getProtectionDomain().getCodeSource();
+            if (src == null) return null;
+            Path dir = Path.of(src.getLocation().toURI()).toAbsolutePath().getParent();
+            for (int up = 0; up < 3 && dir != null; up++, dir = dir.getParent()) {
+                if (Files.isRegularFile(dir.resolve(relative))) return dir.resolve(relative);
+            }
+        } catch (Exception e) {
+            return null;   // an unusual class loader: just train
+        }
+        return null;
     }
 }

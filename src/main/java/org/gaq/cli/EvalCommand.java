@@ -15,8 +15,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Energy MAE (meV), force MAE (meV/Å) and LEE (meV/Å, random rotations) of a model on a data set.")
@@ -53,18 +51,8 @@ public final class EvalCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--split must be test, validation, train or all, not '" + which + "'");
         };
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        ExecutorService pool = Executors.newFixedThreadPool(workers);
-        Metrics.Result r;
-        try {
-            r = Metrics.evaluate(model, set, batchSize, leeRotations, seed, pool);
-        } finally {
-            pool.shutdownNow();
-        }
-        String precision = switch (model.sites()) {
-            case org.gaq.quant.QuantizationPlan plan -> (weightsOnly ? "weights only (FP32 activations) of fake-quantized " : "fake-quantized ") + plan.spec();
-            case org.gaq.engine.IntegerSites integer -> "integer " + integer.activations().spec() + ", kernels " + org.gaq.engine.kernels.Int8Kernels.best().name();
-            default -> "FP32";
-        };
+        Metrics.Result r = Metrics.evaluate(model, set, batchSize, leeRotations, seed, workers);
+        String precision = org.gaq.quant.ModelFiles.describePrecision(model);
         System.out.printf("%-22s %s (%s, %d frames)%n", "model", modelFile, set.name(), r.frames());
         System.out.printf("%-22s %s%n", "precision", precision);
         System.out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());

@@ -3,7 +3,6 @@ package org.gaq.cli;
 import org.gaq.engine.IntegerModelFile;
 import org.gaq.engine.IntegerSites;
 import org.gaq.engine.kernels.Int8Kernels;
-import org.gaq.quant.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,8 +22,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var model = ModelFiles.load(from);
-        IntegerModelFile.export(model, out);
+        IntegerModelFile.export(from, out);
         var integer = IntegerModelFile.load(out);
         long resident = ((IntegerSites) integer.sites()).residentWeightBytes();
         System.out.printf("wrote %s: %,d bytes (%s)%n", out, Files.size(out), ((IntegerSites) integer.sites()).activations().spec());

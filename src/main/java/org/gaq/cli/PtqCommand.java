@@ -1,10 +1,10 @@
 package org.gaq.cli;
 
 import org.gaq.data.Split;
-import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.train.QatRecipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,32 +32,22 @@ public final class PtqCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EquivariantTransformer model = ModelFiles.load(from);
-        if (model.sites() != ActivationSites.FP32) throw new IllegalArgumentException(from + " is already quantized");
+        QatRecipe.requireFp32(model, from);
         QuantizationPlan.Spec spec = switch (method) {
-            case "naive" -> QatCommand.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
-            case "percentile" -> QatCommand.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.PERCENTILE);
-            case "mddq" -> QatCommand.spec(bits, "mddq", directionBits, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
+            case "naive" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
+            case "percentile" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.PERCENTILE);
+            case "mddq" -> QatRecipe.spec(bits, "mddq", directionBits, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
             default -> throw new IllegalArgumentException("--method must be naive, percentile or mddq, not '" + method + "'");
         };
         if (calibration != null) {
             spec = new QuantizationPlan.Spec(spec.weightBits(), spec.activationBits(), spec.vectorScheme(), spec.vectorBits(),
-                    spec.directionBits(), spec.geometricSte(), calibration(calibration));
+                    spec.directionBits(), spec.geometricSte(), QatRecipe.calibration(calibration));
         }
         Split split = data.resolve().split(seed);
-        int n = Math.min(calibrationFrames, split.train().size());
-        QuantizationPlan plan = new QuantizationPlan(spec);
-        plan.calibrate(model, split.train().frames().subList(0, n), 8);
+        int n = QatRecipe.calibrate(model, spec, QatRecipe.Method.NAIVE, split.train(), calibrationFrames);
         ModelFiles.save(out, model);
-        System.out.printf("%s: %d sites calibrated on %d frames (%s) -> %s%n", method, plan.describeSites().size(), n, spec, out);
+        System.out.printf("%s: %d sites calibrated on %d frames (%s) -> %s%n", method,
+                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, out);
         return 0;
-    }
-
-    static QuantizationPlan.Calibration calibration(String name) {
-        return switch (name) {
-            case "min-max" -> QuantizationPlan.Calibration.MIN_MAX;
-            case "percentile" -> QuantizationPlan.Calibration.PERCENTILE;
-            case "mean-abs" -> QuantizationPlan.Calibration.MEAN_ABS;
-            default -> throw new IllegalArgumentException("--calibration must be min-max, percentile or mean-abs, not '" + name + "'");
-        };
     }
 }

@@ -1,11 +1,10 @@
 package org.gaq.cli;
 
 import org.gaq.data.Split;
-import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.quant.ModelFiles;
-import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.train.QatRecipe;
 import org.gaq.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,62 +48,32 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--threads") Integer threads;
     @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: runs/qat-<method>-<bits>)") Path out;
 
-    /** Degree-Quant's protection probabilities (Tailor et al. search p_max in 0.1..0.2 with p_min 0). */
-    static final double DEGREE_QUANT_P_MIN = 0.0, DEGREE_QUANT_P_MAX = 0.2;
-
     @Override
     public Integer call() throws Exception {
         EquivariantTransformer model = ModelFiles.load(from);
-        if (model.sites() != ActivationSites.FP32) throw new IllegalArgumentException(from + " is already quantized; start QAT from an FP32 model");
-        boolean gaq = switch (method) {
-            case "gaq" -> true;
-            case "naive", "degree-quant" -> false;
-            default -> throw new IllegalArgumentException("--method must be gaq, naive or degree-quant, not '" + method + "'");
-        };
+        QatRecipe.requireFp32(model, from);
+        QatRecipe.Method m = QatRecipe.Method.parse(method);
         if (plainAttention) {
             var c = model.config();
             model = model.withConfig(new org.gaq.model.ModelConfig(c.features(), c.layers(), c.heads(), c.radialBasis(), c.cutoff(),
                     false, c.maxAtomicNumber()));
         }
-        QuantizationPlan.Calibration cal = calibration != null ? PtqCommand.calibration(calibration)
-                : method.equals("degree-quant") ? QuantizationPlan.Calibration.PERCENTILE : QuantizationPlan.Calibration.MIN_MAX;
-        QuantizationPlan.Spec spec = spec(bits, vectorScheme != null ? vectorScheme : gaq ? "mddq" : "componentwise",
+        QuantizationPlan.Calibration cal = calibration != null ? QatRecipe.calibration(calibration) : m.defaultCalibration();
+        QuantizationPlan.Spec spec = QatRecipe.spec(bits, vectorScheme != null ? vectorScheme : m.defaultVectorScheme(),
                 directionBits, geometricSte, scalarOnly, vectorOnly, cal);
         Split split = data.resolve().split(seed);
         Trainer.requireLabels(split.train());
-        QuantizationPlan plan = new QuantizationPlan(spec);
-        int n = Math.min(calibrationFrames, split.train().size());
-        plan.calibrate(model, split.train().frames().subList(0, n), 8);
-        if (method.equals("degree-quant")) plan.setProtectiveMasking(new ProtectiveMasking(DEGREE_QUANT_P_MIN, DEGREE_QUANT_P_MAX));
-        float lee = leeWeight != null ? leeWeight : gaq ? 0.01f : 0f;
-        int warmup = vectorWarmup != null ? vectorWarmup : gaq ? 3 : 0;
+        int n = QatRecipe.calibrate(model, spec, m, split.train(), calibrationFrames);
+        float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();
+        int warmup = vectorWarmup != null ? vectorWarmup : m.defaultVectorWarmupEpochs();
         System.out.printf("%s %s: %d quantization sites calibrated on %d frames (%s); LEE weight %g, vector warm-up %d epochs%s%n",
-                method, bits, plan.describeSites().size(), n, spec, lee, warmup, plainAttention ? ", plain attention" : "");
+                method, bits, ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, lee, warmup,
+                plainAttention ? ", plain attention" : "");
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        // One epoch of linear learning-rate warm-up: a fresh Adam's first updates are ±lr on every weight at
-        // once, which knocked the converged model far off (measured: force MAE 9 → 28 meV/Å in one epoch).
-        var options = new Trainer.Options(epochs, batchSize, lr, lr / 100, 1, patience, 0.5f, 0.01f, 0.99f, 0f, seed, workers,
-                maxMinutes, lee, warmup, stepRate);
+        var options = QatRecipe.options(epochs, batchSize, lr, patience, seed, workers, maxMinutes, lee, warmup, stepRate);
         Path runDir = out != null ? out : Path.of("runs", "qat-" + method + "-" + bits);
         Trainer.startQat(model, split, options, runDir, System.out).run();
         System.out.println("best model: " + runDir.resolve("best.safetensors"));
         return 0;
-    }
-
-    static QuantizationPlan.Spec spec(String bits, String vectorScheme, int directionBits, boolean geometricSte, boolean scalarOnly,
-                                      boolean vectorOnly, QuantizationPlan.Calibration calibration) {
-        int weightBits = switch (bits) {
-            case "w8a8" -> 8;
-            case "w4a8" -> 4;
-            default -> throw new IllegalArgumentException("--bits must be w8a8 or w4a8, not '" + bits + "'");
-        };
-        QuantizationPlan.VectorScheme scheme = switch (vectorScheme) {
-            case "mddq" -> QuantizationPlan.VectorScheme.MDDQ;
-            case "componentwise" -> QuantizationPlan.VectorScheme.COMPONENTWISE;
-            default -> throw new IllegalArgumentException("--vector-scheme must be mddq or componentwise, not '" + vectorScheme + "'");
-        };
-        if (scalarOnly && vectorOnly) throw new IllegalArgumentException("--scalar-only and --vector-only exclude each other");
-        return new QuantizationPlan.Spec(vectorOnly ? 32 : weightBits, vectorOnly ? 32 : 8, scheme, scalarOnly ? 32 : 8,
-                scalarOnly ? 32 : directionBits, geometricSte, calibration);
     }
 }

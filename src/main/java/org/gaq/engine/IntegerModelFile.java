@@ -45,6 +45,11 @@ public final class IntegerModelFile {
         return IntegerSites.isQuantizedWeight(name);
     }
 
+    /** Reads the fake-quantized model file {@code from} and writes its integer form to {@code to} ({@code gaq export}). */
+    public static void export(Path from, Path to) throws IOException {
+        export(org.gaq.quant.ModelFiles.load(from), to);
+    }
+
     /** Writes the integer form of a fake-quantized (QAT or PTQ) model. */
     public static void export(EquivariantTransformer model, Path file) throws IOException {
         if (!(model.sites() instanceof QuantizationPlan plan)) {

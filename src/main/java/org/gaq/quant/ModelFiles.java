@@ -86,6 +86,17 @@ public final class ModelFiles {
         return loadContents(file, st).model();
     }
 
+    /** "FP32", "fake-quantized &lt;spec&gt;" or "integer &lt;spec&gt;, kernels &lt;name&gt;". */
+    public static String describePrecision(EquivariantTransformer model) {
+        return switch (model.sites()) {
+            case QuantizationPlan plan when !plan.scalarBranch() && !plan.vectorBranch() -> "weights only (FP32 activations) of fake-quantized " + plan.spec();
+            case QuantizationPlan plan -> "fake-quantized " + plan.spec();
+            case org.gaq.engine.IntegerSites integer -> "integer " + integer.activations().spec() + ", kernels "
+                    + org.gaq.engine.kernels.Int8Kernels.best().name();
+            default -> "FP32";
+        };
+    }
+
     /** The quantization spec of a file's header, through the record's checks (Gson bypasses the constructor). */
     public static QuantizationPlan.Spec parseSpec(Path file, String json) throws SafeTensorsException {
         try {

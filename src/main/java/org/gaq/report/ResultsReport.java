@@ -213,7 +213,7 @@ public final class ResultsReport {
     /** The per-molecule time of the batch workload for a model file, or null (with a warning). */
     private Double batchMs(Records.Bench bench, String modelFileName) {
         for (Records.BenchRow r : bench.rows()) {
-            if (r.model().equals(modelFileName) && !r.workload().startsWith("1 molecule")) return r.medianMs();
+            if (r.model().equals(modelFileName) && r.workload().contains("molecules, per molecule")) return r.medianMs();
         }
         warnings.add("the benchmark record has no batch row for " + modelFileName);
         return null;

@@ -30,6 +30,17 @@ public final class Metrics {
     /** One batch's sums ([frames, force components, Σ|ΔE|, Σ|ΔF|, ΣΔE², ΣΔF², rotated atoms, Σ LEE]) and per-frame force MAEs. */
     record BatchSums(double[] sums, double[] frameForceMae) {}
 
+    /** Evaluates {@code data} on a pool of {@code threads} worker threads of its own (see the pool variant). */
+    public static Result evaluate(EquivariantTransformer model, Dataset data, int batchSize, int leeRotations,
+                                  long seed, int threads) throws Exception {
+        ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            return evaluate(model, data, batchSize, leeRotations, seed, pool);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /**
      * Evaluates {@code data} in batches of {@code batchSize} on {@code pool} (null: this thread).
      * With {@code leeRotations} &gt; 0 each frame is also rotated that many times for the LEE.

@@ -56,4 +56,13 @@ class UserErrorsTest {
         assertEquals(1, run("eval", model.toString(), "--data", xyz.toString(), "--split", "sideways"));
         assertTrue(err.toString().contains("sideways"), err.toString());
     }
+
+    @Test
+    void demoWithoutDataSaysWhereItLookedBeforeAnyWork(@TempDir Path dir) {
+        Path out = dir.resolve("demo");
+        assertEquals(1, run("demo", "--data-dir", dir.resolve("nowhere").toString(), "--out", out.toString()));
+        assertTrue(err.toString().contains("rmd17_ethanol") && err.toString().contains("nowhere"), err.toString());
+        assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
+        assertFalse(Files.exists(out), "nothing written");
+    }
 }

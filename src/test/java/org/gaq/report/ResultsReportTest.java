@@ -62,8 +62,8 @@ class ResultsReportTest {
         evalRecord("ethanol/fp32", "models/a.safetensors", 1.2, 7.2, 0.003, new double[]{5, 7, 9, 6});
         evalRecord("ethanol/int8", "models/a.int.safetensors", 6.1, 10.0, 7.3, new double[]{8, 10, 12, 9});
         Records.write(root.resolve("results/bench/ethanol.json"), new Records.Bench("native", "cpu", 1, List.of(
-                new Records.BenchRow("a.safetensors", "64 molecules, per molecule", 2.0, 1.9, 2.1),
-                new Records.BenchRow("a.int.safetensors", "64 molecules, per molecule", 1.0, 0.9, 1.1)), "./gaq bench model", "2026-11-30"));
+                new Records.BenchRow("a.safetensors", "ethanol, 64 molecules, per molecule", 2.0, 1.9, 2.1),
+                new Records.BenchRow("a.int.safetensors", "ethanol, 64 molecules, per molecule", 1.0, 0.9, 1.1)), "./gaq bench model", "2026-11-30"));
         Path md = root.resolve("results/md/ethanol-fp32");
         Files.createDirectories(md);
         List<String> rows = new ArrayList<>(List.of("step,time_fs,potential_eV,kinetic_eV,total_eV,temperature_K"));
