@@ -35,7 +35,10 @@ import java.util.Map;
  *
  * options: --models DIR (models/), --data DIR (the rMD17 npz files; default $GAQ_DATA_DIR/rmd17, else ../shared/data/rmd17), --seconds S (timed seconds per contender
  *          and case, default 3), --warmup S (default 2), --threads LIST (default 1,2), --frames N (agree: 4),
- *          --tol T (agree: 1e-4)
+ *          --tol T (agree: 1e-4), --cases A,B and --contenders A,B (bench: only cases / contenders whose
+ *          name contains one of these, case-insensitive; e.g. --cases train --contenders djl),
+ *          --max-train-rounds N (bench: at most N timed rounds of the training step, default 100: DJL's step
+ *          leaks ~30 MB, see DjlModel.lossAndGradients)
  * </pre>
  */
 public final class DjlBench {
@@ -44,7 +47,7 @@ public final class DjlBench {
     public static void main(String[] args) throws Exception {
         if (args.length < 1 || !(args[0].equals("agree") || args[0].equals("bench"))) {
             System.err.println("usage: DjlBench agree|bench [--models DIR] [--data DIR] [--seconds S] [--warmup S] "
-                    + "[--threads 1,2] [--frames N] [--tol T]");
+                    + "[--threads 1,2] [--frames N] [--tol T] [--cases A,B] [--contenders A,B]");
             System.exit(2);
         }
         Path models = Path.of("models");
@@ -52,6 +55,8 @@ public final class DjlBench {
         double seconds = 3, warmup = 2, tol = 1e-4;
         int frames = 4;
         int[] threads = {1, 2};
+        String cases = "", contenders = "";
+        int maxTrainRounds = 100;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--models" -> models = Path.of(args[++i]);
@@ -60,6 +65,9 @@ public final class DjlBench {
                 case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 case "--frames" -> frames = Integer.parseInt(args[++i]);
                 case "--tol" -> tol = Double.parseDouble(args[++i]);
+                case "--cases" -> cases = args[++i];
+                case "--max-train-rounds" -> maxTrainRounds = Integer.parseInt(args[++i]);
+                case "--contenders" -> contenders = args[++i];
                 case "--threads" -> threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -72,7 +80,7 @@ public final class DjlBench {
                 Runtime.getRuntime().availableProcessors(), fp32);
         boolean ok = args[0].equals("agree")
                 ? agree(fp32, ethanol, aspirin, frames, tol)
-                : bench(models, ethanol, aspirin, seconds, warmup, threads);
+                : bench(models, ethanol, aspirin, seconds, warmup, threads, filter(cases), filter(contenders), maxTrainRounds);
         System.exit(ok ? 0 : 1);
     }
 
@@ -178,8 +186,16 @@ public final class DjlBench {
 
     private record Row(String caseName, String contender, int threads, double median, double p10, double p90, int reps, int molecules) {}
 
-    private static boolean bench(Path models, Dataset ethanol, Dataset aspirin, double seconds, double warmup, int[] threadCounts)
-            throws IOException {
+    /** Comma-separated substrings; empty: everything. */
+    private static java.util.function.Predicate<String> filter(String spec) {
+        if (spec.isBlank()) return x -> true;
+        List<String> parts = Arrays.stream(spec.split(",")).map(x -> x.trim().toLowerCase(Locale.ROOT)).toList();
+        return x -> parts.stream().anyMatch(x.toLowerCase(Locale.ROOT)::contains);
+    }
+
+    private static boolean bench(Path models, Dataset ethanol, Dataset aspirin, double seconds, double warmup, int[] threadCounts,
+                                 java.util.function.Predicate<String> caseFilter, java.util.function.Predicate<String> contenderFilter,
+                                 int maxTrainRounds) throws IOException {
         Map<String, EquivariantTransformer> gaqModels = new LinkedHashMap<>();
         gaqModels.put("gaq FP32", ModelFiles.load(models.resolve("ethanol-fp32.safetensors")));
         String[][] quantized = {
@@ -220,7 +236,9 @@ public final class DjlBench {
                         efCase("E+F ethanol (9 atoms)", eth1, dEth1, djl, gaqModels, true),
                         efCase("E+F aspirin (21 atoms)", asp1, dAsp1, djl, gaqModels, false),
                         efCase("E+F 64 ethanol (batch)", eth64, dEth64, djl, gaqModels, true))) {
-                    rows.addAll(measure(c.getKey(), c.getValue(), t, seconds, warmup, c.getKey().contains("64") ? 64 : 1));
+                    List<Contender> chosen = c.getValue().stream().filter(x -> contenderFilter.test(x.name())).toList();
+                    if (caseFilter.test(c.getKey()) && !chosen.isEmpty())
+                        rows.addAll(measure(c.getKey(), chosen, t, seconds, warmup, c.getKey().contains("64") ? 64 : 1, Integer.MAX_VALUE));
                 }
                 List<Contender> train = List.of(
                         new Contender("gaq FP32", () -> {
@@ -233,7 +251,9 @@ public final class DjlBench {
                             djlTrain.lossAndGradients(dEth8, ReferenceDump.ENERGY_WEIGHT, ReferenceDump.FORCE_WEIGHT, false);
                             djlTrain.adamStep(lr, 0.9f, 0.999f, 1e-8f);
                         }));
-                rows.addAll(measure("train step, 8 ethanol (Adam)", train, t, seconds, warmup, 8));
+                List<Contender> chosen = train.stream().filter(x -> contenderFilter.test(x.name())).toList();
+                if (caseFilter.test("train step, 8 ethanol (Adam)") && !chosen.isEmpty())
+                    rows.addAll(measure("train step, 8 ethanol (Adam)", chosen, t, seconds, warmup, 8, maxTrainRounds));
             }
             for (DjlModel.Graph gr : List.of(dEth1, dAsp1, dEth64, dEth8)) gr.close();
         }
@@ -259,7 +279,8 @@ public final class DjlBench {
     }
 
     /** Warm-up of every contender, then round robin: each contender once per round, wall-clock ms per call. */
-    private static List<Row> measure(String caseName, List<Contender> contenders, int threads, double seconds, double warmup, int molecules) {
+    private static List<Row> measure(String caseName, List<Contender> contenders, int threads, double seconds, double warmup,
+                                     int molecules, int maxRounds) {
         for (Contender c : contenders) {
             long end = System.nanoTime() + (long) (warmup * 1e9);
             do c.body().run(); while (System.nanoTime() < end);
@@ -268,7 +289,7 @@ public final class DjlBench {
         for (int i = 0; i < contenders.size(); i++) samples.add(new ArrayList<>());
         long end = System.nanoTime() + (long) (seconds * contenders.size() * 1e9);
         int rounds = 0;
-        while (rounds < 5 || System.nanoTime() < end) {
+        while (rounds < 5 || (System.nanoTime() < end && rounds < maxRounds)) {
             for (int i = 0; i < contenders.size(); i++) {
                 long t0 = System.nanoTime();
                 contenders.get(i).body().run();
@@ -281,7 +302,7 @@ public final class DjlBench {
             double[] s = samples.get(i).stream().mapToDouble(Double::doubleValue).sorted().toArray();
             rows.add(new Row(caseName, contenders.get(i).name(), threads, quantile(s, 0.5), quantile(s, 0.1), quantile(s, 0.9), s.length, molecules));
         }
-        System.out.printf(Locale.ROOT, "measured %s, %d thread(s), %d rounds%n", caseName, threads, rounds);
+        System.out.printf(Locale.ROOT, "measured %s, %d thread(s), %d rounds; %s%n", caseName, threads, rounds, rss());
         return rows;
     }
 

@@ -310,6 +310,11 @@ public final class DjlModel {
      * requires_grad = false for it (torch's AccumulateGrad then skips them, while the graph built during
      * the forward still leads to them for the second backward). Otherwise it would add ∂E/∂θ into θ.grad,
      * and, with create_graph, make θ.grad hold a graph referring to θ: a reference cycle that leaks.
+     *
+     * <p>Known leak: the positions are such a leaf too. Their .grad (the forces, with create_graph) holds a
+     * graph that leads back to the positions, and torch breaks that cycle only when .grad is reset to None,
+     * which DJL cannot do (no setter, no autograd.grad; zeroGrad zeroes in place). Each step therefore keeps
+     * part of its graph alive: about 30 MB per step for 8 ethanol (RSS, measured). See bench-djl/README.md.
      */
     public LossAndGradients lossAndGradients(Graph gr, float energyWeight, float forceWeight, boolean copyGradients) {
         GraphBatch g = gr.g;
