@@ -314,7 +314,7 @@ public final class DjlModel {
      * <p>Known leak: the positions are such a leaf too. Their .grad (the forces, with create_graph) holds a
      * graph that leads back to the positions, and torch breaks that cycle only when .grad is reset to None,
      * which DJL cannot do (no setter, no autograd.grad; zeroGrad zeroes in place). Each step therefore keeps
-     * part of its graph alive: about 30 MB per step for 8 ethanol (RSS, measured). See bench-djl/README.md.
+     * part of its graph alive: 30–45 MB per step for 8 ethanol (RSS, measured). See bench-djl/README.md.
      */
     public LossAndGradients lossAndGradients(Graph gr, float energyWeight, float forceWeight, boolean copyGradients) {
         GraphBatch g = gr.g;
