@@ -16,10 +16,18 @@
  *
  *   packed[((q · mPad) + j) · 4 + r] = w[4q + r][j]     q < kPad / 4,  j < mPad,  r < 4
  *
- * with kPad = k rounded up to 64 and mPad = m rounded up to 16, zeros in the padding. Four consecutive
+ * with kPad = k rounded up to 4 and mPad = m rounded up to 16, zeros in the padding. Four consecutive
  * k of one output column are one 32-bit lane: what vpdpbusd multiplies into a lane, and exactly AMX's
  * B-tile layout (a tile = 16 quad rows × 16 columns, row stride mPad·4 bytes). So one layout serves
- * both fast paths, and the padding lets them load whole vectors and tiles without bounds tests.
+ * both fast paths; it is the only copy of the codes Java keeps, so k is not padded to AMX's 64 (that
+ * doubled the k = 32 weights): AMX copies the last, partial k block of weights into a zeroed buffer.
+ *
+ * int4 (org.gaq.engine.kernels.PreparedInt4): the same quads, two per byte ("nibble quads"), offset binary:
+ *
+ *   packed[((q/2 · mPad) + j) · 4 + r] = u[4q + r][j]  in the low nibble for even q, the high one for odd q
+ *
+ * with u = w + 8 ∈ [0, 15] and k a multiple of 32 (so q/2 pairs never straddle a group). vpdpbusd takes
+ * u as its unsigned operand and a as the signed one: Σ a·w = Σ a·u − 8·Σ a, with Σ a per row and group.
  */
 #include <stdint.h>
 #include <string.h>
@@ -29,7 +37,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-#define GAQ_INT8_ABI_VERSION 2
+#define GAQ_INT8_ABI_VERSION 3
 
 /* Feature bits returned by gaq_int8_features(). */
 #define FEATURE_VNNI        1  /* avx512f + avx512bw + avx512vnni, with OS support for zmm state */
@@ -113,9 +121,15 @@ void gaq_s8_gemm_plain(const int8_t *a, int rows, int k, const int8_t *packed, c
 /* out[i][j] = fma chain over the groups g = 0, 1, ...: acc = fmaf(scale[g][j], (float) dot_g, acc),
  * starting from acc = 0. Every path uses this order and fused multiply-adds, so results are bit-identical.
  * dot_g is at most 32·128·8 in magnitude, so (float) dot_g is exact. */
-void gaq_s4_gemm_plain(const int8_t *a, int rows, int k, const int8_t *packed, const int32_t *group_sums,
+/* w[p][j] of the nibble-quad layout. */
+static inline int nibble_weight(const int8_t *packed, int m_pad, int p, int j) {
+    int q = p / QUAD;
+    uint8_t byte = (uint8_t) packed[((long) (q / 2) * m_pad + j) * QUAD + p % QUAD];
+    return ((q & 1) ? byte >> 4 : byte & 0x0F) - 8;
+}
+
+void gaq_s4_gemm_plain(const int8_t *a, int rows, int k, const int8_t *packed,
                        const float *scales, int m, float *out) {
-    (void) group_sums;
     int m_pad = round_up(m, LANES);
     int groups = k / INT4_GROUP;
     for (int i = 0; i < rows; i++) {
@@ -124,7 +138,7 @@ void gaq_s4_gemm_plain(const int8_t *a, int rows, int k, const int8_t *packed, c
             for (int g = 0; g < groups; g++) {
                 int32_t dot = 0;
                 for (int p = g * INT4_GROUP; p < (g + 1) * INT4_GROUP; p++) {
-                    dot += a[(long) i * k + p] * packed_weight(packed, m_pad, p, j);
+                    dot += a[(long) i * k + p] * nibble_weight(packed, m_pad, p, j);
                 }
                 acc = fmaf(scales[(long) g * m_pad + j], (float) dot, acc);
             }
@@ -230,12 +244,14 @@ VNNI_TARGET void gaq_s8_gemm_vnni(const int8_t *a, int rows, int k, const int8_t
     }
 }
 
-/* int4: per group of 32 k, an integer dot product (8 quads of vpdpbusd), corrected for the +128 offset
- * with the group's column sums, converted to float (exact) and fused-multiply-added with the scale. */
+/* int4: per group of 32 k, an integer dot product: 4 loads of nibble quads, each split into the low
+ * nibbles (quad q) and the high ones (quad q + 1), u = w + 8 unsigned, times a signed (no offset on a);
+ * then − 8·Σ a of the group, converted to float (exact) and fused-multiply-added with the scale. */
 VNNI_INLINE void vnni_s4_tile(const int8_t *a, int i, int rows_in_tile, int vecs, int k,
-                              const int8_t *packed, int m_pad, const int32_t *group_sums,
+                              const int8_t *packed, int m_pad,
                               const float *scales, int m, int j, float *out) {
     const int ROWS = rows_in_tile, VECS = vecs;
+    const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
     __m512 acc[4][2];
     for (int r = 0; r < ROWS; r++)
         for (int v = 0; v < VECS; v++) acc[r][v] = _mm512_setzero_ps();
@@ -245,22 +261,36 @@ VNNI_INLINE void vnni_s4_tile(const int8_t *a, int i, int rows_in_tile, int vecs
     int groups = k / INT4_GROUP;
     for (int g = 0; g < groups; g++) {
         __m512i dot[4][2];
-        for (int r = 0; r < ROWS; r++)
+        int32_t row_sum[4];
+        for (int r = 0; r < ROWS; r++) {
+            int32_t sum = 0;
+            for (int p = g * INT4_GROUP; p < (g + 1) * INT4_GROUP; p++) sum += row[r][p];
+            row_sum[r] = sum;
             for (int v = 0; v < VECS; v++) dot[r][v] = _mm512_setzero_si512();
-        for (int q = g * INT4_GROUP / QUAD; q < (g + 1) * INT4_GROUP / QUAD; q++) {
-            const int8_t *wq = packed + ((long) q * m_pad + j) * QUAD;
-            __m512i w[2];
-            for (int v = 0; v < VECS; v++) w[v] = _mm512_loadu_si512(wq + v * LANES * QUAD);
+        }
+        for (int q = g * INT4_GROUP / QUAD; q < (g + 1) * INT4_GROUP / QUAD; q += 2) {
+            const int8_t *wq = packed + ((long) (q / 2) * m_pad + j) * QUAD;
+            __m512i lo[2], hi[2];
+            for (int v = 0; v < VECS; v++) {
+                __m512i bytes = _mm512_loadu_si512(wq + v * LANES * QUAD);
+                lo[v] = _mm512_and_si512(bytes, low_nibbles);
+                hi[v] = _mm512_and_si512(_mm512_srli_epi16(bytes, 4), low_nibbles);
+            }
             for (int r = 0; r < ROWS; r++) {
-                __m512i x = _mm512_set1_epi32((int) quad_flipped(row[r], q * QUAD));
-                for (int v = 0; v < VECS; v++) dot[r][v] = _mm512_dpbusd_epi32(dot[r][v], x, w[v]);
+                int32_t x0, x1;
+                memcpy(&x0, row[r] + q * QUAD, QUAD);
+                memcpy(&x1, row[r] + (q + 1) * QUAD, QUAD);
+                __m512i a0 = _mm512_set1_epi32(x0), a1 = _mm512_set1_epi32(x1);
+                for (int v = 0; v < VECS; v++) {
+                    dot[r][v] = _mm512_dpbusd_epi32(dot[r][v], lo[v], a0);
+                    dot[r][v] = _mm512_dpbusd_epi32(dot[r][v], hi[v], a1);
+                }
             }
         }
         for (int v = 0; v < VECS; v++) {
-            long at = (long) g * m_pad + j + v * LANES;
-            __m512i offset = _mm512_slli_epi32(_mm512_loadu_si512(group_sums + at), 7);
-            __m512 scale = _mm512_loadu_ps(scales + at);
+            __m512 scale = _mm512_loadu_ps(scales + (long) g * m_pad + j + v * LANES);
             for (int r = 0; r < ROWS; r++) {
+                __m512i offset = _mm512_set1_epi32(8 * row_sum[r]);
                 __m512 d = _mm512_cvtepi32_ps(_mm512_sub_epi32(dot[r][v], offset));
                 acc[r][v] = _mm512_fmadd_ps(scale, d, acc[r][v]);
             }
@@ -274,18 +304,18 @@ VNNI_INLINE void vnni_s4_tile(const int8_t *a, int i, int rows_in_tile, int vecs
 
 /* 4 rows × 32 columns: 8 integer and 8 float accumulators. */
 VNNI_TARGET void gaq_s4_gemm_vnni(const int8_t *a, int rows, int k, const int8_t *packed,
-                                  const int32_t *group_sums, const float *scales, int m, float *out) {
+                                  const float *scales, int m, float *out) {
     int m_pad = round_up(m, LANES);
     int j = 0;
     for (; j + 2 * LANES <= m_pad; j += 2 * LANES) {
         int i = 0;
-        for (; i + 4 <= rows; i += 4) vnni_s4_tile(a, i, 4, 2, k, packed, m_pad, group_sums, scales, m, j, out);
-        for (; i < rows; i++) vnni_s4_tile(a, i, 1, 2, k, packed, m_pad, group_sums, scales, m, j, out);
+        for (; i + 4 <= rows; i += 4) vnni_s4_tile(a, i, 4, 2, k, packed, m_pad, scales, m, j, out);
+        for (; i < rows; i++) vnni_s4_tile(a, i, 1, 2, k, packed, m_pad, scales, m, j, out);
     }
     for (; j < m_pad; j += LANES) {
         int i = 0;
-        for (; i + 4 <= rows; i += 4) vnni_s4_tile(a, i, 4, 1, k, packed, m_pad, group_sums, scales, m, j, out);
-        for (; i < rows; i++) vnni_s4_tile(a, i, 1, 1, k, packed, m_pad, group_sums, scales, m, j, out);
+        for (; i + 4 <= rows; i += 4) vnni_s4_tile(a, i, 4, 1, k, packed, m_pad, scales, m, j, out);
+        for (; i < rows; i++) vnni_s4_tile(a, i, 1, 1, k, packed, m_pad, scales, m, j, out);
     }
 }
 
@@ -295,7 +325,8 @@ VNNI_TARGET void gaq_s4_gemm_vnni(const int8_t *a, int rows, int k, const int8_t
  * tdpbssd multiplies signed × signed, so no offset is needed. For int8 every tile is configured 16 rows
  * × 64 bytes: C tiles 0–3 hold a 16-row × 64-column block of c (4 × 16 int32), tile 4 a 16 × 64 block of
  * a, tiles 5 and 6 alternate as 64 k × 16 columns of weights (16 quad rows × 64 bytes, straight from the
- * packed layout with stride mPad·4). int4 (further down) uses 32-k A and B tiles, one scale group each.
+ * packed layout with stride mPad·4; the last k block, when the weights end before its 16 quad rows,
+ * through a zeroed buffer). int4 has no AMX kernel (see further down).
  * The configuration is loaded at the start of each call and released at the end: calls on other threads
  * or from other libraries may use other configurations.
  *
@@ -366,10 +397,19 @@ static void copy_a_block(int8_t *buffer, const int8_t *a, int i0, int valid_rows
         }                                                                                 \
     } while (0)
 
-/* tile t += a tile · weights for k block kb, column block j0 + 16t; B alternates between tiles 5 and 6. */
+/* tile t += a tile · weights for k block kb, column block j0 + 16t; B alternates between tiles 5 and 6.
+ * The packed weights end at k_quads quad rows: a last block with fewer goes through a zeroed buffer. */
 #define DOT_TILE(t, bt)                                                                   \
     do {                                                                                  \
-        TILE_LOADD(bt, packed + ((long) (kb / QUAD) * m_pad + j0 + (t) * TILE_COLS) * QUAD, w_stride); \
+        const int8_t *b = packed + ((long) (kb / QUAD) * m_pad + j0 + (t) * TILE_COLS) * QUAD; \
+        if (kb / QUAD + TILE_K / QUAD <= k_quads) {                                       \
+            TILE_LOADD(bt, b, w_stride);                                                  \
+        } else {                                                                          \
+            memset(b_buffer, 0, sizeof b_buffer);                                         \
+            for (int qr = 0; qr < k_quads - kb / QUAD; qr++)                              \
+                memcpy(b_buffer + qr * TILE_BYTES, b + qr * w_stride, TILE_BYTES);        \
+            TILE_LOADD(bt, b_buffer, TILE_BYTES);                                         \
+        }                                                                                 \
         _tile_dpbssd(t, 4, bt);                                                           \
     } while (0)
 
@@ -391,8 +431,10 @@ AMX_TARGET void gaq_s8_gemm_amx(const int8_t *a, int rows, int k, const int8_t *
     (void) column_sums;
     int m_pad = round_up(m, LANES);
     int k_pad = round_up(k, TILE_K);
+    int k_quads = (k + QUAD - 1) / QUAD;
     long w_stride = (long) m_pad * QUAD;
     int8_t a_buffer[TILE_ROWS * TILE_BYTES] __attribute__((aligned(64)));
+    int8_t b_buffer[TILE_ROWS * TILE_BYTES] __attribute__((aligned(64)));
     int32_t c_buffer[TILE_ROWS * TILE_COLS] __attribute__((aligned(64)));
 
     amx_configure(TILE_K);
@@ -418,71 +460,6 @@ AMX_TARGET void gaq_s8_gemm_amx(const int8_t *a, int rows, int k, const int8_t *
     _tile_release();   /* back to the init state, so context switches need not save tile data */
 }
 
-/* int4 on AMX: one 32-k group per tile product (A tile 16 rows × 32 bytes, B tiles 8 quad rows). For each
- * 16-row × 16-column block of out, up to four groups at a time go into the four C tiles; the tiles (exact
- * group dot products) are stored to a 4 KiB buffer and folded into 16 float accumulators, one register
- * per row: acc = fma(scale, (float) dot, acc), group after group as the contract says. */
-#define AMX_INT4_TARGET __attribute__((target("amx-tile,amx-int8,avx512f")))
-
-/* Loads the a block rows [i0, i0 + 16) × k [kb, kb + 32) into tile 4, in place or through the buffer. */
-#define LOAD_A_GROUP(kb)                                                                  \
-    do {                                                                                  \
-        if (valid_rows == TILE_ROWS) {                                                    \
-            TILE_LOADD(4, a + (long) i0 * k + (kb), k);                                   \
-        } else {                                                                          \
-            memset(a_buffer, 0, sizeof a_buffer);                                         \
-            for (int r = 0; r < valid_rows; r++)                                          \
-                memcpy(a_buffer + r * INT4_GROUP, a + (long) (i0 + r) * k + (kb), INT4_GROUP); \
-            TILE_LOADD(4, a_buffer, INT4_GROUP);                                          \
-        }                                                                                 \
-    } while (0)
-
-/* C tile t = the dot products of group g with column block j0. */
-#define GROUP_TILE(t, g, bt)                                                              \
-    do {                                                                                  \
-        _tile_zero(t);                                                                    \
-        LOAD_A_GROUP((g) * INT4_GROUP);                                                   \
-        TILE_LOADD(bt, packed + ((long) (g) * (INT4_GROUP / QUAD) * m_pad + j0) * QUAD, w_stride); \
-        _tile_dpbssd(t, 4, bt);                                                           \
-        _tile_stored(t, dots[t], TILE_BYTES);                                             \
-    } while (0)
-
-AMX_INT4_TARGET void gaq_s4_gemm_amx(const int8_t *a, int rows, int k, const int8_t *packed,
-                                     const int32_t *group_sums, const float *scales, int m, float *out) {
-    (void) group_sums;
-    int m_pad = round_up(m, LANES);
-    int groups = k / INT4_GROUP;
-    long w_stride = (long) m_pad * QUAD;
-    int8_t a_buffer[TILE_ROWS * INT4_GROUP] __attribute__((aligned(64)));
-    int32_t dots[4][TILE_ROWS * TILE_COLS] __attribute__((aligned(64)));
-
-    amx_configure(INT4_GROUP);
-    for (int i0 = 0; i0 < rows; i0 += TILE_ROWS) {
-        int valid_rows = rows - i0 < TILE_ROWS ? rows - i0 : TILE_ROWS;
-        for (int j0 = 0; j0 < m_pad; j0 += TILE_COLS) {
-            __m512 acc[TILE_ROWS];
-            for (int r = 0; r < TILE_ROWS; r++) acc[r] = _mm512_setzero_ps();
-            for (int g0 = 0; g0 < groups; g0 += 4) {
-                int n = groups - g0 < 4 ? groups - g0 : 4;
-                GROUP_TILE(0, g0, 5);
-                if (n > 1) GROUP_TILE(1, g0 + 1, 6);
-                if (n > 2) GROUP_TILE(2, g0 + 2, 5);
-                if (n > 3) GROUP_TILE(3, g0 + 3, 6);
-                for (int t = 0; t < n; t++) {
-                    __m512 scale = _mm512_loadu_ps(scales + (long) (g0 + t) * m_pad + j0);
-                    for (int r = 0; r < TILE_ROWS; r++) {
-                        __m512 d = _mm512_cvtepi32_ps(_mm512_load_si512(dots[t] + r * TILE_COLS));
-                        acc[r] = _mm512_fmadd_ps(scale, d, acc[r]);
-                    }
-                }
-            }
-            int valid = m - j0;
-            for (int r = 0; r < valid_rows; r++) {
-                float *dst = out + (long) (i0 + r) * m + j0;
-                if (valid >= LANES) _mm512_storeu_ps(dst, acc[r]);
-                else _mm512_mask_storeu_ps(dst, (__mmask16) ((1u << valid) - 1), acc[r]);
-            }
-        }
-    }
-    _tile_release();
-}
+/* int4 has no AMX kernel: tdpbssd wants the codes unpacked to bytes, and the weights stay packed in
+ * nibbles (the one copy kept in memory), so the AMX path runs the VNNI int4 kernel (measured before the
+ * nibble layout: AMX int4 was 1.0–1.4× VNNI from 64 rows, 0.5× at 9). */

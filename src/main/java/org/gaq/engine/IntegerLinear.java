@@ -19,20 +19,23 @@ import org.gaq.tensor.Tensor;
  * exact). An input that is not on a uniform grid (MDDQ vectors: every vector has its own magnitude)
  * is multiplied in float by W dequantized on the fly, one third at a time into a scratch array.
  *
- * <p>Backward (forces): ∂L/∂x = ∂L/∂y · W[:, third]ᵀ, again with W dequantized on the fly. Only the
- * codes and scales stay in memory; no FP32 copy of W is kept.
+ * <p>Backward (forces): ∂L/∂x = ∂L/∂y · W[:, third]ᵀ, again with W dequantized on the fly.
+ *
+ * <p>Memory: the codes are held once, in the kernels' layout ({@link PreparedInt8}: int8 quads;
+ * {@link PreparedInt4}: nibble quads with the group scales), made in the constructor, one block per third
+ * when out is a multiple of 3 (the model reads those weights by thirds) and one block otherwise. The
+ * dequantized products read the codes out of the same blocks; no row-major copy and no FP32 copy of W
+ * is kept. A product of all columns of a weight held in thirds runs block by block.
  */
 public final class IntegerLinear {
     private final String name;
-    private final int bits, groupSize;
-    private final byte[] int8Codes;           // int8: codes [in, out], else null
-    private final byte[] int4Packed;          // int4: the packed nibbles of [in, out] (what stays in memory), else null
-    private final float[] scales;             // [groups, out]
+    private final int bits;
+    private final float[] scales;             // int8: the scale of each output column [out]; int4: null (in the blocks)
     private final int in, out, thirdWidth, paddedIn;
     private final float inputStep;            // s_x, or NaN for a float input
     private final Int8Gemm gemm;
-    private final PreparedInt8[] int8Thirds = new PreparedInt8[4];
-    private final PreparedInt4[] int4Thirds = new PreparedInt4[4];
+    private final PreparedInt8[] int8Blocks;  // int8: columns [b·thirdWidth, (b+1)·thirdWidth), else null
+    private final PreparedInt4[] int4Blocks;  // int4: likewise, else null
 
     /**
      * @param weight    codes and scales of W (from {@link WeightQuantizer})
@@ -52,10 +55,34 @@ public final class IntegerLinear {
         this.gemm = gemm;
         this.paddedIn = weight.bits() == 4 ? roundUp(in, PreparedInt4.GROUP_SIZE) : in;
         this.bits = weight.bits();
-        this.groupSize = weight.groupSize();
-        this.scales = weight.scales().clone();
-        this.int8Codes = bits == 8 ? weight.codes().clone() : null;
-        this.int4Packed = bits == 4 ? WeightQuantizer.packInt4(weight.codes()) : null;
+        int blocks = out / thirdWidth;
+        byte[] q = weight.codes();
+        if (bits == 8) {
+            this.scales = weight.scales().clone();
+            this.int8Blocks = new PreparedInt8[blocks];
+            this.int4Blocks = null;
+            for (int b = 0; b < blocks; b++) int8Blocks[b] = gemm.prepare(columns(q, b * thirdWidth), in, thirdWidth);
+        } else {
+            this.scales = null;
+            this.int8Blocks = null;
+            this.int4Blocks = new PreparedInt4[blocks];
+            int groups = paddedIn / PreparedInt4.GROUP_SIZE;
+            for (int b = 0; b < blocks; b++) {
+                int c0 = b * thirdWidth;
+                float[] s = new float[groups * thirdWidth];
+                for (int g = 0; g < groups; g++) {
+                    for (int j = 0; j < thirdWidth; j++) s[g * thirdWidth + j] = g * weight.groupSize() < in ? weight.scales()[g * out + c0 + j] : 0f;
+                }
+                int4Blocks[b] = gemm.prepareInt4(WeightQuantizer.packInt4(columns(q, c0)), s, paddedIn, thirdWidth);
+            }
+        }
+    }
+
+    /** Columns c0 .. c0 + thirdWidth of the row-major codes [in, out], as [paddedIn, thirdWidth], rows past in zero. */
+    private byte[] columns(byte[] codes, int c0) {
+        byte[] block = new byte[paddedIn * thirdWidth];
+        for (int k = 0; k < in; k++) System.arraycopy(codes, k * out + c0, block, k * thirdWidth, thirdWidth);
+        return block;
     }
 
     public String name() {
@@ -73,7 +100,7 @@ public final class IntegerLinear {
         return StraightThrough.apply("integer_linear:" + name, new StraightThrough.CustomOp() {
             @Override
             public Tensor forward(Tensor[] inputs) {
-                return Float.isNaN(inputStep) ? inputs[0].matmul(dequantized(c0, width)) : integerForward(inputs[0], third, width);
+                return Float.isNaN(inputStep) ? inputs[0].matmul(dequantized(c0, width)) : integerForward(inputs[0], c0, width);
             }
 
             @Override
@@ -83,7 +110,7 @@ public final class IntegerLinear {
         }, x);
     }
 
-    private Tensor integerForward(Tensor x, int third, int width) {
+    private Tensor integerForward(Tensor x, int c0, int width) {
         int rows = x.size() / in;
         float[] xv = x.data();
         byte[] a = new byte[rows * paddedIn];
@@ -95,80 +122,58 @@ public final class IntegerLinear {
             }
         }
         float[] y = new float[rows * width];
-        int slot = third + 1;
-        prepare(third);
-        if (bits == 8) {
-            int[] c = new int[rows * width];
-            gemm.multiply(a, 0, rows, paddedIn, int8Thirds[slot], c, 0);
-            int c0 = third < 0 ? 0 : third * thirdWidth;
-            float[] s = scales;
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < width; j++) y[r * width + j] = c[r * width + j] * (inputStep * s[c0 + j]);
+        int first = c0 / thirdWidth, last = (c0 + width) / thirdWidth;
+        boolean whole = last - first == 1;         // one block: the kernel writes y directly
+        int[] c = bits == 8 ? new int[rows * thirdWidth] : null;
+        float[] part = bits == 4 && !whole ? new float[rows * thirdWidth] : y;
+        for (int b = first; b < last; b++) {
+            int col = (b - first) * thirdWidth;    // column of y where this block starts
+            if (bits == 8) {
+                gemm.multiply(a, 0, rows, paddedIn, int8Blocks[b], c, 0);
+                float[] s = scales;
+                int s0 = b * thirdWidth;
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < thirdWidth; j++) y[r * width + col + j] = c[r * thirdWidth + j] * (inputStep * s[s0 + j]);
+                }
+            } else {
+                gemm.multiplyInt4(a, 0, rows, paddedIn, int4Blocks[b], part, 0);
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < thirdWidth; j++) y[r * width + col + j] = part[r * thirdWidth + j] * inputStep;
+                }
             }
-        } else {
-            gemm.multiplyInt4(a, 0, rows, paddedIn, int4Thirds[slot], y, 0);
-            for (int i = 0; i < y.length; i++) y[i] *= inputStep;
         }
         int[] shape = x.shape().clone();
         shape[shape.length - 1] = width;
         return Tensor.of(y, shape);
     }
 
-    /**
-     * The kernel layout of the columns a call reads, made on first use: the model multiplies some
-     * weights whole (query, key, radial bias) and others by thirds (value, radial filter, output), so
-     * preparing only what is used keeps one layout per weight.
-     */
-    private synchronized void prepare(int third) {
-        int slot = third + 1;
-        if (int8Thirds[slot] != null || int4Thirds[slot] != null) return;
-        int width = third < 0 ? out : thirdWidth, c0 = third < 0 ? 0 : third * thirdWidth;
-        byte[] codes = new byte[paddedIn * width];                 // columns c0 .. c0+width, rows past in zero
-        for (int k = 0; k < in; k++) {
-            for (int j = 0; j < width; j++) codes[k * width + j] = code(k, c0 + j);
-        }
-        if (bits == 8) {
-            int8Thirds[slot] = gemm.prepare(codes, paddedIn, width);
-        } else {
-            float[] s = new float[paddedIn / PreparedInt4.GROUP_SIZE * width];
-            for (int g = 0; g < paddedIn / PreparedInt4.GROUP_SIZE; g++) {
-                for (int j = 0; j < width; j++) s[g * width + j] = g * groupSize < in ? scales[g * out + c0 + j] : 0f;
-            }
-            int4Thirds[slot] = gemm.prepareInt4(WeightQuantizer.packInt4(codes), s, paddedIn, width);
-        }
-    }
-
-    /** Code (k, j) of W. */
-    private byte code(int k, int j) {
-        if (bits == 8) return int8Codes[k * out + j];
-        int idx = k * out + j;
-        return (byte) ((((int4Packed[idx >> 1] >> ((idx & 1) * 4)) & 0xF) ^ 8) - 8);
-    }
-
-    /** W[:, c0 .. c0+width) as float [in, width], made for this call only. */
+    /** W[:, c0 .. c0+width) as float [in, width], made for this call only, from the blocks. */
     private Tensor dequantized(int c0, int width) {
         float[] w = new float[in * width];
-        float[] s = scales;
-        if (bits == 8) {
-            byte[] q = int8Codes;
-            for (int k = 0; k < in; k++) {
-                for (int j = 0; j < width; j++) w[k * width + j] = q[k * out + c0 + j] * s[c0 + j];
-            }
-        } else {
-            for (int k = 0; k < in; k++) {
-                int g = k / groupSize;
-                for (int j = 0; j < width; j++) w[k * width + j] = code(k, c0 + j) * s[g * out + c0 + j];
-            }
+        for (int b = c0 / thirdWidth; b < (c0 + width) / thirdWidth; b++) {
+            int col = b * thirdWidth - c0;
+            if (bits == 8) int8Blocks[b].dequantizeInto(w, width, col, scales, b * thirdWidth);
+            else int4Blocks[b].dequantizeInto(w, width, col, in);
         }
         return Tensor.of(w, in, width);
     }
 
-    /** Bytes of weight data this layer keeps: codes (or packed nibbles), scales and the kernels' prepared layouts. */
-    public synchronized long residentBytes() {
-        long bytes = (int4Packed != null ? int4Packed.length : int8Codes.length) + 4L * scales.length;
-        for (PreparedInt8 p : int8Thirds) if (p != null) bytes += 2L * p.kPad() * p.mPad() + 4L * p.mPad();
-        for (PreparedInt4 p : int4Thirds) if (p != null) bytes += 2L * roundUp(p.k(), 64) * roundUp(p.m(), 16) + 8L * p.groups() * roundUp(p.m(), 16);
+    /**
+     * Bytes of weight data this layer keeps: the blocks (codes in the kernels' layout, column sums or
+     * int4 scales, and any cache a Java kernel made) and the int8 scales.
+     */
+    public long residentBytes() {
+        long bytes = scales == null ? 0 : 4L * scales.length;
+        if (int8Blocks != null) for (PreparedInt8 p : int8Blocks) bytes += p.residentBytes();
+        if (int4Blocks != null) for (PreparedInt4 p : int4Blocks) bytes += p.residentBytes();
         return bytes;
+    }
+
+    /** Bytes of the codes and scales themselves, as in the file: in·out codes (int4: two per byte) and the scales. */
+    public long codeAndScaleBytes() {
+        long codes = bits == 8 ? (long) in * out : ((long) in * out + 1) / 2;
+        long scaleCount = bits == 8 ? out : (long) ((in + PreparedInt4.GROUP_SIZE - 1) / PreparedInt4.GROUP_SIZE) * out;
+        return codes + 4L * scaleCount;
     }
 
     static int roundUp(int x, int m) {

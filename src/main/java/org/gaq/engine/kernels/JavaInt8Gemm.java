@@ -245,7 +245,7 @@ public final class JavaInt8Gemm extends CheckedInt8Gemm {
     void multiplyInt4Checked(byte[] a, int aOffset, int rows, int k, PreparedInt4 w, float[] out, int outOffset) {
         int m = w.m();
         int width = PreparedInt8.roundUp(m, TILE_COLS);
-        float[] wide = w.codes().widenedFloats(TILE_COLS);
+        float[] wide = w.widenedFloats(TILE_COLS);
         for (int j = 0; j < width; j += TILE_COLS) {
             VectorMask<Float> left = FLOATS.indexInRange(j, m);
             VectorMask<Float> right = FLOATS.indexInRange(j + LANES, m);
@@ -268,7 +268,7 @@ public final class JavaInt8Gemm extends CheckedInt8Gemm {
                                  int j, float[] out, int o0, int m,
                                  VectorMask<Float> left, VectorMask<Float> right) {
         float[] scales = w.scales();
-        int mPad = w.codes().mPad();
+        int mPad = w.mPad();
         int a1 = twoRows ? a0 + k : a0;   // one row: the second row repeats the first and is not stored
         FloatVector f00 = FloatVector.zero(FLOATS), f01 = f00, f10 = f00, f11 = f00;
         for (int g = 0; g < w.groups(); g++) {

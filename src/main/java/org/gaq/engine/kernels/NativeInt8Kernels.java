@@ -40,7 +40,10 @@ public final class NativeInt8Kernels {
         PLAIN("native-plain"),
         /** AVX-512 VNNI, vpdpbusd. */
         VNNI("native-avx512-vnni"),
-        /** AMX-INT8 tiles (tdpbssd), with the VNNI kernels below {@link #AMX_MIN_ROWS} rows. */
+        /**
+         * AMX-INT8 tiles (tdpbssd) for int8, with the VNNI kernel below {@link #AMX_MIN_ROWS} rows; int4 always
+         * runs the VNNI kernel (its weights stay packed in nibbles, which tiles cannot read).
+         */
         AMX("native-amx");
 
         private final String gemmName;
@@ -56,7 +59,7 @@ public final class NativeInt8Kernels {
 
     static final String RESOURCE = "/native/linux-x86_64/libgaq_int8.so";
     /** Must equal GAQ_INT8_ABI_VERSION in gaq_int8.c: a stale library with other signatures is refused. */
-    private static final int ABI_VERSION = 2;
+    private static final int ABI_VERSION = 3;
 
     /**
      * Below this many rows the AMX path runs the VNNI kernel: a 16-row tile computes 16 rows whatever the
@@ -75,9 +78,9 @@ public final class NativeInt8Kernels {
 
     /** What loading found: the library and its entry points, or why there is none. */
     private record Library(Path path, int features, MethodHandle s8Plain, MethodHandle s8Vnni, MethodHandle s8Amx,
-                           MethodHandle s4Plain, MethodHandle s4Vnni, MethodHandle s4Amx, String failure) {
+                           MethodHandle s4Plain, MethodHandle s4Vnni, String failure) {
         static Library failed(String why) {
-            return new Library(null, 0, null, null, null, null, null, null, why);
+            return new Library(null, 0, null, null, null, null, null, why);
         }
     }
 
@@ -130,7 +133,7 @@ public final class NativeInt8Kernels {
             case VNNI -> new NativeGemm(kernel.gemmName(), 0, LIBRARY.s8Vnni(), LIBRARY.s8Vnni(),
                     LIBRARY.s4Vnni(), LIBRARY.s4Vnni());
             case AMX -> new NativeGemm(kernel.gemmName(), AMX_MIN_ROWS, LIBRARY.s8Amx(), LIBRARY.s8Vnni(),
-                    LIBRARY.s4Amx(), LIBRARY.s4Vnni());
+                    LIBRARY.s4Vnni(), LIBRARY.s4Vnni());
         });
     }
 
@@ -142,7 +145,7 @@ public final class NativeInt8Kernels {
     public static Optional<Int8Gemm> amxEverywhere() {
         if (!supports(Kernel.AMX)) return Optional.empty();
         return Optional.of(new NativeGemm("native-amx-all", 0, LIBRARY.s8Amx(), LIBRARY.s8Amx(),
-                LIBRARY.s4Amx(), LIBRARY.s4Amx()));
+                LIBRARY.s4Vnni(), LIBRARY.s4Vnni()));
     }
 
     /** E.g. "VNNI: yes, AMX: in CPU, granted: yes; library: /tmp/…so", or why nothing loaded. */
@@ -182,9 +185,9 @@ public final class NativeInt8Kernels {
             }
             MethodHandle featureQuery = linker.downcallHandle(find(symbols, "gaq_int8_features"), FunctionDescriptor.of(JAVA_INT));
             int features = (int) featureQuery.invokeExact();
-            // (a, rows, k, packed, sums, m, c/out) — plus the scales for int4
+            // int8 (a, rows, k, packed, column sums, m, c); int4 (a, rows, k, nibble quads, scales, m, out)
             FunctionDescriptor s8 = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
-            FunctionDescriptor s4 = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
+            FunctionDescriptor s4 = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
             Linker.Option heapAccess = Linker.Option.critical(true);
             return new Library(path, features,
                     linker.downcallHandle(find(symbols, "gaq_s8_gemm_plain"), s8, heapAccess),
@@ -192,7 +195,6 @@ public final class NativeInt8Kernels {
                     linker.downcallHandle(find(symbols, "gaq_s8_gemm_amx"), s8, heapAccess),
                     linker.downcallHandle(find(symbols, "gaq_s4_gemm_plain"), s4, heapAccess),
                     linker.downcallHandle(find(symbols, "gaq_s4_gemm_vnni"), s4, heapAccess),
-                    linker.downcallHandle(find(symbols, "gaq_s4_gemm_amx"), s4, heapAccess),
                     null);
         } catch (Throwable e) {   // dlopen failure, missing symbol, native access denied, ...
             return Library.failed("could not load " + path + ": " + e);
@@ -267,8 +269,8 @@ public final class NativeInt8Kernels {
             MemorySegment outRows = MemorySegment.ofArray(out).asSlice(4L * outOffset, 4L * rows * w.m());
             MethodHandle kernel = rows < smallBelow ? s4Small : s4;
             try {
-                kernel.invokeExact(aRows, rows, k, MemorySegment.ofArray(w.codes().packed()),
-                        MemorySegment.ofArray(w.groupSums()), MemorySegment.ofArray(w.scales()), w.m(), outRows);
+                kernel.invokeExact(aRows, rows, k, MemorySegment.ofArray(w.packed()),
+                        MemorySegment.ofArray(w.scales()), w.m(), outRows);
             } catch (Throwable e) {
                 throw new IllegalStateException(name + ": native call failed", e);
             }

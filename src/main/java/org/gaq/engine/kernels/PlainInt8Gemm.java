@@ -1,7 +1,8 @@
 package org.gaq.engine.kernels;
 
 /**
- * The reference: the definitions of {@link Int8Gemm} as plain loops on the row-major codes. Every other
+ * The reference: the definitions of {@link Int8Gemm} as plain loops, reading each code out of the prepared
+ * layout ({@link PreparedInt8#code}, {@link PreparedInt4#code}). Every other
  * implementation is tested against this one, bit for bit. Slow (a few GOP/s); the fallback of last resort.
  */
 public final class PlainInt8Gemm extends CheckedInt8Gemm {
@@ -13,13 +14,12 @@ public final class PlainInt8Gemm extends CheckedInt8Gemm {
 
     @Override
     void multiplyChecked(byte[] a, int aOffset, int rows, int k, PreparedInt8 w, int[] c, int cOffset) {
-        byte[] codes = w.codes();
         int m = w.m();
         for (int i = 0; i < rows; i++) {
             int row = aOffset + i * k, out = cOffset + i * m;
             for (int j = 0; j < m; j++) {
                 int sum = 0;
-                for (int p = 0; p < k; p++) sum += a[row + p] * codes[p * m + j];
+                for (int p = 0; p < k; p++) sum += a[row + p] * w.code(p, j);
                 c[out + j] = sum;
             }
         }
@@ -27,9 +27,7 @@ public final class PlainInt8Gemm extends CheckedInt8Gemm {
 
     @Override
     void multiplyInt4Checked(byte[] a, int aOffset, int rows, int k, PreparedInt4 w, float[] out, int outOffset) {
-        byte[] codes = w.codes().codes();
-        float[] scales = w.scales();
-        int m = w.m(), mPad = w.codes().mPad();
+        int m = w.m();
         for (int i = 0; i < rows; i++) {
             int row = aOffset + i * k;
             for (int j = 0; j < m; j++) {
@@ -37,10 +35,10 @@ public final class PlainInt8Gemm extends CheckedInt8Gemm {
                 for (int g = 0; g < w.groups(); g++) {
                     int dot = 0;
                     for (int p = g * PreparedInt4.GROUP_SIZE; p < (g + 1) * PreparedInt4.GROUP_SIZE; p++) {
-                        dot += a[row + p] * codes[p * m + j];
+                        dot += a[row + p] * w.code(p, j);
                     }
                     // the fixed summation order of the contract: one rounding per group
-                    acc = Math.fma(scales[g * mPad + j], (float) dot, acc);
+                    acc = Math.fma(w.scale(g, j), (float) dot, acc);
                 }
                 out[outOffset + i * m + j] = acc;
             }
