@@ -114,9 +114,54 @@ public final class Int8Kernels {
     }
 
     private static Int8Gemm automatic() {
-        return NativeInt8Kernels.gemm(NativeInt8Kernels.Kernel.AMX)
-                .or(() -> NativeInt8Kernels.gemm(NativeInt8Kernels.Kernel.VNNI))
+        return NativeInt8Kernels.gemm(NativeInt8Kernels.Kernel.AMX).filter(Int8Kernels::agreesWithPlain)
+                .or(() -> NativeInt8Kernels.gemm(NativeInt8Kernels.Kernel.VNNI).filter(Int8Kernels::agreesWithPlain))
                 .orElseGet(Int8Kernels::java);
+    }
+
+    /**
+     * The automatic choice trusts a native kernel only after it reproduced the plain Java loops on ragged
+     * shapes (partial row, depth and column blocks; int8 exactly, int4 to float rounding) on this CPU:
+     * a kernel path that the build machine could not exercise (AMX on a CPU without it) must not give
+     * wrong forces silently elsewhere. A kernel that fails is skipped with a message on stderr.
+     */
+    static boolean agreesWithPlain(Int8Gemm gemm) {
+        var rng = new java.util.SplittableRandom(20261130);
+        var plain = new PlainInt8Gemm();
+        for (int[] shape : new int[][]{{9, 70, 40}, {33, 64, 192}, {1, 4, 3}}) {
+            int rows = shape[0], k = shape[1], m = shape[2];
+            byte[] a = new byte[rows * k], w = new byte[k * m];
+            for (int i = 0; i < a.length; i++) a[i] = (byte) rng.nextInt(-128, 128);
+            for (int i = 0; i < w.length; i++) w[i] = (byte) rng.nextInt(-127, 128);
+            int[] expected = new int[rows * m], got = new int[rows * m];
+            plain.multiply(a, 0, rows, k, plain.prepare(w, k, m), expected, 0);
+            gemm.multiply(a, 0, rows, k, gemm.prepare(w, k, m), got, 0);
+            if (!java.util.Arrays.equals(expected, got)) return rejected(gemm, "int8 " + rows + "×" + k + "×" + m);
+        }
+        for (int[] shape : new int[][]{{9, 64, 40}, {17, 96, 24}}) {
+            int rows = shape[0], k = shape[1], m = shape[2];
+            byte[] a = new byte[rows * k], codes = new byte[k * m];
+            float[] scales = new float[k / PreparedInt4.GROUP_SIZE * m];
+            for (int i = 0; i < a.length; i++) a[i] = (byte) rng.nextInt(-128, 128);
+            for (int i = 0; i < codes.length; i++) codes[i] = (byte) rng.nextInt(-7, 8);
+            for (int i = 0; i < scales.length; i++) scales[i] = (float) (0.001 + 0.01 * rng.nextDouble());
+            byte[] packed = org.gaq.quant.WeightQuantizer.packInt4(codes);
+            float[] expected = new float[rows * m], got = new float[rows * m];
+            plain.multiplyInt4(a, 0, rows, k, plain.prepareInt4(packed, scales, k, m), expected, 0);
+            gemm.multiplyInt4(a, 0, rows, k, gemm.prepareInt4(packed, scales, k, m), got, 0);
+            for (int i = 0; i < expected.length; i++) {
+                if (!(Math.abs(expected[i] - got[i]) <= 1e-5f * (1 + Math.abs(expected[i])))) {
+                    return rejected(gemm, "int4 " + rows + "×" + k + "×" + m);
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean rejected(Int8Gemm gemm, String shape) {
+        System.err.println("gaq: the " + gemm.name() + " kernel disagrees with the plain Java loops on a " + shape
+                + " product on this CPU; not using it (please report this)");
+        return false;
     }
 
     private static Int8Gemm java() {

@@ -320,4 +320,27 @@ class Int8GemmTest {
             return false;
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void theAutomaticChoiceTrustsOnlyKernelsThatReproduceThePlainLoops() {
+        for (Int8Gemm gemm : Int8Kernels.available()) {
+            org.junit.jupiter.api.Assertions.assertTrue(Int8Kernels.agreesWithPlain(gemm), gemm.name());
+        }
+        Int8Gemm plain = new PlainInt8Gemm();
+        Int8Gemm offByOne = new Int8Gemm() {
+            public String name() {
+                return "off-by-one";
+            }
+
+            public void multiply(byte[] a, int aOffset, int rows, int k, PreparedInt8 w, int[] c, int cOffset) {
+                plain.multiply(a, aOffset, rows, k, w, c, cOffset);
+                if (rows > 8) c[cOffset + 8 * w.m()] += 1;   // a wrong partial block
+            }
+
+            public void multiplyInt4(byte[] a, int aOffset, int rows, int k, PreparedInt4 w, float[] out, int outOffset) {
+                plain.multiplyInt4(a, aOffset, rows, k, w, out, outOffset);
+            }
+        };
+        org.junit.jupiter.api.Assertions.assertFalse(Int8Kernels.agreesWithPlain(offByOne));
+    }
 }
