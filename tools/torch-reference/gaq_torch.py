@@ -123,6 +123,18 @@ def parameter_names(config):
                     "head.out.weight", "head.out.bias"]
 
 
+def weight_products(layers):
+    """(weight, bias or None) of every weight product x @ W (+ b) of the model, in forward order."""
+    out = []
+    for l in range(layers):
+        pre = f"layers.{l}."
+        out += [(pre + "query.weight", None), (pre + "key.weight", None),
+                (pre + "value.weight", pre + "value.bias"), (pre + "vector_mix.weight", None),
+                (pre + "radial_bias.weight", None), (pre + "radial_filter.weight", pre + "radial_filter.bias"),
+                (pre + "output.weight", pre + "output.bias")]
+    return out + [("head.hidden.weight", "head.hidden.bias"), ("head.out.weight", "head.out.bias")]
+
+
 class GaqModel(torch.nn.Module):
     def __init__(self, tensors, config, dtype=torch.float64):
         super().__init__()
@@ -144,6 +156,7 @@ class GaqModel(torch.nn.Module):
         self.beta = f32(((2.0 / self.K) * (1.0 - lo)) ** -2)
         self.element_shift = torch.tensor(tensors["element_shift"], dtype=dtype)
         self.element_scale = torch.tensor(tensors["element_scale"], dtype=dtype)
+        self.linears = None  # see use_linear_modules()
 
     @classmethod
     def load(cls, path, dtype=torch.float64):
@@ -153,6 +166,30 @@ class GaqModel(torch.nn.Module):
 
     def p(self, name):
         return self.params[name.replace(".", "/")]
+
+    def use_linear_modules(self):
+        """Route every weight product x @ W (+ b) through a torch.nn.Linear module (weight W^T, bias b,
+        copies of the gaq parameters), so that torch.ao.quantization.quantize_dynamic(model, {nn.Linear})
+        can replace them. For inference only: the Linear modules are not the parameters of
+        parameter_list() (which check_agreement.py differentiates), so call this on a model you only
+        evaluate. Returns self."""
+        self.linears = torch.nn.ModuleDict()
+        for w, b in weight_products(self.L):
+            weight = self.p(w).detach()
+            lin = torch.nn.Linear(weight.shape[0], weight.shape[1], bias=b is not None, dtype=self.dtype)
+            with torch.no_grad():
+                lin.weight.copy_(weight.t())
+                if b is not None:
+                    lin.bias.copy_(self.p(b).detach())
+            self.linears[w.replace(".", "/")] = lin
+        return self
+
+    def lin(self, w, b, x):
+        """x @ W + b (b may be None), or the Linear module of W after use_linear_modules()."""
+        if self.linears is not None:
+            return self.linears[w.replace(".", "/")](x)
+        y = x @ self.p(w)
+        return y if b is None else y + self.p(b)
 
     def parameter_list(self):
         """Parameters in checkpoint order, with their gaq names."""
@@ -181,10 +218,10 @@ class GaqModel(torch.nn.Module):
         for l in range(self.L):
             P = lambda s: self.p(f"layers.{l}.{s}")
             s = layer_norm(h, P("norm.gamma"), P("norm.beta"))
-            q = s @ P("query.weight")                                               # [N,F]
-            k = s @ P("key.weight")                                                 # [N,F]
-            a = s @ P("value.weight") + P("value.bias")                             # [N,3F]
-            u = (v.reshape(3 * n, F) @ P("vector_mix.weight")).reshape(n, 3, 3 * F)  # [N,3,3F]
+            q = self.lin(f"layers.{l}.query.weight", None, s)                                             # [N,F]
+            k = self.lin(f"layers.{l}.key.weight", None, s)                                               # [N,F]
+            a = self.lin(f"layers.{l}.value.weight", f"layers.{l}.value.bias", s)                           # [N,3F]
+            u = self.lin(f"layers.{l}.vector_mix.weight", None, v.reshape(3 * n, F)).reshape(n, 3, 3 * F)  # [N,3,3F]
 
             # logits_ijh = tau_h q~_ih . k~_jh (cosine: q~ = q/|q|) or q.k/sqrt(D), plus W_b rbf_ij
             qh, kh = q.reshape(n, H, D), k.reshape(n, H, D)
@@ -193,12 +230,12 @@ class GaqModel(torch.nn.Module):
                 kh = kh / torch.sqrt((kh * kh).sum(2, keepdim=True) + f32(1e-6) * f32(1e-6))
             dot = (qh[ci] * kh[nj]).sum(2)                                           # [E,H]
             logits = dot * P("temperature") if self.cosine else dot * f32(1.0 / math.sqrt(D))
-            logits = logits + rbf @ P("radial_bias.weight")
+            logits = logits + self.lin(f"layers.{l}.radial_bias.weight", None, rbf)
             alpha = segment_softmax(logits, cutoff, ci, n, ATTENTION_SINK)           # [E,H]
             alphaF = alpha[:, :, None].expand(e, H, D).reshape(e, F)                 # head of channel c = c // D
 
             # messages m = a_j * SiLU(W_r rbf_ij + b_r) = [m1 | m2 | m3], each weighted by alpha
-            filt = torch.nn.functional.silu(rbf @ P("radial_filter.weight") + P("radial_filter.bias"))
+            filt = torch.nn.functional.silu(self.lin(f"layers.{l}.radial_filter.weight", f"layers.{l}.radial_filter.bias", rbf))
             m = a[nj] * filt                                                         # [E,3F]
             m1, m2, m3 = m[:, :F] * alphaF, m[:, F:2 * F] * alphaF, m[:, 2 * F:] * alphaF
             # dh_i = sum_j m1;  dv_i = sum_j (m3 (x) r^_ij + m2 * v_j)
@@ -208,7 +245,7 @@ class GaqModel(torch.nn.Module):
                 vmsg = vmsg + m2[:, None, :] * v[nj]
             dv = index_add(vmsg, ci, n)
             # [o1 o2 o3] = W_o dh + b_o;  h += o3 + o2 * <u1,u2>;  v += o1 * u3 + dv
-            o = dh @ P("output.weight") + P("output.bias")
+            o = self.lin(f"layers.{l}.output.weight", f"layers.{l}.output.bias", dh)
             o1, o2, o3 = o[:, :F], o[:, F:2 * F], o[:, 2 * F:]
             u1, u2, u3 = u[:, :, :F], u[:, :, F:2 * F], u[:, :, 2 * F:]
             h = h + o3 + o2 * (u1 * u2).sum(1)
@@ -216,8 +253,8 @@ class GaqModel(torch.nn.Module):
 
         # E = sum_i sigma_Z MLP(LN(h_i)) + mu_Z
         s = layer_norm(h, self.p("head.norm.gamma"), self.p("head.norm.beta"))
-        hidden = torch.nn.functional.silu(s @ self.p("head.hidden.weight") + self.p("head.hidden.bias"))
-        atomic = hidden @ self.p("head.out.weight") + self.p("head.out.bias")       # [N,1]
+        hidden = torch.nn.functional.silu(self.lin("head.hidden.weight", "head.hidden.bias", s))
+        atomic = self.lin("head.out.weight", "head.out.bias", hidden)       # [N,1]
         # Like EquivariantTransformer.interactionEnergies: the shifts mu_Z are added in float64 (shifts()).
         atom_energy = atomic * self.element_scale[z][:, None]
         mol = torch.as_tensor(g["molecule"], dtype=torch.long)
