@@ -1,6 +1,8 @@
 package org.gaq.tensor;
 
 import org.gaq.tensor.kernels.Activations;
+import org.gaq.tensor.kernels.ElementwiseKernels;
+import org.gaq.tensor.kernels.ElementwiseKernels.Op;
 
 import java.util.Arrays;
 
@@ -14,24 +16,22 @@ import java.util.Arrays;
 public final class Elementwise {
     private Elementwise() {}
 
-    private enum BinaryOp { ADD, SUB, MUL, DIV }
-
     // ---------------------------------------------------------------- binary
 
     public static Tensor add(Tensor a, Tensor b) {
         int[] sa = a.shape, sb = b.shape;
-        return Tensor.result(binary(BinaryOp.ADD, a, b, "add"), Shape.broadcast(sa, sb, "add"), "add",
+        return Tensor.result(binary(Op.ADD, a, b, "add"), Shape.broadcast(sa, sb, "add"), "add",
                 g -> new Tensor[]{Autograd.needsGradient(a) ? g.sumTo(sa) : null, Autograd.needsGradient(b) ? g.sumTo(sb) : null}, a, b);
     }
 
     public static Tensor sub(Tensor a, Tensor b) {
         int[] sa = a.shape, sb = b.shape;
-        return Tensor.result(binary(BinaryOp.SUB, a, b, "sub"), Shape.broadcast(sa, sb, "sub"), "sub",
+        return Tensor.result(binary(Op.SUB, a, b, "sub"), Shape.broadcast(sa, sb, "sub"), "sub",
                 g -> new Tensor[]{Autograd.needsGradient(a) ? g.sumTo(sa) : null, Autograd.needsGradient(b) ? g.neg().sumTo(sb) : null}, a, b);
     }
 
     public static Tensor mul(Tensor a, Tensor b) {
-        return Tensor.result(binary(BinaryOp.MUL, a, b, "mul"), Shape.broadcast(a.shape, b.shape, "mul"), "mul",
+        return Tensor.result(binary(Op.MUL, a, b, "mul"), Shape.broadcast(a.shape, b.shape, "mul"), "mul",
                 g -> new Tensor[]{
                         Autograd.needsGradient(a) ? mulSumTo(g, b, a.shape) : null,
                         Autograd.needsGradient(b) ? mulSumTo(g, a, b.shape) : null}, a, b);
@@ -54,13 +54,14 @@ public final class Elementwise {
         int[] idx = new int[rank];
         int offA = 0, offB = 0, offO = 0;
         float[] ad = a.data, bd = b.data;
-        for (int o = 0; o < Shape.size(full); o += inner) {
+        int size = Shape.size(full);
+        for (int o = 0; o < size; o += inner) {
             if (io == 0) {
                 float acc = 0f;
                 for (int k = 0; k < inner; k++) acc += ad[offA + k * ia] * bd[offB + k * ib];
                 out[offO] += acc;
             } else {
-                for (int k = 0; k < inner; k++) out[offO + k] += ad[offA + k * ia] * bd[offB + k * ib];
+                ElementwiseKernels.mulAddTo(ad, offA, ia, bd, offB, ib, out, offO, inner);
             }
             for (int d = rank - 2; d >= 0; d--) {
                 idx[d]++;
@@ -81,14 +82,14 @@ public final class Elementwise {
     }
 
     public static Tensor div(Tensor a, Tensor b) {
-        return Tensor.result(binary(BinaryOp.DIV, a, b, "div"), Shape.broadcast(a.shape, b.shape, "div"), "div",
+        return Tensor.result(binary(Op.DIV, a, b, "div"), Shape.broadcast(a.shape, b.shape, "div"), "div",
                 g -> new Tensor[]{
                         Autograd.needsGradient(a) ? g.div(b).sumTo(a.shape) : null,
                         // d(a/b)/db = -a/b²
                         Autograd.needsGradient(b) ? g.mul(a).div(b.square()).neg().sumTo(b.shape) : null}, a, b);
     }
 
-    private static float[] binary(BinaryOp op, Tensor a, Tensor b, String name) {
+    private static float[] binary(Op op, Tensor a, Tensor b, String name) {
         int[] outShape = Shape.broadcast(a.shape, b.shape, name);
         float[] out = new float[Shape.size(outShape)];
         if (Arrays.equals(a.shape, b.shape)) {
@@ -140,38 +141,8 @@ public final class Elementwise {
         return new int[][]{Arrays.copyOf(d, n), Arrays.copyOf(a, n), Arrays.copyOf(b, n)};
     }
 
-    private static void inner(BinaryOp op, float[] a, int ia, int sa, float[] b, int ib, int sb, float[] out, int io, int n) {
-        if (sa == 1 && sb == 1) {
-            switch (op) {
-                case ADD -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] + b[ib + k]; }
-                case SUB -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] - b[ib + k]; }
-                case MUL -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] * b[ib + k]; }
-                case DIV -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] / b[ib + k]; }
-            }
-        } else if (sa == 1 && sb == 0) {
-            float y = b[ib];
-            switch (op) {
-                case ADD -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] + y; }
-                case SUB -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] - y; }
-                case MUL -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] * y; }
-                case DIV -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k] / y; }
-            }
-        } else if (sa == 0 && sb == 1) {
-            float x = a[ia];
-            switch (op) {
-                case ADD -> { for (int k = 0; k < n; k++) out[io + k] = x + b[ib + k]; }
-                case SUB -> { for (int k = 0; k < n; k++) out[io + k] = x - b[ib + k]; }
-                case MUL -> { for (int k = 0; k < n; k++) out[io + k] = x * b[ib + k]; }
-                case DIV -> { for (int k = 0; k < n; k++) out[io + k] = x / b[ib + k]; }
-            }
-        } else {
-            switch (op) {
-                case ADD -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k * sa] + b[ib + k * sb]; }
-                case SUB -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k * sa] - b[ib + k * sb]; }
-                case MUL -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k * sa] * b[ib + k * sb]; }
-                case DIV -> { for (int k = 0; k < n; k++) out[io + k] = a[ia + k * sa] / b[ib + k * sb]; }
-            }
-        }
+    private static void inner(Op op, float[] a, int ia, int sa, float[] b, int ib, int sb, float[] out, int io, int n) {
+        ElementwiseKernels.binary(op, a, ia, sa, b, ib, sb, out, io, n);
     }
 
     // ---------------------------------------------------------------- with a constant

@@ -1,5 +1,7 @@
 package org.gaq.tensor;
 
+import org.gaq.tensor.kernels.ElementwiseKernels;
+
 /**
  * Graph ops: gather rows by index (node → edge) and its adjoint, index-add / segment sum
  * (edge → node). A "row" is everything below the first axis, so [N, 3, F] gathers whole 3×F blocks.
@@ -37,10 +39,7 @@ public final class Index {
         if (row == 1) {
             for (int e = 0; e < index.length; e++) out[index[e]] += a.data[e];
         } else {
-            for (int e = 0; e < index.length; e++) {
-                int dst = index[e] * row, src = e * row;
-                for (int k = 0; k < row; k++) out[dst + k] += a.data[src + k];
-            }
+            for (int e = 0; e < index.length; e++) ElementwiseKernels.addTo(a.data, e * row, out, index[e] * row, row);
         }
         return Tensor.result(out, outShape, "indexAdd", g -> new Tensor[]{gatherRows(g, index)}, a);
     }

@@ -1,5 +1,7 @@
 package org.gaq.tensor;
 
+import org.gaq.tensor.kernels.ElementwiseKernels;
+
 import java.util.Arrays;
 import java.util.List;
 
@@ -96,7 +98,7 @@ public final class Shapes {
                 for (int k = 0; k < inner; k++) s += src[o + k];
                 out[off] += s;
             } else {
-                for (int k = 0; k < inner; k++) out[off + k] += src[o + k];
+                ElementwiseKernels.addTo(src, o, out, off, inner);
             }
             for (int d = rank - 2; d >= 0; d--) {
                 idx[d]++;

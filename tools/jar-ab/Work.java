@@ -1,0 +1,53 @@
+import org.gaq.data.DataSource;
+import org.gaq.data.GraphBatch;
+import org.gaq.data.NeighborList;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.tensor.Tensor;
+import org.gaq.train.Adam;
+import org.gaq.tools.ReferenceDump;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The timed cases, compiled against gaq.jar and loaded once per jar by {@link JarAB} (each jar in its own
+ * class loader). Environment: GAQ_MODEL (default models/ethanol-fp32.safetensors), GAQ_DATA_DIR.
+ */
+public class Work implements Supplier<Map<String, Runnable>> {
+    @Override
+    public Map<String, Runnable> get() {
+        try {
+            String modelPath = System.getenv().getOrDefault("GAQ_MODEL", "models/ethanol-fp32.safetensors");
+            Path dataDir = Path.of(System.getenv().getOrDefault("GAQ_DATA_DIR", "../shared/data"));
+            EquivariantTransformer model = org.gaq.quant.ModelFiles.load(Path.of(modelPath));
+            double cutoff = model.config().cutoff();
+            var eth = DataSource.resolve("rmd17:ethanol", dataDir);
+            var ethSet = eth.loadTest() != null ? eth.loadTest() : eth.load();
+            var asp = DataSource.resolve("rmd17:aspirin", dataDir);
+            var aspSet = asp.loadTest() != null ? asp.loadTest() : asp.load();
+            GraphBatch e1 = NeighborList.batch(List.of(ethSet.frames().get(0)), cutoff);
+            GraphBatch a1 = NeighborList.batch(List.of(aspSet.frames().get(0)), cutoff);
+            GraphBatch e64 = NeighborList.batch(ethSet.frames().subList(0, 64), cutoff);
+            GraphBatch e8 = NeighborList.batch(ethSet.frames().subList(0, 8), cutoff);
+            List<Tensor> params = new ArrayList<>(model.parameters().values());
+            Adam adam = new Adam(params, 0.9f, 0.999f, 1e-8f, 0f);
+            Map<String, Runnable> m = new LinkedHashMap<>();
+            m.put("E+F ethanol 1", () -> model.predict(e1, false).forces().data());
+            m.put("E+F aspirin 1", () -> model.predict(a1, false).forces().data());
+            m.put("E+F ethanol 64 (batch)", () -> model.predict(e64, false).forces().data());
+            m.put("train step 8 ethanol", () -> {   // as tools' ReferenceBench: E+F loss, gradients, Adam
+                var r = ReferenceDump.lossAndGradients(model, e8, ReferenceDump.ENERGY_WEIGHT, ReferenceDump.FORCE_WEIGHT);
+                float[][] g = new float[r.grads().length][];
+                for (int p = 0; p < g.length; p++) g[p] = r.grads()[p].toArray();
+                adam.step(g, 1e-7f);
+            });
+            return m;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
