@@ -40,6 +40,8 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--calibration-frames", defaultValue = "64") int calibrationFrames;
     @Option(names = "--epochs", defaultValue = "30") int epochs;
     @Option(names = "--max-minutes", defaultValue = "60", description = "stop after the epoch that passes this wall time (default: ${DEFAULT-VALUE})") double maxMinutes;
+    @Option(names = "--cpu-budget", description = "count --max-minutes in CPU time of this process, not wall time "
+            + "(equal compute for every run on a shared machine)") boolean cpuBudget;
     @Option(names = "--lr", defaultValue = "1e-5", description = "(default: ${DEFAULT-VALUE}, where the FP32 run ended; reached by a linear warm-up over the first epoch)") float lr;
     @Option(names = "--step-rate", defaultValue = "0", description = "LSQ: learn the activation steps in log space at this multiple of --lr; 0 keeps the calibrated steps (default: ${DEFAULT-VALUE}, see docs/quantization.md)") float stepRate;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
@@ -72,7 +74,7 @@ public final class QatCommand implements Callable<Integer> {
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         var options = QatRecipe.options(epochs, batchSize, lr, patience, seed, workers, maxMinutes, lee, warmup, stepRate);
         Path runDir = out != null ? out : Path.of("runs", "qat-" + method + "-" + bits);
-        Trainer.startQat(model, split, options, runDir, System.out).run();
+        Trainer.startQat(model, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
         System.out.println("best model: " + runDir.resolve("best.safetensors"));
         return 0;
     }

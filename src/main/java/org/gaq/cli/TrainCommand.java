@@ -24,6 +24,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "1000") int epochs;
     @Option(names = "--max-minutes", defaultValue = "120", description = "stop after the epoch that passes this wall time (default: ${DEFAULT-VALUE})")
     double maxMinutes;
+    @Option(names = "--cpu-budget", description = "count --max-minutes in CPU time of this process, not wall time "
+            + "(equal compute for every run on a shared machine)") boolean cpuBudget;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
     @Option(names = "--lr", defaultValue = "1e-3") float lr;
     @Option(names = "--min-lr", defaultValue = "1e-5") float minLr;
@@ -70,7 +72,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         System.out.printf("training on %d frames (%d validation), %d parameters, %d threads; run folder %s%n",
                 split.train().size(), split.validation().size(), trainer.model().parameterCount(), workers, runDir);
-        trainer.run();
+        trainer.cpuBudget(cpuBudget).run();
         System.out.println("best model: " + runDir.resolve("best.safetensors"));
         return 0;
     }

@@ -116,4 +116,22 @@ class TrainerTest {
         assertEquals(200, 1000 * rms, 1, "the refit finds the 200 meV offset");
         assertTrue(after <= before + 1e-3, "refitted MAE " + after + " is no worse than the original fit's " + before);
     }
+
+    @Test
+    void aCpuBudgetDoesNotRunWhileTheProcessWaits() throws Exception {
+        var frames = org.gaq.model.TestMolecules.ethanolLike(4, 3);
+        var split = new org.gaq.data.Split(new org.gaq.data.Dataset("t", frames.subList(0, 2)), new org.gaq.data.Dataset("v", frames.subList(2, 3)),
+                new org.gaq.data.Dataset("x", frames.subList(3, 4)));
+        var options = Trainer.Options.fp32(1, 1, 1e-3f, 1e-5f, 0, 3, 0.5f, 0.1f, 0.9f, 0f, 1, 1, 1.0);
+        Trainer t = new Trainer(new org.gaq.model.EquivariantTransformer(new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1),
+                split, options, java.nio.file.Files.createTempDirectory("cpu-budget"), System.out);
+        long wall0 = t.budgetClock();
+        Thread.sleep(300);
+        assertTrue(t.budgetClock() - wall0 >= 300_000_000L, "the default budget is wall time");
+        // (the process's CPU clock also counts JIT and GC threads, hence the margin)
+        t.cpuBudget(true);
+        long cpu0 = t.budgetClock();
+        Thread.sleep(1000);
+        assertTrue(t.budgetClock() - cpu0 < 700_000_000L, "sleeping costs (almost) no CPU time: " + (t.budgetClock() - cpu0) / 1e6 + " ms");
+    }
 }
