@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue #7's Table II models: for each rMD17 molecule (split 01, 950 train + 50 validation frames of
 # train_01, test on test_01) an FP32 model, then GAQ W8A8 and GAQ W4A8 fine-tuned from it, all under
-# the same stated wall-clock budget on ONE worker thread (so the other core stays usable):
+# the same stated budget on ONE worker thread (so the other core stays usable):
 #   FP32 FP32_MIN minutes (plateau decay ×0.5 after 6 epochs without improvement), then QAT W8A8 and W4A8 QAT_MIN minutes each
 #   (no scalar-only warm-up, so every epoch of the short run is a candidate).
 # The minutes are CPU time of the gaq process (--cpu-budget), so every molecule gets the same compute
