@@ -30,7 +30,8 @@ evaluate gaq-w8a8-dir16 models/ethanol-gaq-w8a8-dir16.safetensors
 
 # 3. E+F speed of the same models, side by side in one process
 [[ -f results/bench/ethanol.json ]] || "${gaq[@]}" bench model models/ethanol-fp32.safetensors models/ethanol-gaq-w8a8.safetensors \
-    models/ethanol-gaq-w8a8.int.safetensors models/ethanol-gaq-w4a8.int.safetensors --record results/bench/ethanol.json
+    models/ethanol-gaq-w8a8.int.safetensors models/ethanol-gaq-w4a8.int.safetensors --data rmd17:ethanol,rmd17:aspirin \
+    --copies 1,10,50,200 --layout apart --warmup 10 --seconds 5 --record results/bench/ethanol.json
 
 # 4. NVE MD at dt 0.5 fs from the first rMD17 ethanol frame, 300 K Maxwell–Boltzmann start (seed 1)
 md() {  # name model steps

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * &lt;!-- gaq:table E F LEE --&gt;          rows "| label | eval-ref |"  → a table of those metrics
  * &lt;!-- gaq:table2 --&gt;                   rows "| molecule | paper E | paper F |" → Table II
  * &lt;!-- gaq:md --&gt;                       rows "| label | md-ref |"   → drift, fluctuation, T, steps/s
- * &lt;!-- gaq:figure accuracy-efficiency bench=NAME --&gt;  rows "| label | eval-ref |" → bars + speed-ups
+ * &lt;!-- gaq:figure accuracy-efficiency bench=NAME workload=PREFIX --&gt;  rows "| label | eval-ref |" → bars + speed-ups
  * &lt;!-- gaq:figure force-error-distribution --&gt;       rows "| label | eval-ref |" → per-frame histograms
  * &lt;!-- gaq:figure md-energy --&gt;                      rows "| label | md-ref |"   → total energy vs time
  * </pre>
@@ -172,7 +172,7 @@ public final class ResultsReport {
         }
         Path png = figures.resolve(name + ".png");
         String caption = switch (name) {
-            case "accuracy-efficiency" -> accuracyEfficiency(rows, options.get("bench"), png);
+            case "accuracy-efficiency" -> accuracyEfficiency(rows, options.get("bench"), options.getOrDefault("workload", ""), png);
             case "force-error-distribution" -> forceErrorDistribution(rows, png);
             case "md-energy" -> mdEnergy(rows, png);
             default -> throw new IllegalArgumentException("unknown figure " + name);
@@ -183,7 +183,7 @@ public final class ResultsReport {
     }
 
     /** Paper Fig. 4: energy (left axis) and force MAE (right axis) per model, speed-up over the first row in the label. */
-    private String accuracyEfficiency(List<List<String>> rows, String benchName, Path png) throws IOException {
+    private String accuracyEfficiency(List<List<String>> rows, String benchName, String workload, Path png) throws IOException {
         if (benchName == null) throw new IllegalArgumentException("figure accuracy-efficiency needs bench=NAME (results/bench/NAME.json)");
         Path benchFile = results.resolve("bench/" + benchName + ".json");
         Records.Bench bench = Files.exists(benchFile) ? Records.read(benchFile, Records.Bench.class) : null;
@@ -197,7 +197,7 @@ public final class ResultsReport {
             if (rec == null) return null;
             e[i] = rec.energyMaeMeV();
             f[i] = rec.forceMaeMeVPerA();
-            Double ms = bench == null ? null : batchMs(bench, Path.of(rec.model()).getFileName().toString());
+            Double ms = bench == null ? null : batchMs(bench, Path.of(rec.model()).getFileName().toString(), workload);
             if (i == 0) baseline = ms;
             String speed = ms != null && baseline != null ? String.format(Locale.ROOT, " (%.2f×)", baseline / ms) : "";
             labels.add(rows.get(i).get(0) + speed);
@@ -210,12 +210,14 @@ public final class ResultsReport {
         return "accuracy and speed-up";
     }
 
-    /** The per-molecule time of the batch workload for a model file, or null (with a warning). */
-    private Double batchMs(Records.Bench bench, String modelFileName) {
+    /** The per-molecule time of the (first) batch workload starting with {@code workload} for a model file, or null (with a warning). */
+    private Double batchMs(Records.Bench bench, String modelFileName, String workload) {
         for (Records.BenchRow r : bench.rows()) {
-            if (r.model().equals(modelFileName) && r.workload().contains("molecules, per molecule")) return r.medianMs();
+            if (r.model().equals(modelFileName) && r.workload().startsWith(workload) && r.workload().contains("molecules, per molecule")) {
+                return r.medianMs();
+            }
         }
-        warnings.add("the benchmark record has no batch row for " + modelFileName);
+        warnings.add("the benchmark record has no batch row '" + workload + "…' for " + modelFileName);
         return null;
     }
 
