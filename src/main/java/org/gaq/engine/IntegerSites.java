@@ -65,7 +65,7 @@ public final class IntegerSites implements ActivationSites {
             "output.weight", "scalar_message", "vector_mix.weight", "");
 
     /** True for the weights a quantization plan quantizes (the products inside the interaction layers). */
-    static boolean isQuantizedWeight(String name) {
+    public static boolean isQuantizedWeight(String name) {
         return layerAndWeight(name) != null;
     }
 

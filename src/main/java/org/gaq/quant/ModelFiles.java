@@ -74,6 +74,17 @@ public final class ModelFiles {
         }
         plan.setScalarBranch(false);
         plan.setVectorBranch(false);
+        // Round the weights once, into the parameters, instead of on every call: as fast as FP32, same values.
+        if (plan.weightBranch()) {
+            try (var noGrad = org.gaq.tensor.GradMode.noGrad()) {
+                for (var e : model.parameters().entrySet()) {
+                    if (!org.gaq.engine.IntegerSites.isQuantizedWeight(e.getKey())) continue;
+                    float[] rounded = plan.weight(e.getKey(), e.getValue()).data();
+                    System.arraycopy(rounded, 0, e.getValue().leafData(), 0, rounded.length);
+                }
+            }
+            plan.setWeightBranch(false);
+        }
         return model;
     }
 

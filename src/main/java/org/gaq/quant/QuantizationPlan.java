@@ -99,7 +99,7 @@ public final class QuantizationPlan implements ActivationSites {
     private final Map<String, LsqQuantizer> scalarQuantizers = new LinkedHashMap<>();
     private final Map<String, FakeQuantizer> vectorQuantizers = new LinkedHashMap<>();
     private boolean calibrating = true;
-    private boolean scalarBranch = true, vectorBranch = true;
+    private boolean scalarBranch = true, vectorBranch = true, weightBranch = true;
     private ProtectiveMasking masking;          // Degree-Quant baseline only, during training
     /** The one edge-level site (the radial basis [E, K]); every other site's rows are atoms. */
     private static final String EDGE_SITE_SUFFIX = "rbf_in";
@@ -153,7 +153,7 @@ public final class QuantizationPlan implements ActivationSites {
 
     @Override
     public Tensor weight(String name, Tensor w) {
-        return weights == null || calibrating ? w : weights.apply(w);
+        return weights == null || calibrating || !weightBranch ? w : weights.apply(w);
     }
 
     private static <Q extends FakeQuantizer> Q quantizer(Map<String, Q> quantizers, String site) {
@@ -209,6 +209,18 @@ public final class QuantizationPlan implements ActivationSites {
     /** Vector-branch quantizers on or off; off during the warm-up of branch-separated QAT. */
     public void setVectorBranch(boolean on) {
         vectorBranch = on;
+    }
+
+    /**
+     * Weight fake-quantization on or off. Off is for a model whose weights already hold their quantized
+     * values (see ModelFiles.weightsOnly), so they are not rounded again on every call.
+     */
+    public void setWeightBranch(boolean on) {
+        weightBranch = on;
+    }
+
+    public boolean weightBranch() {
+        return weightBranch;
     }
 
     /** Degree-Quant's protective masking during training (null: none, the default and always at evaluation). */

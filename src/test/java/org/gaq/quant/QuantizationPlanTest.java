@@ -68,9 +68,15 @@ class QuantizationPlanTest {
         Frame frame = molecules(1, 5).get(0);
         GraphBatch g = NeighborList.batch(List.of(frame), TINY.cutoff());
         float[] fp32Forces = m.predict(g, false).forces().toArray();
-        calibrated(m, QuantizationPlan.Spec.w4a8(), g);
+        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w4a8(), g);
+        plan.setScalarBranch(false);
+        plan.setVectorBranch(false);
+        var roundedEachCall = m.predict(g, false);
         ModelFiles.weightsOnly(m, java.nio.file.Path.of("tiny"));
         float[] forces = m.predict(g, false).forces().toArray();
+        // the weights rounded once into the parameters give exactly what rounding them on every call gave
+        assertArrayEquals(roundedEachCall.forces().toArray(), forces);
+        assertArrayEquals(roundedEachCall.energies(), m.predict(g, false).energies());
         assertFalse(java.util.Arrays.equals(fp32Forces, forces), "the 4-bit weights must still act");
         // central differences of the energy: F = −∂E/∂x (the quantized-activation model fails this: its energy is a step function)
         double h = 1e-3, worst = 0, scale = 0;
