@@ -1,6 +1,7 @@
 package org.gaq.engine;
 
 import org.gaq.model.ActivationSites;
+import org.gaq.quant.LsqQuantizer;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.tensor.Tensor;
 
@@ -24,7 +25,8 @@ public final class IntegerSites implements ActivationSites {
 
     @Override
     public Tensor scalar(String site, Tensor x) {
-        return activations.scalar(site, x);
+        LsqQuantizer q = activations.plainScalarQuantizer(site);
+        return q == null ? activations.scalar(site, x) : FusedLsq.apply(x, q.stepValue(), q.qn(), q.qp());
     }
 
     @Override
