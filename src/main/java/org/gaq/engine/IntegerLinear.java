@@ -134,9 +134,19 @@ public final class IntegerLinear {
             int col = (b - first) * thirdWidth;    // column of y where this block starts
             if (bits == 8) {
                 gemm.multiply(a, 0, rows, paddedIn, int8Blocks[b], c, 0);
-                float[] f = scratch.columnFactors(thirdWidth);   // s_x · s_j, the factor of c_ij
-                for (int j = 0; j < thirdWidth; j++) f[j] = inputStep * scales[b * thirdWidth + j];
-                for (int r = 0; r < rows; r++) QuantizeKernels.scaleInts(c, r * thirdWidth, f, 0, y, r * width + col, thirdWidth);
+                if (whole) {
+                    // y and c are both [rows, thirdWidth]: scale them as one run, the factors repeated over
+                    // lcm(thirdWidth, 16) elements, so that narrow blocks (8 heads) still fill whole vectors
+                    int period = lcm(thirdWidth, 16);
+                    float[] f = scratch.columnFactors(period);
+                    for (int j = 0; j < period; j++) f[j] = inputStep * scales[b * thirdWidth + j % thirdWidth];
+                    int total = rows * thirdWidth;
+                    for (int i = 0; i < total; i += period) QuantizeKernels.scaleInts(c, i, f, 0, y, i, Math.min(period, total - i));
+                } else {
+                    float[] f = scratch.columnFactors(thirdWidth);   // s_x · s_j, the factor of c_ij
+                    for (int j = 0; j < thirdWidth; j++) f[j] = inputStep * scales[b * thirdWidth + j];
+                    for (int r = 0; r < rows; r++) QuantizeKernels.scaleInts(c, r * thirdWidth, f, 0, y, r * width + col, thirdWidth);
+                }
             } else {
                 gemm.multiplyInt4(a, 0, rows, paddedIn, int4Blocks[b], part, 0);
                 if (whole) {
@@ -208,6 +218,16 @@ public final class IntegerLinear {
         long codes = bits == 8 ? (long) in * out : ((long) in * out + 1) / 2;
         long scaleCount = bits == 8 ? out : (long) ((in + PreparedInt4.GROUP_SIZE - 1) / PreparedInt4.GROUP_SIZE) * out;
         return codes + 4L * scaleCount;
+    }
+
+    private static int lcm(int a, int b) {
+        int x = a, y = b;
+        while (y != 0) {
+            int t = x % y;
+            x = y;
+            y = t;
+        }
+        return a / x * b;
     }
 
     static int roundUp(int x, int m) {

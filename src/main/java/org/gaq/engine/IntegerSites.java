@@ -2,6 +2,7 @@ package org.gaq.engine;
 
 import org.gaq.model.ActivationSites;
 import org.gaq.quant.LsqQuantizer;
+import org.gaq.quant.MddqQuantizer;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.tensor.Tensor;
 
@@ -31,6 +32,11 @@ public final class IntegerSites implements ActivationSites {
 
     @Override
     public Tensor vector(String site, Tensor v) {
+        if (activations.plainVectorQuantizer(site) instanceof MddqQuantizer q && !q.geometricSte()
+                && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION
+                && q.directionBits() != LsqQuantizer.FULL_PRECISION && v.rank() == 3 && v.dim(1) == 3) {
+            return FusedMddq.apply(v, q);
+        }
         return activations.vector(site, v);
     }
 

@@ -145,6 +145,16 @@ public final class QuantizationPlan implements ActivationSites {
         return q.isEnabled() && q.bits() != LsqQuantizer.FULL_PRECISION ? q : null;
     }
 
+    /**
+     * The vector quantizer {@link #vector} applies at {@code site} when that is all it does (calibrated,
+     * the vector branch on, quantized, no protective masking); null when {@link #vector} does anything else.
+     */
+    public FakeQuantizer plainVectorQuantizer(String site) {
+        if (spec.vectorBits() == 32 || calibrating || !vectorBranch || masking != null) return null;
+        FakeQuantizer q = quantizer(vectorQuantizers, site);
+        return q.isEnabled() ? q : null;
+    }
+
     @Override
     public Tensor vector(String site, Tensor v) {
         if (spec.vectorBits() == 32) return v;

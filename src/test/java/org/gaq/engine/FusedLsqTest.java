@@ -15,8 +15,9 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Integer execution with the fused LSQ quantizer ({@link IntegerSites#scalar}) gives bitwise the energies,
- * forces and training gradients of the same integer layers with the activation plan's composed LSQ ops.
+ * Integer execution with the fused LSQ and MDDQ quantizers ({@link IntegerSites#scalar}, {@link IntegerSites#vector})
+ * gives bitwise the energies,
+ * forces and training gradients of the same integer layers with the activation plan's composed quantizer ops.
  */
 class FusedLsqTest {
 
@@ -30,7 +31,7 @@ class FusedLsqTest {
 
             @Override
             public Tensor vector(String site, Tensor v) {
-                return sites.vector(site, v);
+                return sites.activations().vector(site, v);
             }
 
             @Override
@@ -55,12 +56,18 @@ class FusedLsqTest {
         assertArrayEquals(b.interaction().data(), a.interaction().data());
         assertArrayEquals(b.forces().data(), a.forces().data());
 
-        // createGraph: the fused backward is written in tensor ops; a loss on the forces differentiates it again
+        // createGraph: the fused backwards fall back to tensor ops (LSQ: its rules; MDDQ: the composed ops, differentiated
+        // in a nested pass, which sums the second-order terms in another order), so equal up to float rounding
         Tensor[] gradComposed = forceLossGradient(model, g);
         model.setSites(fused);
         Tensor[] gradFused = forceLossGradient(model, g);
         assertEquals(gradComposed.length, gradFused.length);
-        for (int i = 0; i < gradFused.length; i++) assertArrayEquals(gradComposed[i].data(), gradFused[i].data(), "parameter " + i);
+        for (int i = 0; i < gradFused.length; i++) {
+            float[] e = gradComposed[i].data(), a2 = gradFused[i].data();
+            double max = 0;
+            for (float v : e) max = Math.max(max, Math.abs(v));
+            for (int j = 0; j < e.length; j++) assertEquals(e[j], a2[j], 1e-5 * max + 1e-12, "parameter " + i + " [" + j + "]");
+        }
     }
 
     private static Tensor[] forceLossGradient(EquivariantTransformer model, GraphBatch g) {
