@@ -1,6 +1,7 @@
 package org.gaq.engine;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.gaq.quant.MddqQuantizer;
@@ -57,15 +58,15 @@ final class FusedMddq {
             for (int a = 0; a < n; a++) passPlain(hv, gv, out, a, 0, f, f, step, qn, qp, levels);
             return;
         }
-        FloatVector vStep = FloatVector.broadcast(S, step), vQn = FloatVector.broadcast(S, qn), vQp = FloatVector.broadcast(S, qp);
-        FloatVector vLevels = FloatVector.broadcast(S, levels), vInv = FloatVector.broadcast(S, 1f / levels);
         int bound = S.loopBound(f);
+        float[] saved = gv == null ? null : new float[SAVED * L];
         for (int a = 0; a < n; a++) {
             int c = 0;
             for (; c < bound; c += L) {
-                if (!passVector(hv, gv, out, (a * 3) * f + c, f, vStep, vQn, vQp, vLevels, vInv)) {
-                    passPlain(hv, gv, out, a, c, c + L, f, step, qn, qp, levels);   // a (near-)zero vector among these
-                }
+                int i0 = (a * 3) * f + c;
+                boolean vector = forwardVector(hv, gv == null ? out : null, saved, i0, f, step, qn, qp, levels);
+                if (vector && gv != null) backwardVector(hv, gv, out, saved, i0, f, step, qn, qp, levels);
+                if (!vector) passPlain(hv, gv, out, a, c, c + L, f, step, qn, qp, levels);   // a (near-)zero vector among these
             }
             passPlain(hv, gv, out, a, c, f, f, step, qn, qp, levels);
         }
@@ -74,64 +75,95 @@ final class FusedMddq {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final boolean SIMD = L >= 8 && !"plain".equals(System.getProperty("gaq.quantize.kernels"));
-    private static final float MAGIC = 12582912f;   // 1.5·2^23, see rint
+    private static final float MAGIC = 12582912f;   // 1.5·2^23: (x + MAGIC) − MAGIC is Math.rint(x) for |x| < 2^22, but for the sign of 0
+    /** Forward values the backward reads, L lanes each, in {@code saved}: r, t = r/s, rq, nd, d0, d1, d2, the mask m, hSafe_0. */
+    private static final int R = 0, T = 1, RQ = 2, ND = 3, D0 = 4, M = 7, S0 = 8, SAVED = 9;
 
-    /** Math.rint of |x| < 2^22: ties to even by adding and subtracting 1.5·2^23, the sign bit of x or-ed back (−0.3 → −0). */
-    private static FloatVector rint(FloatVector x) {
-        FloatVector r = x.add(MAGIC).sub(MAGIC);
-        return r.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
-    }
-
-    /** sqrt(((0 + a²) + b²) + c²) + 0): Functional.norm over the three components (float sqrt is correctly rounded, as (float) Math.sqrt). */
-    private static FloatVector norm(FloatVector x, FloatVector y, FloatVector z) {
-        FloatVector zero = FloatVector.zero(S);
-        return zero.add(x.mul(x)).add(y.mul(y)).add(z.mul(z)).add(0f).sqrt();
-    }
+    /*
+     * The Vector API versions below are written as two methods of moderate size without vector parameters or
+     * helper methods: a single large method exceeded C2's inlining budget, and a vector passed to a method C2
+     * compiled on its own has no exact type; either way the operations ran the Vector API's Java fallback.
+     * Math.rint is (x + MAGIC) − MAGIC, where that is 0 replaced by x·0 (±0 with x's sign, as Math.rint keeps it).
+     */
 
     /**
-     * {@link #passPlain} for L channels from {@code i0} (component k at i0 + k·f), with the Vector API; false
-     * (nothing written) if any of the L vectors may count as zero, which the caller then does with the plain loop.
-     * Where no vector is zero, the mask is 1 and the fill 0, and the plain loop's ·m is the identity.
+     * The forward of {@link #passPlain} for L channels from {@code i0} (component k at i0 + k·f): writes Q(h) to
+     * {@code out} (if not null) and the values the backward needs to {@code saved} (if not null). The zero test
+     * (‖h‖² < 1e-24 in double) from the float sum of squares, which is within 1e-6 (relative) + 1e-44 of the
+     * double one: ≥ 2e-24 is not zero, exactly 0 is zero; false, with nothing written, if any of the L vectors
+     * lies in between (the caller runs the plain loop).
      */
-    private static boolean passVector(float[] hv, float[] gv, float[] out, int i0, int f,
-                                      FloatVector step, FloatVector qn, FloatVector qp, FloatVector levels, FloatVector inv) {
+    private static boolean forwardVector(float[] hv, float[] out, float[] saved, int i0, int f,
+                                         float step, float qn, float qp, float levels) {
         int i1 = i0 + f, i2 = i1 + f;
         FloatVector h0 = FloatVector.fromArray(S, hv, i0), h1 = FloatVector.fromArray(S, hv, i1), h2 = FloatVector.fromArray(S, hv, i2);
-        // the float sum of squares is within 1e-6 (relative) + 1e-44 of the double one: ≥ 2e-24 means ‖h‖² ≥ 1e-24
-        if (h0.mul(h0).add(h1.mul(h1)).add(h2.mul(h2)).compare(VectorOperators.LT, 2e-24f).anyTrue()) return false;
-        FloatVector s0 = h0.add(0f), s1 = h1.add(0f), s2 = h2.add(0f);
-        FloatVector r = norm(s0, s1, s2);
-        FloatVector u0 = s0.div(r), u1 = s1.div(r), u2 = s2.div(r);
-        FloatVector t = r.div(step);
-        FloatVector rq = rint(t.max(qn).min(qp)).mul(step);
-        FloatVector d0 = rint(u0.mul(levels)).mul(inv), d1 = rint(u1.mul(levels)).mul(inv), d2 = rint(u2.mul(levels)).mul(inv);
-        FloatVector nd = norm(d0, d1, d2);
-        FloatVector dir0 = d0.div(nd), dir1 = d1.div(nd), dir2 = d2.div(nd);
-        if (gv == null) {
-            dir0.mul(rq).intoArray(out, i0);
-            dir1.mul(rq).intoArray(out, i1);
-            dir2.mul(rq).intoArray(out, i2);
-            return true;
-        }
-        FloatVector g0 = FloatVector.fromArray(S, gv, i0), g1 = FloatVector.fromArray(S, gv, i1), g2 = FloatVector.fromArray(S, gv, i2);
+        FloatVector sq = h0.mul(h0).add(h1.mul(h1)).add(h2.mul(h2));
+        VectorMask<Float> isZero = sq.compare(VectorOperators.EQ, 0f);     // every h_k² < 2^-149: ‖h‖² < 1e-44 in double
+        if (sq.compare(VectorOperators.LT, 2e-24f).andNot(isZero).anyTrue()) return false;
         FloatVector zero = FloatVector.zero(S);
+        FloatVector fill = zero.blend(1f, isZero), m = FloatVector.broadcast(S, 1f).blend(0f, isZero);
+        FloatVector s0 = h0.add(fill), s1 = h1.add(0f), s2 = h2.add(0f);
+        FloatVector r = zero.add(s0.mul(s0)).add(s1.mul(s1)).add(s2.mul(s2)).add(0f).sqrt();
+        FloatVector t = r.div(step);
+        FloatVector tc = t.max(qn).min(qp), rr = tc.add(MAGIC).sub(MAGIC);
+        FloatVector rq = rr.blend(tc.mul(0f), rr.compare(VectorOperators.EQ, 0f)).mul(step);
+        FloatVector x0 = s0.div(r).mul(levels), x1 = s1.div(r).mul(levels), x2 = s2.div(r).mul(levels);
+        FloatVector r0 = x0.add(MAGIC).sub(MAGIC), r1 = x1.add(MAGIC).sub(MAGIC), r2 = x2.add(MAGIC).sub(MAGIC);
+        float inv = 1f / levels;
+        FloatVector d0 = r0.blend(x0.mul(0f), r0.compare(VectorOperators.EQ, 0f)).mul(inv);
+        FloatVector d1 = r1.blend(x1.mul(0f), r1.compare(VectorOperators.EQ, 0f)).mul(inv);
+        FloatVector d2 = r2.blend(x2.mul(0f), r2.compare(VectorOperators.EQ, 0f)).mul(inv);
+        FloatVector nd = zero.add(d0.mul(d0)).add(d1.mul(d1)).add(d2.mul(d2)).add(0f).sqrt();
+        if (out != null) {
+            d0.div(nd).mul(rq).mul(m).intoArray(out, i0);
+            d1.div(nd).mul(rq).mul(m).intoArray(out, i1);
+            d2.div(nd).mul(rq).mul(m).intoArray(out, i2);
+        }
+        if (saved != null) {
+            r.intoArray(saved, R * L);
+            t.intoArray(saved, T * L);
+            rq.intoArray(saved, RQ * L);
+            nd.intoArray(saved, ND * L);
+            d0.intoArray(saved, D0 * L);
+            d1.intoArray(saved, (D0 + 1) * L);
+            d2.intoArray(saved, (D0 + 2) * L);
+            m.intoArray(saved, M * L);
+            s0.intoArray(saved, S0 * L);
+        }
+        return true;
+    }
+
+    /** The backward of {@link #passPlain} for the L channels {@link #forwardVector} accepted, from its saved values. */
+    private static void backwardVector(float[] hv, float[] gv, float[] out, float[] saved, int i0, int f,
+                                       float step, float qn, float qp, float levels) {
+        int i1 = i0 + f, i2 = i1 + f;
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector r = FloatVector.fromArray(S, saved, R * L), t = FloatVector.fromArray(S, saved, T * L);
+        FloatVector rq = FloatVector.fromArray(S, saved, RQ * L), nd = FloatVector.fromArray(S, saved, ND * L);
+        FloatVector d0 = FloatVector.fromArray(S, saved, D0 * L), d1 = FloatVector.fromArray(S, saved, (D0 + 1) * L);
+        FloatVector d2 = FloatVector.fromArray(S, saved, (D0 + 2) * L);
+        FloatVector m = FloatVector.fromArray(S, saved, M * L);
+        FloatVector g0 = FloatVector.fromArray(S, gv, i0).mul(m), g1 = FloatVector.fromArray(S, gv, i1).mul(m);
+        FloatVector g2 = FloatVector.fromArray(S, gv, i2).mul(m);
         FloatVector gd0 = g0.mul(rq), gd1 = g1.mul(rq), gd2 = g2.mul(rq);
-        FloatVector grq = zero.add(g0.mul(dir0)).add(g1.mul(dir1)).add(g2.mul(dir2));
-        FloatVector mr = zero.blend(FloatVector.broadcast(S, 1f), t.compare(VectorOperators.GE, qn).and(t.compare(VectorOperators.LE, qp)));
+        FloatVector grq = zero.add(g0.mul(d0.div(nd))).add(g1.mul(d1.div(nd))).add(g2.mul(d2.div(nd)));
+        FloatVector mr = zero.blend(1f, t.compare(VectorOperators.GE, qn).and(t.compare(VectorOperators.LE, qp)));
         FloatVector grA = grq.mul(step).mul(mr).div(step);
         FloatVector nd2 = nd.mul(nd);
         FloatVector gnd = zero.add(gd0.mul(d0).div(nd2).mul(-1f)).add(gd1.mul(d1).div(nd2).mul(-1f)).add(gd2.mul(d2).div(nd2).mul(-1f));
         FloatVector ga2 = gnd.div(nd).mul(0.5f);
+        float inv = 1f / levels;
         FloatVector gu0 = gd0.div(nd).add(ga2.mul(d0).mul(2f)).mul(inv).mul(levels);
         FloatVector gu1 = gd1.div(nd).add(ga2.mul(d1).mul(2f)).mul(inv).mul(levels);
         FloatVector gu2 = gd2.div(nd).add(ga2.mul(d2).mul(2f)).mul(inv).mul(levels);
+        FloatVector s0 = FloatVector.fromArray(S, saved, S0 * L), s1 = FloatVector.fromArray(S, hv, i1).add(0f);
+        FloatVector s2 = FloatVector.fromArray(S, hv, i2).add(0f);
         FloatVector r2 = r.mul(r);
         FloatVector grB = zero.add(gu0.mul(s0).div(r2).mul(-1f)).add(gu1.mul(s1).div(r2).mul(-1f)).add(gu2.mul(s2).div(r2).mul(-1f));
         FloatVector ga1 = grA.add(grB).div(r).mul(0.5f);
         gu0.div(r).add(ga1.mul(s0).mul(2f)).intoArray(out, i0);
         gu1.div(r).add(ga1.mul(s1).mul(2f)).intoArray(out, i1);
         gu2.div(r).add(ga1.mul(s2).mul(2f)).intoArray(out, i2);
-        return true;
     }
 
     /** {@link #pass} for atom a, channels [from, to), plain loops: the definition. */
