@@ -15,15 +15,30 @@ import java.util.function.Supplier;
 
 /**
  * The timed cases, compiled against gaq.jar and loaded once per jar by {@link JarAB} (each jar in its own
- * class loader). Environment: GAQ_MODEL (default models/ethanol-fp32.safetensors), GAQ_DATA_DIR.
+ * class loader). Environment: GAQ_MODEL (default models/ethanol-fp32.safetensors; several: a,b — each case per model,
+ * named "<file>: <case>"), GAQ_DATA_DIR, GAQ_CHECKSUM (set: print a hash of the 64-ethanol forces and energies per model).
  */
 public class Work implements Supplier<Map<String, Runnable>> {
     @Override
     public Map<String, Runnable> get() {
         try {
-            String modelPath = System.getenv().getOrDefault("GAQ_MODEL", "models/ethanol-fp32.safetensors");
+            String modelPaths = System.getenv().getOrDefault("GAQ_MODEL", "models/ethanol-fp32.safetensors");
             Path dataDir = Path.of(System.getenv().getOrDefault("GAQ_DATA_DIR", "../shared/data"));
-            EquivariantTransformer model = org.gaq.quant.ModelFiles.load(Path.of(modelPath));
+            Map<String, Runnable> m = new LinkedHashMap<>();
+            String[] paths = modelPaths.split(",");
+            for (String path : paths) {
+                // several models (GAQ_MODEL=a,b): each case once per model, named "<file name>: <case>"
+                String prefix = paths.length == 1 ? "" : Path.of(path).getFileName().toString().replace(".safetensors", "") + ": ";
+                addCases(m, prefix, org.gaq.quant.ModelFiles.load(Path.of(path)), dataDir);
+            }
+            return m;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void addCases(Map<String, Runnable> m, String prefix, EquivariantTransformer model, Path dataDir) {
+        try {
             double cutoff = model.config().cutoff();
             var eth = DataSource.resolve("rmd17:ethanol", dataDir);
             var ethSet = eth.loadTest() != null ? eth.loadTest() : eth.load();
@@ -35,17 +50,20 @@ public class Work implements Supplier<Map<String, Runnable>> {
             GraphBatch e8 = NeighborList.batch(ethSet.frames().subList(0, 8), cutoff);
             List<Tensor> params = new ArrayList<>(model.parameters().values());
             Adam adam = new Adam(params, 0.9f, 0.999f, 1e-8f, 0f);
-            Map<String, Runnable> m = new LinkedHashMap<>();
-            m.put("E+F ethanol 1", () -> model.predict(e1, false).forces().data());
-            m.put("E+F aspirin 1", () -> model.predict(a1, false).forces().data());
-            m.put("E+F ethanol 64 (batch)", () -> model.predict(e64, false).forces().data());
-            m.put("train step 8 ethanol", () -> {   // as tools' ReferenceBench: E+F loss, gradients, Adam
+            if (System.getenv("GAQ_CHECKSUM") != null) {   // to check that two builds compute bitwise the same
+                var p = model.predict(e64, false);
+                System.out.printf("%schecksum E+F ethanol 64: forces %08x, energies %08x%n", prefix,
+                        java.util.Arrays.hashCode(p.forces().data()), java.util.Arrays.hashCode(p.energies()));
+            }
+            m.put(prefix + "E+F ethanol 1", () -> model.predict(e1, false).forces().data());
+            m.put(prefix + "E+F aspirin 1", () -> model.predict(a1, false).forces().data());
+            m.put(prefix + "E+F ethanol 64 (batch)", () -> model.predict(e64, false).forces().data());
+            m.put(prefix + "train step 8 ethanol", () -> {   // as tools' ReferenceBench: E+F loss, gradients, Adam
                 var r = ReferenceDump.lossAndGradients(model, e8, ReferenceDump.ENERGY_WEIGHT, ReferenceDump.FORCE_WEIGHT);
                 float[][] g = new float[r.grads().length][];
                 for (int p = 0; p < g.length; p++) g[p] = r.grads()[p].toArray();
                 adam.step(g, 1e-7f);
             });
-            return m;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -3,6 +3,7 @@ package org.gaq.engine;
 import org.gaq.engine.kernels.Int8Gemm;
 import org.gaq.engine.kernels.PreparedInt4;
 import org.gaq.engine.kernels.PreparedInt8;
+import org.gaq.engine.kernels.QuantizeKernels;
 import org.gaq.quant.QuantizedWeight;
 import org.gaq.quant.WeightQuantizer;
 import org.gaq.tensor.StraightThrough;
@@ -113,38 +114,81 @@ public final class IntegerLinear {
     private Tensor integerForward(Tensor x, int c0, int width) {
         int rows = x.size() / in;
         float[] xv = x.data();
-        byte[] a = new byte[rows * paddedIn];
+        Scratch scratch = SCRATCH.get();
+        byte[] a = scratch.codes(rows * paddedIn);
         float inv = 1f / inputStep;
-        for (int r = 0; r < rows; r++) {
-            for (int k = 0; k < in; k++) {
-                float code = Math.round(xv[r * in + k] * inv);
-                a[r * paddedIn + k] = (byte) Math.max(-127, Math.min(127, code));
+        if (paddedIn == in) {
+            QuantizeKernels.quantize(xv, 0, inv, a, 0, rows * in);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                QuantizeKernels.quantize(xv, r * in, inv, a, r * paddedIn, in);
+                java.util.Arrays.fill(a, r * paddedIn + in, (r + 1) * paddedIn, (byte) 0);
             }
         }
         float[] y = new float[rows * width];
         int first = c0 / thirdWidth, last = (c0 + width) / thirdWidth;
         boolean whole = last - first == 1;         // one block: the kernel writes y directly
-        int[] c = bits == 8 ? new int[rows * thirdWidth] : null;
-        float[] part = bits == 4 && !whole ? new float[rows * thirdWidth] : y;
+        int[] c = bits == 8 ? scratch.ints(rows * thirdWidth) : null;
+        float[] part = bits == 4 && !whole ? scratch.floats(rows * thirdWidth) : y;
         for (int b = first; b < last; b++) {
             int col = (b - first) * thirdWidth;    // column of y where this block starts
             if (bits == 8) {
                 gemm.multiply(a, 0, rows, paddedIn, int8Blocks[b], c, 0);
-                float[] s = scales;
-                int s0 = b * thirdWidth;
-                for (int r = 0; r < rows; r++) {
-                    for (int j = 0; j < thirdWidth; j++) y[r * width + col + j] = c[r * thirdWidth + j] * (inputStep * s[s0 + j]);
+                if (whole) {
+                    // y and c are both [rows, thirdWidth]: scale them as one run, the factors repeated over
+                    // lcm(thirdWidth, 16) elements, so that narrow blocks (8 heads) still fill whole vectors
+                    int period = lcm(thirdWidth, 16);
+                    float[] f = scratch.columnFactors(period);
+                    for (int j = 0; j < period; j++) f[j] = inputStep * scales[b * thirdWidth + j % thirdWidth];
+                    int total = rows * thirdWidth;
+                    for (int i = 0; i < total; i += period) QuantizeKernels.scaleInts(c, i, f, 0, y, i, Math.min(period, total - i));
+                } else {
+                    float[] f = scratch.columnFactors(thirdWidth);   // s_x · s_j, the factor of c_ij
+                    for (int j = 0; j < thirdWidth; j++) f[j] = inputStep * scales[b * thirdWidth + j];
+                    for (int r = 0; r < rows; r++) QuantizeKernels.scaleInts(c, r * thirdWidth, f, 0, y, r * width + col, thirdWidth);
                 }
             } else {
                 gemm.multiplyInt4(a, 0, rows, paddedIn, int4Blocks[b], part, 0);
-                for (int r = 0; r < rows; r++) {
-                    for (int j = 0; j < thirdWidth; j++) y[r * width + col + j] = part[r * thirdWidth + j] * inputStep;
+                if (whole) {
+                    QuantizeKernels.scale(part, 0, inputStep, y, 0, rows * thirdWidth);
+                } else {
+                    for (int r = 0; r < rows; r++) QuantizeKernels.scale(part, r * thirdWidth, inputStep, y, r * width + col, thirdWidth);
                 }
             }
         }
         int[] shape = x.shape().clone();
         shape[shape.length - 1] = width;
         return Tensor.of(y, shape);
+    }
+
+    /** Per-thread work arrays of {@link #integerForward} (activation codes, int32 results, int4 partial products), grown on demand. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        private byte[] codes = new byte[0];
+        private int[] ints = new int[0];
+        private float[] floats = new float[0];
+        private float[] columnFactors = new float[0];
+
+        float[] columnFactors(int n) {
+            if (columnFactors.length < n) columnFactors = new float[n];
+            return columnFactors;
+        }
+
+        byte[] codes(int n) {
+            if (codes.length < n) codes = new byte[n];
+            return codes;
+        }
+
+        int[] ints(int n) {
+            if (ints.length < n) ints = new int[n];
+            return ints;
+        }
+
+        float[] floats(int n) {
+            if (floats.length < n) floats = new float[n];
+            return floats;
+        }
     }
 
     /** W[:, c0 .. c0+width) as float [in, width], made for this call only, from the blocks. */
@@ -174,6 +218,16 @@ public final class IntegerLinear {
         long codes = bits == 8 ? (long) in * out : ((long) in * out + 1) / 2;
         long scaleCount = bits == 8 ? out : (long) ((in + PreparedInt4.GROUP_SIZE - 1) / PreparedInt4.GROUP_SIZE) * out;
         return codes + 4L * scaleCount;
+    }
+
+    private static int lcm(int a, int b) {
+        int x = a, y = b;
+        while (y != 0) {
+            int t = x % y;
+            x = y;
+            y = t;
+        }
+        return a / x * b;
     }
 
     static int roundUp(int x, int m) {

@@ -1,6 +1,8 @@
 package org.gaq.engine;
 
 import org.gaq.model.ActivationSites;
+import org.gaq.quant.LsqQuantizer;
+import org.gaq.quant.MddqQuantizer;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.tensor.Tensor;
 
@@ -24,11 +26,17 @@ public final class IntegerSites implements ActivationSites {
 
     @Override
     public Tensor scalar(String site, Tensor x) {
-        return activations.scalar(site, x);
+        LsqQuantizer q = activations.plainScalarQuantizer(site);
+        return q == null ? activations.scalar(site, x) : FusedLsq.apply(x, q.stepValue(), q.qn(), q.qp());
     }
 
     @Override
     public Tensor vector(String site, Tensor v) {
+        if (activations.plainVectorQuantizer(site) instanceof MddqQuantizer q && !q.geometricSte()
+                && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION
+                && q.directionBits() != LsqQuantizer.FULL_PRECISION && v.rank() == 3 && v.dim(1) == 3) {
+            return FusedMddq.apply(v, q);
+        }
         return activations.vector(site, v);
     }
 

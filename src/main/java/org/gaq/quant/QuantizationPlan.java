@@ -134,6 +134,27 @@ public final class QuantizationPlan implements ActivationSites {
         return masking == null || site.endsWith(EDGE_SITE_SUFFIX) ? q : masking.protect(x, q);
     }
 
+    /**
+     * The LSQ quantizer {@link #scalar} applies at {@code site} when that is all it does (calibrated, the
+     * scalar branch on, quantized, no protective masking), so that integer execution can run the same
+     * quantization in a fused kernel; null when {@link #scalar} does anything else.
+     */
+    public LsqQuantizer plainScalarQuantizer(String site) {
+        if (spec.activationBits() == 32 || calibrating || !scalarBranch || masking != null) return null;
+        LsqQuantizer q = quantizer(scalarQuantizers, site);
+        return q.isEnabled() && q.bits() != LsqQuantizer.FULL_PRECISION ? q : null;
+    }
+
+    /**
+     * The vector quantizer {@link #vector} applies at {@code site} when that is all it does (calibrated,
+     * the vector branch on, quantized, no protective masking); null when {@link #vector} does anything else.
+     */
+    public FakeQuantizer plainVectorQuantizer(String site) {
+        if (spec.vectorBits() == 32 || calibrating || !vectorBranch || masking != null) return null;
+        FakeQuantizer q = quantizer(vectorQuantizers, site);
+        return q.isEnabled() ? q : null;
+    }
+
     @Override
     public Tensor vector(String site, Tensor v) {
         if (spec.vectorBits() == 32) return v;
