@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  * &lt;!-- gaq:figure md-energy --&gt;                      rows "| label | md-ref |"   → total energy vs time
  * </pre>
  *
- * and inline values {@code {{eval-ref:F}}} (E, F, Erms, Frms, LEE). An eval-ref {@code ethanol/fp32} is the
+ * (any figure takes file=NAME to be written as docs/figures/NAME.png), and inline values {@code {{eval-ref:F}}} (E, F, Erms, Frms, LEE). An eval-ref {@code ethanol/fp32} is the
  * record {@code results/eval/ethanol/fp32.json}; an md-ref names a folder {@code results/md/<ref>/} with
  * an MD run's energy.csv and summary.json; bench=NAME is {@code results/bench/NAME.json}. Figures are
  * written to {@code docs/figures/<name>.png}. Anything missing or stale (a record whose model file
@@ -154,7 +154,7 @@ public final class ResultsReport {
             }
             t.append(fmt(run.drift.durationPs(), 1)).append(" | ").append(fmt(run.drift.slopeMeVPerAtomPerPs(), 4)).append(" | ")
                     .append(fmt(run.drift.fluctuationMeVPerAtom(), 3)).append(" | ").append(fmt(run.meanTemperature, 0)).append(" | ")
-                    .append(fmt(run.summary.stepsPerSecond(), 0)).append(" |\n");
+                    .append(fmt(run.stepsPerSecond(), 0)).append(" |\n");
         }
         return t.toString();
     }
@@ -170,16 +170,17 @@ public final class ResultsReport {
             if (eq < 0) throw new IllegalArgumentException("gaq:figure " + name + ": options are key=value, found " + a);
             options.put(a.substring(0, eq), a.substring(eq + 1));
         }
-        Path png = figures.resolve(name + ".png");
+        String file = options.getOrDefault("file", name);   // two figures of one kind need two file names
+        Path png = figures.resolve(file + ".png");
         String caption = switch (name) {
             case "accuracy-efficiency" -> accuracyEfficiency(rows, options.get("bench"), options.getOrDefault("workload", ""), png);
             case "force-error-distribution" -> forceErrorDistribution(rows, png);
             case "md-energy" -> mdEnergy(rows, png);
             default -> throw new IllegalArgumentException("unknown figure " + name);
         };
-        if (caption == null) return "*(figure " + name + " not drawn: its records are missing)*\n";
+        if (caption == null) return "*(figure " + file + " not drawn: its records are missing)*\n";
         figuresWritten.add(png);
-        return "![" + caption + "](figures/" + name + ".png)\n";
+        return "![" + caption + "](figures/" + file + ".png)\n";
     }
 
     /** Paper Fig. 4: energy (left axis) and force MAE (right axis) per model, speed-up over the first row in the label. */
@@ -256,7 +257,7 @@ public final class ResultsReport {
             double[] t = new double[run.timeFs.length], y = new double[t.length];
             for (int i = 0; i < t.length; i++) {
                 t[i] = run.timeFs[i] / 1000;
-                y[i] = 1000 * (run.totalEv[i] - run.totalEv[0]) / run.summary.atoms();
+                y[i] = 1000 * (run.totalEv[i] - run.totalEv[0]) / run.atoms();
             }
             plot.add(row.get(0), t, y);
         }
@@ -284,16 +285,27 @@ public final class ResultsReport {
         return rec;
     }
 
-    private record MdRun(RunFiles.Summary summary, EnergyDrift drift, double[] timeFs, double[] totalEv, double meanTemperature) {}
+    /** An MD run's log; {@code stepsPerSecond} NaN for a run still in progress (a checkpoint, no summary yet). */
+    private record MdRun(int atoms, double stepsPerSecond, EnergyDrift drift, double[] timeFs, double[] totalEv, double meanTemperature) {}
 
     private MdRun mdRun(String ref) throws IOException {
         Path dir = results.resolve("md").resolve(ref);
-        Path csv = dir.resolve(RunFiles.ENERGY_LOG), summaryFile = dir.resolve(RunFiles.SUMMARY);
-        if (!Files.exists(csv) || !Files.exists(summaryFile)) {
-            warnings.add("no MD run " + root.relativize(dir) + " (needs " + RunFiles.ENERGY_LOG + " and " + RunFiles.SUMMARY + ")");
+        Path csv = dir.resolve(RunFiles.ENERGY_LOG), summaryFile = dir.resolve(RunFiles.SUMMARY), state = dir.resolve(RunFiles.STATE);
+        if (!Files.exists(csv) || !(Files.exists(summaryFile) || Files.exists(state))) {
+            warnings.add("no MD run " + root.relativize(dir) + " (needs " + RunFiles.ENERGY_LOG + " and " + RunFiles.SUMMARY
+                    + ", or " + RunFiles.STATE + " for a run in progress)");
             return null;
         }
-        RunFiles.Summary summary = RunFiles.readJson(summaryFile, RunFiles.Summary.class);
+        int atoms;
+        double stepsPerSecond;
+        if (Files.exists(summaryFile)) {
+            RunFiles.Summary summary = RunFiles.readJson(summaryFile, RunFiles.Summary.class);
+            atoms = summary.atoms();
+            stepsPerSecond = summary.stepsPerSecond();
+        } else {
+            atoms = RunFiles.readState(dir).numAtoms();
+            stepsPerSecond = Double.NaN;
+        }
         List<double[]> rows = new ArrayList<>();
         for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8).subList(1, Files.readAllLines(csv).size())) {
             if (line.isBlank()) continue;
@@ -306,7 +318,7 @@ public final class ResultsReport {
         }
         double[] t = rows.stream().mapToDouble(r -> r[0]).toArray(), e = rows.stream().mapToDouble(r -> r[1]).toArray();
         double meanT = rows.stream().mapToDouble(r -> r[2]).average().orElse(Double.NaN);
-        return new MdRun(summary, EnergyDrift.fit(t, e, summary.atoms()), t, e, meanT);
+        return new MdRun(atoms, stepsPerSecond, EnergyDrift.fit(t, e, atoms), t, e, meanT);
     }
 
     // ---- formatting ---------------------------------------------------------------------------------
