@@ -159,7 +159,7 @@ public final class BenchCommand implements Runnable {
             var rows = results.stream().map(r -> new org.gaq.report.Records.BenchRow(r.model(), r.workload(), r.medianMs(), r.p10Ms(), r.p90Ms())).toList();
             org.gaq.report.Records.write(record, new org.gaq.report.Records.Bench(org.gaq.engine.kernels.Int8Kernels.describe(),
                     CoreBench.environment(), threads, rows,
-                    "./gaq " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), java.time.LocalDate.now().toString()));
+                    "./gaq " + org.gaq.report.Records.shellWords(spec.commandLine().getParseResult().originalArgs()), java.time.LocalDate.now().toString()));
             System.out.println("record: " + record);
         }
         return 0;

@@ -61,11 +61,11 @@ public final class EvalCommand implements Callable<Integer> {
         System.out.printf("%-22s %10.3f%n", "force RMSE (meV/Å)", r.forceRmseMeVPerA());
         if (leeRotations > 0) System.out.printf("%-22s %10.5f%n", "LEE forces (meV/Å)", r.leeMeVPerA());
         if (record != null) {
-            String args = String.join(" ", commandSpec.commandLine().getParseResult().originalArgs());
+            String args = Records.shellWords(commandSpec.commandLine().getParseResult().originalArgs());
             Records.write(record, new Records.Eval(name != null ? name : modelFile.getFileName().toString(), modelFile.toString(),
                     Records.sha256(modelFile), precision, data.spec, which, r.frames(), leeRotations, seed, r.energyMaeMeV(),
                     r.forceMaeMeVPerA(), r.energyRmseMeV(), r.forceRmseMeVPerA(), leeRotations > 0 ? r.leeMeVPerA() : null,
-                    r.frameForceMaeMeVPerA(), "./gaq eval " + args, java.time.LocalDate.now().toString()));
+                    r.frameForceMaeMeVPerA(), "./gaq " + args, java.time.LocalDate.now().toString()));
             System.out.println("record: " + record);
         }
         return 0;

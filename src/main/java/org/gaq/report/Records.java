@@ -24,7 +24,7 @@ import java.util.HexFormat;
 public final class Records {
     private Records() {}
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     /**
      * {@code gaq eval} of one model: the paper's metrics (meV, meV/Å) on {@code frames} frames of
@@ -65,6 +65,16 @@ public final class Records {
         } catch (JsonParseException e) {
             throw new IOException("record " + file + " is not valid JSON: " + e.getMessage(), e);
         }
+    }
+
+    /** The arguments as one shell command line (single-quoted where a word needs it), for a record's command. */
+    public static String shellWords(java.util.List<String> args) {
+        StringBuilder sb = new StringBuilder();
+        for (String a : args) {
+            if (!sb.isEmpty()) sb.append(' ');
+            sb.append(a.matches("[A-Za-z0-9_./:=,+@%-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return sb.toString();
     }
 
     /** Hex SHA-256 of a file's bytes. */
