@@ -307,7 +307,8 @@ public final class ResultsReport {
             stepsPerSecond = Double.NaN;
         }
         List<double[]> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8).subList(1, Files.readAllLines(csv).size())) {
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        for (String line : lines.subList(1, lines.size())) {
             if (line.isBlank()) continue;
             String[] c = line.split(",");
             rows.add(new double[]{Double.parseDouble(c[1]), Double.parseDouble(c[4]), Double.parseDouble(c[5])});
