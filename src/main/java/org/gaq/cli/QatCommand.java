@@ -37,6 +37,10 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--lee-weight", description = "weight of the LEE penalty, 0: off (default: 0.01 for gaq, 0 for the baselines)") Float leeWeight;
     @Option(names = "--vector-warmup-epochs", description = "epochs with only scalars quantized (default: 3 for gaq, 0 for the baselines)") Integer vectorWarmup;
     @Option(names = "--calibration", description = "initial steps: min-max, percentile or mean-abs (default: percentile for degree-quant, else min-max)") String calibration;
+    @Option(names = "--per-channel", description = "one activation step per channel (min-max) where that is free in integer "
+            + "execution: the scalar inputs of weights (folded into the weights' rows) and MDDQ magnitudes") boolean perChannel;
+    @Option(names = "--fp32-sites", split = ",", paramLabel = "SITE", description = "mixed precision: leave these activation sites in FP32, "
+            + "by name after the layer (rbf_in: every layer's radial basis) or whole (layers.0.rbf_in); see docs/quantization.md") java.util.List<String> fp32Sites;
     @Option(names = "--calibration-frames", defaultValue = "64") int calibrationFrames;
     @Option(names = "--epochs", defaultValue = "30") int epochs;
     @Option(names = "--max-minutes", defaultValue = "60", description = "stop after the epoch that passes this wall time (default: ${DEFAULT-VALUE})") double maxMinutes;
@@ -44,6 +48,8 @@ public final class QatCommand implements Callable<Integer> {
             + "(equal compute for every run on a shared machine)") boolean cpuBudget;
     @Option(names = "--lr", defaultValue = "1e-5", description = "(default: ${DEFAULT-VALUE}, where the FP32 run ended; reached by a linear warm-up over the first epoch)") float lr;
     @Option(names = "--step-rate", defaultValue = "0", description = "LSQ: learn the activation steps in log space at this multiple of --lr; 0 keeps the calibrated steps (default: ${DEFAULT-VALUE}, see docs/quantization.md)") float stepRate;
+    @Option(names = "--energy-weight", defaultValue = "0.01", description = "the energy's share of the loss, the forces get the rest "
+            + "(default: ${DEFAULT-VALUE}, as in FP32 training)") float energyWeight;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
     @Option(names = "--patience", defaultValue = "3") int patience;
     @Option(names = "--seed", defaultValue = "1") long seed;
@@ -63,6 +69,8 @@ public final class QatCommand implements Callable<Integer> {
         QuantizationPlan.Calibration cal = calibration != null ? QatRecipe.calibration(calibration) : m.defaultCalibration();
         QuantizationPlan.Spec spec = QatRecipe.spec(bits, vectorScheme != null ? vectorScheme : m.defaultVectorScheme(),
                 directionBits, geometricSte, scalarOnly, vectorOnly, cal);
+        if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
+        if (perChannel) spec = spec.withPerChannel(true);
         Split split = data.resolve().split(seed);
         Trainer.requireLabels(split.train());
         int n = QatRecipe.calibrate(model, spec, m, split.train(), calibrationFrames);
@@ -72,7 +80,7 @@ public final class QatCommand implements Callable<Integer> {
                 method, bits, ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, lee, warmup,
                 plainAttention ? ", plain attention" : "");
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        var options = QatRecipe.options(epochs, batchSize, lr, patience, seed, workers, maxMinutes, lee, warmup, stepRate);
+        var options = QatRecipe.options(epochs, batchSize, lr, patience, seed, workers, maxMinutes, lee, warmup, stepRate, energyWeight);
         Path runDir = out != null ? out : Path.of("runs", "qat-" + method + "-" + bits);
         Trainer.startQat(model, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
         System.out.println("best model: " + runDir.resolve("best.safetensors"));

@@ -17,7 +17,12 @@ import org.gaq.tensor.Tensor;
  *   int4:  y_ij = s_x · Σ_g s_gj · Σ_{k∈g} a_ik q_kj   the sum per group in int32, the groups in float
  * </pre>
  * when the input is a quantized scalar activation with step s_x (it is already on that grid, so a is
- * exact). An input that is not on a uniform grid (MDDQ vectors: every vector has its own magnitude)
+ * exact). With one step s_c per input channel (per-channel activation steps), the steps are folded into
+ * W's rows before W was quantized ({@code QuantizationPlan.weight}): the codes q are those of diag(s)·W and
+ * <pre>
+ *   y_ij = s_j · Σ_k a_ik q_kj            a_ik = round(x_ik / s_k)
+ * </pre>
+ * so the kernel is the same and only the activation codes use a step per channel. An input that is not on a uniform grid (MDDQ vectors: every vector has its own magnitude)
  * is multiplied in float by W dequantized on the fly, one third at a time into a scratch array.
  *
  * <p>Backward (forces): ∂L/∂x = ∂L/∂y · W[:, third]ᵀ, again with W dequantized on the fly.
@@ -33,7 +38,8 @@ public final class IntegerLinear {
     private final int bits;
     private final float[] scales;             // int8: the scale of each output column [out]; int4: null (in the blocks)
     private final int in, out, thirdWidth, paddedIn;
-    private final float inputStep;            // s_x, or NaN for a float input
+    private final float inputStep;            // s_x, 1 when per-channel steps are folded into W, NaN for a float input
+    private final float[] inverseChannelSteps; // 1/s_k per input channel (folded into W), else null
     private final Int8Gemm gemm;
     private final PreparedInt8[] int8Blocks;  // int8: columns [b·thirdWidth, (b+1)·thirdWidth), else null
     private final PreparedInt4[] int4Blocks;  // int4: likewise, else null
@@ -43,6 +49,14 @@ public final class IntegerLinear {
      * @param inputStep the step of the quantized activation this layer reads, or NaN if the input is float
      */
     public IntegerLinear(String name, QuantizedWeight weight, float inputStep, Int8Gemm gemm) {
+        this(name, weight, new float[]{inputStep}, gemm);
+    }
+
+    /**
+     * @param inputSteps one step s_x (NaN: float input), or one step per input row of W, which {@code weight}
+     *                   must already have folded into its rows (the codes of diag(s)·W)
+     */
+    public IntegerLinear(String name, QuantizedWeight weight, float[] inputSteps, Int8Gemm gemm) {
         if (weight.bits() != 8 && weight.bits() != 4) throw new IllegalArgumentException(name + ": " + weight.bits() + "-bit weights are not supported");
         if (weight.bits() == 8 && weight.groupSize() != weight.in()) throw new IllegalArgumentException(name + ": int8 weights must be per output channel");
         if (weight.bits() == 4 && weight.groupSize() != WeightQuantizer.INT4_GROUP_SIZE) {
@@ -52,7 +66,19 @@ public final class IntegerLinear {
         this.in = weight.in();
         this.out = weight.out();
         this.thirdWidth = out % 3 == 0 ? out / 3 : out;
-        this.inputStep = inputStep;
+        if (inputSteps.length == 1) {
+            this.inputStep = inputSteps[0];
+            this.inverseChannelSteps = null;
+        } else if (inputSteps.length == weight.in()) {
+            this.inputStep = 1f;
+            this.inverseChannelSteps = new float[inputSteps.length];
+            for (int k = 0; k < inputSteps.length; k++) {
+                if (!(inputSteps[k] > 0)) throw new IllegalArgumentException(name + ": input step " + k + " is " + inputSteps[k]);
+                inverseChannelSteps[k] = 1f / inputSteps[k];
+            }
+        } else {
+            throw new IllegalArgumentException(name + ": " + inputSteps.length + " input steps for " + weight.in() + " input channels");
+        }
         this.gemm = gemm;
         this.paddedIn = weight.bits() == 4 ? roundUp(in, PreparedInt4.GROUP_SIZE) : in;
         this.bits = weight.bits();
@@ -117,7 +143,13 @@ public final class IntegerLinear {
         Scratch scratch = SCRATCH.get();
         byte[] a = scratch.codes(rows * paddedIn);
         float inv = 1f / inputStep;
-        if (paddedIn == in) {
+        if (inverseChannelSteps != null) {
+            for (int r = 0; r < rows; r++) {
+                int xo = r * in, ao = r * paddedIn;
+                for (int k = 0; k < in; k++) a[ao + k] = (byte) Math.max(-127, Math.min(127, Math.round(xv[xo + k] * inverseChannelSteps[k])));
+                java.util.Arrays.fill(a, ao + in, ao + paddedIn, (byte) 0);
+            }
+        } else if (paddedIn == in) {
             QuantizeKernels.quantize(xv, 0, inv, a, 0, rows * in);
         } else {
             for (int r = 0; r < rows; r++) {
@@ -198,6 +230,11 @@ public final class IntegerLinear {
             int col = b * thirdWidth - c0;
             if (bits == 8) int8Blocks[b].dequantizeInto(w, width, col, scales, b * thirdWidth);
             else int4Blocks[b].dequantizeInto(w, width, col, in);
+        }
+        if (inverseChannelSteps != null) {   // Ŵ = diag(1/s)·W', the weight the input x (not its codes) sees
+            for (int k = 0; k < in; k++) {
+                for (int j = 0; j < width; j++) w[k * width + j] *= inverseChannelSteps[k];
+            }
         }
         return Tensor.of(w, in, width);
     }

@@ -64,7 +64,8 @@ public final class IntegerModelFile {
         for (var e : model.parameters().entrySet()) {
             Tensor t = e.getValue();
             if (isQuantizedWeight(e.getKey())) {
-                QuantizedWeight q = WeightQuantizer.quantize(t, scheme);
+                float[] rowSteps = plan.inputSteps(e.getKey());   // per-channel input steps fold into W's rows
+                QuantizedWeight q = WeightQuantizer.quantize(rowSteps == null ? t : t.detach().mul(Tensor.of(rowSteps, rowSteps.length, 1)), scheme);
                 tensors.add(q.bits() == 8
                         ? TensorEntry.ofBytes(e.getKey() + ".codes", "I8", q.codes(), q.in(), q.out())
                         : TensorEntry.ofBytes(e.getKey() + ".codes", "U8", WeightQuantizer.packInt4(q.codes()), (q.codes().length + 1) / 2));
@@ -75,7 +76,7 @@ public final class IntegerModelFile {
         }
         tensors.add(TensorEntry.ofFloats("element_shift", model.elementShift(), model.elementShift().length));
         tensors.add(TensorEntry.ofFloats("element_scale", model.elementScale(), model.elementScale().length));
-        plan.steps().forEach((k, v) -> tensors.add(TensorEntry.ofFloats(k, v, 1)));
+        plan.steps().forEach((k, v) -> tensors.add(TensorEntry.ofFloats(k, v, v.length)));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("version", VERSION);
@@ -105,11 +106,9 @@ public final class IntegerModelFile {
         EquivariantTransformer model = new EquivariantTransformer(config, 0);
         Map<String, float[]> steps = new LinkedHashMap<>();
         for (TensorEntry t : st.tensors()) {
-            if (t.name().startsWith("quant.")) steps.put(t.name(), floats(file, t, 1));
+            if (t.name().startsWith("quant.")) steps.put(t.name(), floats(file, t, (int) Math.min(Integer.MAX_VALUE, t.numel())));
         }
-        for (var e : steps.entrySet()) {
-            if (!(e.getValue()[0] > 0)) throw new SafeTensorsException(file, "activation step " + e.getKey() + " must be positive");
-        }
+        for (var e : steps.entrySet()) ModelFiles.checkSteps(file, e.getKey(), e.getValue(), spec);
         Map<String, IntegerLinear> layers = new LinkedHashMap<>();
         for (String name : List.copyOf(model.parameters().keySet())) {
             Tensor p = model.parameters().get(name);
@@ -142,13 +141,15 @@ public final class IntegerModelFile {
             float[] scales = floats(file, scalesEntry, groups * out);
             QuantizedWeight weight = new QuantizedWeight(in, out, spec.weightBits(), groupSize, q, scales);
             String site = IntegerSites.inputSite(name);
-            float step = Float.NaN;
-            if (site != null) {
-                float[] s = steps.get("quant.scalar." + site);
-                if (s == null) throw new SafeTensorsException(file, "activation step quant.scalar." + site + " (input of " + name + ") is missing");
-                step = s[0];
+            float[] inputSteps = {Float.NaN};
+            if (site != null && !spec.isFullPrecision(site)) {
+                inputSteps = steps.get("quant.scalar." + site);
+                if (inputSteps == null) throw new SafeTensorsException(file, "activation step quant.scalar." + site + " (input of " + name + ") is missing");
+                if (inputSteps.length != 1 && inputSteps.length != in) {
+                    throw new SafeTensorsException(file, "quant.scalar." + site + " has " + inputSteps.length + " steps; " + name + " has " + in + " inputs");
+                }
             }
-            layers.put(name, new IntegerLinear(name, weight, step, gemm));
+            layers.put(name, new IntegerLinear(name, weight, inputSteps, gemm));
             model.releaseWeight(name);
         }
         float[] shift = floats(file, require(file, st, "element_shift"), model.elementShift().length);

@@ -27,13 +27,13 @@ public final class IntegerSites implements ActivationSites {
     @Override
     public Tensor scalar(String site, Tensor x) {
         LsqQuantizer q = activations.plainScalarQuantizer(site);
-        return q == null ? activations.scalar(site, x) : FusedLsq.apply(x, q.stepValue(), q.qn(), q.qp());
+        return q == null || q.channels() != 1 ? activations.scalar(site, x) : FusedLsq.apply(x, q.stepValue(), q.qn(), q.qp());
     }
 
     @Override
     public Tensor vector(String site, Tensor v) {
         if (activations.plainVectorQuantizer(site) instanceof MddqQuantizer q && !q.geometricSte()
-                && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION
+                && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION && q.magnitude().channels() == 1
                 && q.directionBits() != LsqQuantizer.FULL_PRECISION && v.rank() == 3 && v.dim(1) == 3) {
             return FusedMddq.apply(v, q);
         }
@@ -62,35 +62,13 @@ public final class IntegerSites implements ActivationSites {
         return b;
     }
 
-    /**
-     * The quantized weights of an interaction layer (name after {@code layers.L.}) and the site whose
-     * output each reads, so the integer layer knows its input step; "" for the vector mix, whose input
-     * (MDDQ vectors, every vector with its own magnitude) is not on a uniform grid.
-     */
-    private static final Map<String, String> INPUT_SITE = Map.of(
-            "query.weight", "scalar_in", "key.weight", "scalar_in", "value.weight", "scalar_in",
-            "radial_filter.weight", "rbf_in", "radial_bias.weight", "rbf_in",
-            "output.weight", "scalar_message", "vector_mix.weight", "");
-
     /** True for the weights a quantization plan quantizes (the products inside the interaction layers). */
     public static boolean isQuantizedWeight(String name) {
-        return layerAndWeight(name) != null;
+        return QuantizationPlan.isQuantizedWeight(name);
     }
 
     /** The activation site {@code weightName} reads, or null for the vector mix (float input). */
     static String inputSite(String weightName) {
-        String[] lw = layerAndWeight(weightName);
-        if (lw == null) throw new IllegalArgumentException("not a quantized weight: " + weightName);
-        String site = INPUT_SITE.get(lw[1]);
-        return site.isEmpty() ? null : lw[0] + site;
-    }
-
-    /** {"layers.L.", "query.weight"} for a quantized layer weight, else null. */
-    private static String[] layerAndWeight(String name) {
-        if (!name.startsWith("layers.")) return null;
-        int dot = name.indexOf('.', "layers.".length());
-        if (dot < 0) return null;
-        String weight = name.substring(dot + 1);
-        return INPUT_SITE.containsKey(weight) ? new String[]{name.substring(0, dot + 1), weight} : null;
+        return QuantizationPlan.inputSite(weightName);
     }
 }

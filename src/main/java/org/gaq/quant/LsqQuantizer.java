@@ -15,7 +15,8 @@ import org.gaq.tensor.Tensor;
  * <pre>
  *   ∂x_q/∂x = 1 inside, 0 outside;    ∂x_q/∂s = g · (round(x/s) − x/s) inside, g · Qn or g · Qp outside.
  * </pre>
- * The step s is a leaf tensor of shape [1] (a trainable parameter). Signed: [Qn, Qp] = ±(2^{b−1}−1);
+ * The step s is a leaf tensor of shape [1] (a trainable parameter), or [F] for one step per channel of
+ * the last axis (then g uses numel(x)/F, the values each step sees). Signed: [Qn, Qp] = ±(2^{b−1}−1);
  * unsigned (magnitudes): [0, 2^b−1]. With {@code bits = 32} or when disabled it is the identity.
  *
  * <p>The step is not constrained positive here: the optimizer (or the caller) must keep it &gt; 0.
@@ -36,6 +37,20 @@ public final class LsqQuantizer extends FakeQuantizer {
         this.step = Tensor.leaf(new float[]{(float) initialStep}, 1);
     }
 
+    /** One step per channel of the last axis. */
+    public LsqQuantizer(int bits, Signedness signedness, double[] initialSteps) {
+        if (bits != FULL_PRECISION) Signedness.checkBits(bits);
+        if (initialSteps.length == 0) throw new IllegalArgumentException("no steps");
+        float[] s = new float[initialSteps.length];
+        for (int c = 0; c < s.length; c++) {
+            requirePositive(initialSteps[c]);
+            s[c] = (float) initialSteps[c];
+        }
+        this.bits = bits;
+        this.signedness = signedness;
+        this.step = Tensor.leaf(s, s.length);
+    }
+
     public static LsqQuantizer signed(int bits, double initialStep) {
         return new LsqQuantizer(bits, Signedness.SIGNED, initialStep);
     }
@@ -47,7 +62,10 @@ public final class LsqQuantizer extends FakeQuantizer {
     @Override
     public Tensor apply(Tensor x) {
         if (!isEnabled() || bits == FULL_PRECISION) return x;
-        float gradScale = (float) (1.0 / Math.sqrt((double) qp() * x.size()));
+        if (channels() > 1 && x.dim(-1) != channels()) {
+            throw new IllegalArgumentException("input has " + x.dim(-1) + " channels, the quantizer " + channels() + " steps");
+        }
+        float gradScale = (float) (1.0 / Math.sqrt((double) qp() * x.size() / channels()));
         Tensor s = StraightThrough.scaleGrad(step, gradScale);
         Tensor code = StraightThrough.roundSte(StraightThrough.clampMasked(x.div(s), qn(), qp()));
         return code.mul(s);
@@ -58,7 +76,14 @@ public final class LsqQuantizer extends FakeQuantizer {
         if (observer.signedness() != signedness) {
             throw new IllegalArgumentException("observer is " + observer.signedness() + ", quantizer is " + signedness);
         }
-        if (bits != FULL_PRECISION) setStep(observer.suggestedStep(bits));
+        if (bits == FULL_PRECISION) return;
+        if (channels() > 1 && observer instanceof ChannelMaxObserver c) {
+            double[] steps = c.suggestedSteps(bits);
+            if (steps.length != channels()) throw new IllegalArgumentException("observer has " + steps.length + " channels, quantizer " + channels());
+            for (int i = 0; i < steps.length; i++) step.leafData()[i] = (float) steps[i];
+        } else {
+            setStep(observer.suggestedStep(bits));
+        }
     }
 
     /** The learned step s, a leaf of shape [1]. */
@@ -66,13 +91,26 @@ public final class LsqQuantizer extends FakeQuantizer {
         return step;
     }
 
+    /** The step of a per-tensor quantizer. */
     public float stepValue() {
+        if (channels() != 1) throw new IllegalStateException("a per-channel quantizer has " + channels() + " steps: use stepValues()");
         return step.data()[0];
     }
 
+    /** A copy of the steps: one, or one per channel. */
+    public float[] stepValues() {
+        return step.data().clone();
+    }
+
+    /** 1 for a per-tensor quantizer, else the number of channels. */
+    public int channels() {
+        return step.size();
+    }
+
+    /** Sets every step to {@code s}. */
     public void setStep(double s) {
         requirePositive(s);
-        step.leafData()[0] = (float) s;
+        java.util.Arrays.fill(step.leafData(), (float) s);
     }
 
     public int bits() {

@@ -52,6 +52,14 @@ public final class MddqQuantizer extends FakeQuantizer {
         this.geometricSte = geometricSte;
     }
 
+    /** With one magnitude step per channel (the last axis of h [N, 3, F]). */
+    public MddqQuantizer(int magnitudeBits, int directionBits, double[] magnitudeSteps, boolean geometricSte) {
+        if (directionBits != LsqQuantizer.FULL_PRECISION) Signedness.checkBits(directionBits);
+        this.magnitude = new LsqQuantizer(magnitudeBits, Signedness.UNSIGNED, magnitudeSteps);
+        this.directionBits = directionBits;
+        this.geometricSte = geometricSte;
+    }
+
     public MddqQuantizer(int magnitudeBits, int directionBits, double initialMagnitudeStep) {
         this(magnitudeBits, directionBits, initialMagnitudeStep, false);
     }

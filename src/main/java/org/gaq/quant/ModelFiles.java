@@ -50,11 +50,7 @@ public final class ModelFiles {
             QuantizationPlan plan = new QuantizationPlan(spec);
             Map<String, float[]> steps = new LinkedHashMap<>();
             c.extras().forEach((k, v) -> { if (k.startsWith("quant.")) steps.put(k, v); });
-            for (var e : steps.entrySet()) {
-                if (e.getValue().length != 1 || !(e.getValue()[0] > 0)) {
-                    throw new SafeTensorsException(file, "quantizer step " + e.getKey() + " must be one positive number");
-                }
-            }
+            for (var e : steps.entrySet()) checkSteps(file, e.getKey(), e.getValue(), spec);
             plan.restore(steps);
             c.model().setSites(plan);
         }
@@ -108,12 +104,22 @@ public final class ModelFiles {
         };
     }
 
+    /** Throws unless {@code steps} are positive and finite, and one per tensor unless the spec has per-channel steps. */
+    public static void checkSteps(Path file, String name, float[] steps, QuantizationPlan.Spec spec) throws SafeTensorsException {
+        if (steps.length == 0 || (steps.length != 1 && !spec.perChannel())) {
+            throw new SafeTensorsException(file, "quantizer step " + name + " must be one positive number, got " + steps.length);
+        }
+        for (float v : steps) {
+            if (!(v > 0) || Float.isInfinite(v)) throw new SafeTensorsException(file, "quantizer step " + name + " must be positive and finite, got " + v);
+        }
+    }
+
     /** The quantization spec of a file's header, through the record's checks (Gson bypasses the constructor). */
     public static QuantizationPlan.Spec parseSpec(Path file, String json) throws SafeTensorsException {
         try {
             QuantizationPlan.Spec r = GSON.fromJson(json, QuantizationPlan.Spec.class);
             return new QuantizationPlan.Spec(r.weightBits(), r.activationBits(), r.vectorScheme(), r.vectorBits(),
-                    r.directionBits(), r.geometricSte(), r.calibration());
+                    r.directionBits(), r.geometricSte(), r.calibration(), r.perChannel(), r.fullPrecisionSites());
         } catch (RuntimeException e) {
             throw new SafeTensorsException(file, "invalid quantization spec in header: " + e.getMessage());
         }

@@ -55,16 +55,57 @@ public final class QuantizationPlan implements ActivationSites {
      * @param directionBits  bits per direction component of MDDQ (the paper: 8); 0 means "as vectorBits"
      * @param geometricSte   MDDQ's direction gradient projected on the sphere's tangent space (paper v2)
      * @param calibration    how initial steps come from the calibration data
+     * @param perChannel     one step per channel (min-max) at the scalar sites that feed a weight (folded into
+     *                       the weight's rows, see {@link ChannelMaxObserver}) and for MDDQ magnitudes
+     * @param fullPrecisionSites activation sites left in FP32 (mixed precision): a site name
+     *                       ("layers.2.rbf_in") or the part after the layer ("rbf_in": that site in every layer)
      */
     public record Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, int directionBits,
-                       boolean geometricSte, Calibration calibration) {
+                       boolean geometricSte, Calibration calibration, boolean perChannel, List<String> fullPrecisionSites) {
         public Spec {
+            if (perChannel && calibration != Calibration.MIN_MAX) throw new IllegalArgumentException("per-channel steps are calibrated by min-max only");
             if (directionBits == 0) directionBits = vectorBits;   // files written before the field existed
+            fullPrecisionSites = fullPrecisionSites == null ? List.of() : List.copyOf(fullPrecisionSites);
+            for (String site : fullPrecisionSites) {
+                if (!site.matches("(layers\\.\\d+\\.)?[a-z_]+")) {
+                    throw new IllegalArgumentException("not a site name: '" + site + "' (e.g. rbf_in or layers.0.rbf_in)");
+                }
+            }
             if (directionBits < 2 || directionBits > 32) throw new IllegalArgumentException("direction bits must be 2..32, got " + directionBits);
             if (weightBits != 4 && weightBits != 8 && weightBits != 32) throw new IllegalArgumentException("weight bits must be 4, 8 or 32, got " + weightBits);
             if (activationBits < 2 || activationBits > 32) throw new IllegalArgumentException("activation bits must be 2..32, got " + activationBits);
             if (vectorBits < 2 || vectorBits > 32) throw new IllegalArgumentException("vector bits must be 2..32, got " + vectorBits);
             if (vectorScheme == null || calibration == null) throw new IllegalArgumentException("vector scheme and calibration are required");
+        }
+
+        /** Every site quantized. */
+        public Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, int directionBits,
+                    boolean geometricSte, Calibration calibration) {
+            this(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, false, List.of());
+        }
+
+        /** This spec with {@code sites} left in FP32 (see {@link #fullPrecisionSites}). */
+        public Spec withFullPrecisionSites(List<String> sites) {
+            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, sites);
+        }
+
+        /** This spec with per-channel steps on or off (see {@link #perChannel}). */
+        public Spec withPerChannel(boolean on) {
+            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, on, fullPrecisionSites);
+        }
+
+        /** True if {@code site} gets one step per channel: a weight's input, or an MDDQ vector site. */
+        public boolean isPerChannel(String site, boolean vector) {
+            if (!perChannel) return false;
+            return vector ? vectorScheme == VectorScheme.MDDQ : WEIGHT_INPUTS.containsValue(site.substring(site.lastIndexOf('.') + 1));
+        }
+
+        /** True if {@code site} ("layers.L.name") is one of {@link #fullPrecisionSites}. */
+        public boolean isFullPrecision(String site) {
+            for (String s : fullPrecisionSites) {
+                if (site.equals(s) || site.endsWith("." + s)) return true;
+            }
+            return false;
         }
 
         /** Directions quantized with as many bits as magnitudes (the paper's MDDQ: 8 + 8). */
@@ -122,10 +163,11 @@ public final class QuantizationPlan implements ActivationSites {
 
     @Override
     public Tensor scalar(String site, Tensor x) {
-        if (spec.activationBits() == 32) return x;
+        if (spec.activationBits() == 32 || spec.isFullPrecision(site)) return x;
         if (calibrating) {
             synchronized (scalarObservers) {
-                scalarObservers.computeIfAbsent(site, k -> spec.calibration().observer(Signedness.SIGNED)).observe(x.detach());
+                scalarObservers.computeIfAbsent(site, k -> spec.isPerChannel(site, false) ? new ChannelMaxObserver(Signedness.SIGNED)
+                        : spec.calibration().observer(Signedness.SIGNED)).observe(x.detach());
             }
             return x;
         }
@@ -140,7 +182,7 @@ public final class QuantizationPlan implements ActivationSites {
      * quantization in a fused kernel; null when {@link #scalar} does anything else.
      */
     public LsqQuantizer plainScalarQuantizer(String site) {
-        if (spec.activationBits() == 32 || calibrating || !scalarBranch || masking != null) return null;
+        if (spec.activationBits() == 32 || spec.isFullPrecision(site) || calibrating || !scalarBranch || masking != null) return null;
         LsqQuantizer q = quantizer(scalarQuantizers, site);
         return q.isEnabled() && q.bits() != LsqQuantizer.FULL_PRECISION ? q : null;
     }
@@ -150,20 +192,21 @@ public final class QuantizationPlan implements ActivationSites {
      * the vector branch on, quantized, no protective masking); null when {@link #vector} does anything else.
      */
     public FakeQuantizer plainVectorQuantizer(String site) {
-        if (spec.vectorBits() == 32 || calibrating || !vectorBranch || masking != null) return null;
+        if (spec.vectorBits() == 32 || spec.isFullPrecision(site) || calibrating || !vectorBranch || masking != null) return null;
         FakeQuantizer q = quantizer(vectorQuantizers, site);
         return q.isEnabled() ? q : null;
     }
 
     @Override
     public Tensor vector(String site, Tensor v) {
-        if (spec.vectorBits() == 32) return v;
+        if (spec.vectorBits() == 32 || spec.isFullPrecision(site)) return v;
         if (calibrating) {
             // MDDQ's learned step is the magnitude's (unsigned); the naive scheme's is the components'.
             Tensor observed = spec.vectorScheme() == VectorScheme.MDDQ ? MddqQuantizer.magnitudes(v.detach()) : v.detach();
             Signedness sign = spec.vectorScheme() == VectorScheme.MDDQ ? Signedness.UNSIGNED : Signedness.SIGNED;
             synchronized (vectorObservers) {
-                vectorObservers.computeIfAbsent(site, k -> spec.calibration().observer(sign)).observe(observed);
+                vectorObservers.computeIfAbsent(site, k -> spec.isPerChannel(site, true) ? new ChannelMaxObserver(sign)
+                        : spec.calibration().observer(sign)).observe(observed);
             }
             return v;
         }
@@ -174,7 +217,56 @@ public final class QuantizationPlan implements ActivationSites {
 
     @Override
     public Tensor weight(String name, Tensor w) {
-        return weights == null || calibrating || !weightBranch ? w : weights.apply(w);
+        if (weights == null || calibrating || !weightBranch) return w;
+        float[] s = inputSteps(name);
+        if (s == null) return weights.apply(w);
+        // Per-channel input steps folded into the rows: Ŵ = diag(1/s)·Q(diag(s)·W), so that x_q·Ŵ = a·Q(diag(s)·W)
+        // with a the integer codes of x (what the integer layer computes).
+        Tensor rows = Tensor.of(s, s.length, 1);
+        return weights.apply(w.mul(rows)).div(rows);
+    }
+
+    /**
+     * The per-channel steps of the activation weight {@code name} reads (one per row of W), or null when
+     * that activation has one step (or none): then nothing is folded.
+     */
+    public float[] inputSteps(String weightName) {
+        String site = inputSite(weightName);
+        if (site == null || !spec.isPerChannel(site, false) || spec.isFullPrecision(site)) return null;
+        LsqQuantizer q = scalarQuantizers.get(site);
+        return q == null || q.channels() == 1 ? null : q.stepValues();
+    }
+
+    /**
+     * The quantized weights of an interaction layer (the name after {@code layers.L.}) and the scalar site
+     * whose output each reads; "" for the vector mix, whose input (MDDQ vectors, each with its own
+     * magnitude) is not on a uniform grid.
+     */
+    private static final Map<String, String> WEIGHT_INPUTS = Map.of(
+            "query.weight", "scalar_in", "key.weight", "scalar_in", "value.weight", "scalar_in",
+            "radial_filter.weight", "rbf_in", "radial_bias.weight", "rbf_in",
+            "output.weight", "scalar_message", "vector_mix.weight", "");
+
+    /** True for the weights a quantization plan quantizes (the products inside the interaction layers). */
+    public static boolean isQuantizedWeight(String name) {
+        return layerAndWeight(name) != null;
+    }
+
+    /** The scalar site {@code weightName} reads ("layers.L.scalar_in"), or null for the vector mix (float input). */
+    public static String inputSite(String weightName) {
+        String[] lw = layerAndWeight(weightName);
+        if (lw == null) throw new IllegalArgumentException("not a quantized weight: " + weightName);
+        String site = WEIGHT_INPUTS.get(lw[1]);
+        return site.isEmpty() ? null : lw[0] + site;
+    }
+
+    /** {"layers.L.", "query.weight"} for a quantized layer weight, else null. */
+    private static String[] layerAndWeight(String name) {
+        if (!name.startsWith("layers.")) return null;
+        int dot = name.indexOf('.', "layers.".length());
+        if (dot < 0) return null;
+        String weight = name.substring(dot + 1);
+        return WEIGHT_INPUTS.containsKey(weight) ? new String[]{name.substring(0, dot + 1), weight} : null;
     }
 
     private static <Q extends FakeQuantizer> Q quantizer(Map<String, Q> quantizers, String site) {
@@ -204,22 +296,27 @@ public final class QuantizationPlan implements ActivationSites {
     public void finishCalibration() {
         if (!calibrating) return;
         for (var e : scalarObservers.entrySet()) {
-            LsqQuantizer q = LsqQuantizer.signed(spec.activationBits(), 1.0);
-            q.initFrom(e.getValue());
+            LsqQuantizer q = e.getValue() instanceof ChannelMaxObserver c
+                    ? new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, c.suggestedSteps(spec.activationBits()))
+                    : LsqQuantizer.signed(spec.activationBits(), e.getValue().suggestedStep(spec.activationBits()));
             scalarQuantizers.put(e.getKey(), q);
         }
         for (var e : vectorObservers.entrySet()) {
-            double step = e.getValue().suggestedStep(spec.vectorBits());
-            vectorQuantizers.put(e.getKey(), vectorQuantizer(step));
+            double[] steps = e.getValue() instanceof ChannelMaxObserver c ? c.suggestedSteps(spec.vectorBits())
+                    : new double[]{e.getValue().suggestedStep(spec.vectorBits())};
+            vectorQuantizers.put(e.getKey(), vectorQuantizer(steps));
         }
         calibrating = false;
     }
 
-    /** The spec's vector quantizer with (magnitude or component) step {@code step}. */
-    private FakeQuantizer vectorQuantizer(double step) {
-        return spec.vectorScheme() == VectorScheme.MDDQ
-                ? new MddqQuantizer(spec.vectorBits(), spec.directionBits(), step, spec.geometricSte())
-                : new ComponentwiseVectorQuantizer(spec.vectorBits(), step);
+    /** The spec's vector quantizer with (magnitude or component) steps: one, or one per channel (MDDQ only). */
+    private FakeQuantizer vectorQuantizer(double[] steps) {
+        if (spec.vectorScheme() == VectorScheme.MDDQ) {
+            return steps.length == 1 ? new MddqQuantizer(spec.vectorBits(), spec.directionBits(), steps[0], spec.geometricSte())
+                    : new MddqQuantizer(spec.vectorBits(), spec.directionBits(), steps, spec.geometricSte());
+        }
+        if (steps.length != 1) throw new IllegalArgumentException("component-wise vector quantization has one step");
+        return new ComponentwiseVectorQuantizer(spec.vectorBits(), steps[0]);
     }
 
     /** Scalar-branch quantizers on or off (off: identity; the 'vector branch only' ablation). */
@@ -288,11 +385,14 @@ public final class QuantizationPlan implements ActivationSites {
         vectorQuantizers.clear();
         for (var e : savedSteps.entrySet()) {
             String key = e.getKey();
-            double step = e.getValue()[0];
+            float[] saved = e.getValue();
+            double[] steps = new double[saved.length];
+            for (int i = 0; i < steps.length; i++) steps[i] = saved[i];
             if (key.startsWith(SCALAR_PREFIX)) {
-                scalarQuantizers.put(key.substring(SCALAR_PREFIX.length()), LsqQuantizer.signed(spec.activationBits(), step));
+                scalarQuantizers.put(key.substring(SCALAR_PREFIX.length()), steps.length == 1
+                        ? LsqQuantizer.signed(spec.activationBits(), steps[0]) : new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, steps));
             } else if (key.startsWith(VECTOR_PREFIX)) {
-                vectorQuantizers.put(key.substring(VECTOR_PREFIX.length()), vectorQuantizer(step));
+                vectorQuantizers.put(key.substring(VECTOR_PREFIX.length()), vectorQuantizer(steps));
             }
         }
         calibrating = false;
@@ -300,13 +400,13 @@ public final class QuantizationPlan implements ActivationSites {
 
     private static final String SCALAR_PREFIX = "quant.scalar.", VECTOR_PREFIX = "quant.vector.";
 
-    /** Step of each site's learned quantizer ("quant.scalar.<site>" / "quant.vector.<site>"), for checkpoints. */
+    /** Steps (one, or one per channel) of each site's quantizer ("quant.scalar.<site>" / "quant.vector.<site>"), for checkpoints. */
     public Map<String, float[]> steps() {
         Map<String, float[]> s = new LinkedHashMap<>();
-        scalarQuantizers.forEach((site, q) -> s.put(SCALAR_PREFIX + site, new float[]{q.stepValue()}));
+        scalarQuantizers.forEach((site, q) -> s.put(SCALAR_PREFIX + site, q.stepValues()));
         vectorQuantizers.forEach((site, q) -> {
             LsqQuantizer inner = q instanceof MddqQuantizer mq ? mq.magnitude() : ((ComponentwiseVectorQuantizer) q).components();
-            s.put(VECTOR_PREFIX + site, new float[]{inner.stepValue()});
+            s.put(VECTOR_PREFIX + site, inner.stepValues());
         });
         return s;
     }

@@ -112,7 +112,17 @@ public final class QatRecipe {
      */
     public static Trainer.Options options(int epochs, int batchSize, float lr, int patience, long seed, int threads, double maxMinutes,
                                           float leeWeight, int vectorWarmupEpochs, float stepRate) {
-        return new Trainer.Options(epochs, batchSize, lr, lr / 100, 1, patience, 0.5f, 0.01f, 0.99f, 0f, seed, threads,
+        return options(epochs, batchSize, lr, patience, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, stepRate, DEFAULT_ENERGY_WEIGHT);
+    }
+
+    /** The energy's share of the loss (the forces get 1 − it), as in FP32 training. */
+    public static final float DEFAULT_ENERGY_WEIGHT = 0.01f;
+
+    /** As above, with the energy's share {@code energyWeight} of the loss (forces: 1 − energyWeight). */
+    public static Trainer.Options options(int epochs, int batchSize, float lr, int patience, long seed, int threads, double maxMinutes,
+                                          float leeWeight, int vectorWarmupEpochs, float stepRate, float energyWeight) {
+        if (!(energyWeight > 0 && energyWeight < 1)) throw new IllegalArgumentException("--energy-weight must be in (0, 1), got " + energyWeight);
+        return new Trainer.Options(epochs, batchSize, lr, lr / 100, 1, patience, 0.5f, energyWeight, 1 - energyWeight, 0f, seed, threads,
                 maxMinutes, leeWeight, vectorWarmupEpochs, stepRate);
     }
 }

@@ -30,16 +30,23 @@ class IntegerModelTest {
     }
 
     static EquivariantTransformer quantized(int weightBits) {
+        return quantized(weightBits, "");
+    }
+
+    /** {@code variant}: "" (the paper's sites), "per-channel" steps, or "fp32-rbf" (radial basis left FP32). */
+    static EquivariantTransformer quantized(int weightBits, String variant) {
         EquivariantTransformer m = new EquivariantTransformer(SMALL, 21);
         var spec = new QuantizationPlan.Spec(weightBits, 8, QuantizationPlan.VectorScheme.MDDQ, 8, false, QuantizationPlan.Calibration.MIN_MAX);
+        if (variant.equals("per-channel")) spec = spec.withPerChannel(true);
+        if (variant.equals("fp32-rbf")) spec = spec.withFullPrecisionSites(List.of("rbf_in"));
         new QuantizationPlan(spec).calibrate(m, molecules(4, 1), 4);
         return m;
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {8, 4})
-    void integerExecutionAgreesWithTheFakeQuantizedModel(int bits, @TempDir Path dir) throws Exception {
-        EquivariantTransformer fake = quantized(bits);
+    @org.junit.jupiter.params.provider.CsvSource({"8,''", "4,''", "8,per-channel", "4,per-channel", "8,fp32-rbf"})
+    void integerExecutionAgreesWithTheFakeQuantizedModel(int bits, String variant, @TempDir Path dir) throws Exception {
+        EquivariantTransformer fake = quantized(bits, variant);
         Path file = dir.resolve("m.int.safetensors");
         IntegerModelFile.export(fake, file);
         EquivariantTransformer integer = ModelFiles.load(file);
@@ -62,6 +69,43 @@ class IntegerModelTest {
         for (int m = 0; m < 3; m++) assertEquals(a.energies()[m], b.energies()[m], 1e-5 * Math.abs(a.interaction().data()[m]) + 1e-6);
         long fp32Bytes = 4L * fake.parameterCount();
         assertTrue(Files.size(file) < fp32Bytes / (bits == 8 ? 2.5 : 4.0), "file " + Files.size(file) + " vs FP32 parameters " + fp32Bytes);
+    }
+
+    @Test
+    void perChannelStepsAreFoldedIntoTheWeightRows() {
+        EquivariantTransformer m = quantized(8, "per-channel");
+        QuantizationPlan plan = (QuantizationPlan) m.sites();
+        float[] s = plan.inputSteps("layers.0.query.weight");
+        assertNotNull(s);
+        assertEquals(SMALL.features(), s.length);
+        double min = Double.MAX_VALUE, max = 0;
+        for (float v : s) { min = Math.min(min, v); max = Math.max(max, v); }
+        assertTrue(max > 1.2 * min, "steps differ by channel: " + min + " .. " + max);
+        assertNull(plan.inputSteps("layers.0.vector_mix.weight"), "the vector mix reads MDDQ vectors: nothing to fold");
+        // Ŵ = diag(1/s)·Q(diag(s)·W): row k of Ŵ times s_k is on the grid of its column's scale.
+        var w = m.parameters().get("layers.0.query.weight");
+        float[] folded = plan.weight("layers.0.query.weight", w).data();
+        int in = w.dim(0), out = w.dim(1);
+        for (int j = 0; j < out; j++) {
+            double colMax = 0;
+            for (int k = 0; k < in; k++) colMax = Math.max(colMax, Math.abs(w.data()[k * out + j] * s[k]));
+            double scale = colMax / 127;
+            for (int k = 0; k < in; k++) {
+                double code = folded[k * out + j] * s[k] / scale;
+                assertEquals(Math.rint(code), code, 1e-3, "row " + k + " column " + j);
+            }
+        }
+    }
+
+    @Test
+    void fullPrecisionSitesAreLeftAlone() {
+        EquivariantTransformer m = quantized(8, "fp32-rbf");
+        QuantizationPlan plan = (QuantizationPlan) m.sites();
+        assertFalse(plan.describeSites().containsKey("layers.0.rbf_in"));
+        assertTrue(plan.describeSites().containsKey("layers.0.scalar_in"));
+        var x = org.gaq.tensor.Tensor.of(new float[]{0.123456f, -0.987654f}, 1, 2);
+        assertSame(x, plan.scalar("layers.1.rbf_in", x));
+        assertThrows(IllegalArgumentException.class, () -> QuantizationPlan.Spec.w8a8().withFullPrecisionSites(List.of("rbf in")));
     }
 
     @Test

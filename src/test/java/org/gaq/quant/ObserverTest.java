@@ -11,6 +11,20 @@ class ObserverTest {
     }
 
     @Test
+    void channelMaxGivesAStepPerChannelWithAFloor() {
+        var o = new ChannelMaxObserver(Signedness.SIGNED);
+        o.observe(org.gaq.tensor.Tensor.of(new float[]{1f, -0.01f, 0f, -2f, 0.02f, 0f}, 2, 3));
+        o.observe(org.gaq.tensor.Tensor.of(new float[]{0.5f, 0.03f, 0f}, 1, 3));
+        double[] s = o.suggestedSteps(8);
+        assertEquals(2.0 / 127, s[0], 1e-9);
+        assertEquals(0.03 / 127, s[1], 1e-9);
+        assertEquals(2.0 / 127 / ChannelMaxObserver.MAX_RATIO, s[2], 1e-12, "a channel never seen non-zero gets the floor");
+        assertEquals(2.0 / 127, o.suggestedStep(8), 1e-9, "the tensor's step");
+        assertThrows(IllegalArgumentException.class, () -> o.observe(org.gaq.tensor.Tensor.of(new float[]{1f, 2f}, 1, 2)));
+        assertThrows(IllegalStateException.class, () -> new ChannelMaxObserver(Signedness.SIGNED).suggestedSteps(8));
+    }
+
+    @Test
     void minMaxUsesLargestAbsoluteValueOverAllBatches() {
         MinMaxObserver o = new MinMaxObserver(Signedness.SIGNED);
         o.observe(values(0.5f, -2.54f));

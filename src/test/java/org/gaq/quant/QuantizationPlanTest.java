@@ -178,6 +178,29 @@ class QuantizationPlanTest {
     }
 
     @Test
+    void perChannelAndFullPrecisionSpecsSurviveAFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
+        GraphBatch g = NeighborList.batch(molecules(2, 4), TINY.cutoff());
+        var spec = QuantizationPlan.Spec.w8a8().withPerChannel(true).withFullPrecisionSites(List.of("layers.1.scalar_message"));
+        QuantizationPlan plan = calibrated(m, spec, g);
+        assertEquals(TINY.features(), plan.steps().get("quant.scalar.layers.0.scalar_in").length, "a weight's input: a step per channel");
+        assertEquals(1, plan.steps().get("quant.scalar.layers.0.attention_query").length, "q̃ feeds no weight: one step");
+        assertEquals(TINY.features(), plan.steps().get("quant.vector.layers.0.vector_message").length, "MDDQ magnitudes: a step per channel");
+        assertFalse(plan.steps().containsKey("quant.scalar.layers.1.scalar_message"));
+        assertTrue(plan.steps().containsKey("quant.scalar.layers.0.scalar_message"));
+        var before = m.predict(g, false);
+        java.nio.file.Path file = dir.resolve("q.safetensors");
+        ModelFiles.save(file, m);
+        EquivariantTransformer loaded = ModelFiles.load(file);
+        assertEquals(spec, ((QuantizationPlan) loaded.sites()).spec());
+        var after = loaded.predict(g, false);
+        assertArrayEquals(before.energies(), after.energies(), 0);
+        assertArrayEquals(before.forces().data(), after.forces().data(), 0);
+        assertThrows(IllegalArgumentException.class, () -> new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 8, false,
+                QuantizationPlan.Calibration.PERCENTILE, true, List.of()), "per-channel steps are min-max only");
+    }
+
+    @Test
     void plainAttentionCopySharesWeightsButNotTheAttention() {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 8);
         GraphBatch g = NeighborList.batch(molecules(2, 5), TINY.cutoff());
