@@ -37,6 +37,9 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--lee-weight", description = "weight of the LEE penalty, 0: off (default: 0.01 for gaq, 0 for the baselines)") Float leeWeight;
     @Option(names = "--vector-warmup-epochs", description = "epochs with only scalars quantized (default: 3 for gaq, 0 for the baselines)") Integer vectorWarmup;
     @Option(names = "--calibration", description = "initial steps: min-max, percentile or mean-abs (default: percentile for degree-quant, else min-max)") String calibration;
+    @Option(names = "--gradient", defaultValue = "clipped", description = "the activation quantizers' derivative in the forces: "
+            + "clipped (the paper's straight-through estimator: zero outside the range, exact through MDDQ's normalisation) or identity "
+            + "(default: ${DEFAULT-VALUE}; see docs/quantization.md)") String gradient;
     @Option(names = "--per-channel", description = "one activation step per channel (min-max) where that is free in integer "
             + "execution: the scalar inputs of weights (folded into the weights' rows) and MDDQ magnitudes") boolean perChannel;
     @Option(names = "--fp32-sites", split = ",", paramLabel = "SITE", description = "mixed precision: leave these activation sites in FP32, "
@@ -71,6 +74,7 @@ public final class QatCommand implements Callable<Integer> {
                 directionBits, geometricSte, scalarOnly, vectorOnly, cal);
         if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
         if (perChannel) spec = spec.withPerChannel(true);
+        spec = spec.withGradient(QatRecipe.gradient(gradient));
         Split split = data.resolve().split(seed);
         Trainer.requireLabels(split.train());
         int n = QatRecipe.calibrate(model, spec, m, split.train(), calibrationFrames);

@@ -12,12 +12,13 @@ import org.gaq.tensor.Tensor;
  * {@link org.gaq.quant.LsqQuantizer#apply} records for training. Values and input gradients are bitwise those
  * of the composed ops. The step is a constant here: integer execution does not learn it, so no gradient
  * reaches it. Under {@code createGraph} (a gradient that must itself be differentiable) the backward is
- * written with tensor ops, as the composed ops' rules are.
+ * written with tensor ops, as the composed ops' rules are. With {@code identityGradient} (the plan's
+ * {@code Gradient.IDENTITY}) the backward passes the gradient through unchanged.
  */
 final class FusedLsq {
     private FusedLsq() {}
 
-    static Tensor apply(Tensor x, float step, int qn, int qp) {
+    static Tensor apply(Tensor x, float step, int qn, int qp, boolean identityGradient) {
         return StraightThrough.apply("lsq_fused", new StraightThrough.CustomOp() {
             @Override
             public Tensor forward(Tensor[] inputs) {
@@ -28,6 +29,7 @@ final class FusedLsq {
 
             @Override
             public Tensor[] backward(Tensor g, Tensor[] inputs, Tensor output) {
+                if (identityGradient) return new Tensor[]{g};
                 float[] xv = inputs[0].data();
                 if (GradMode.isEnabled()) {
                     float[] mask = new float[xv.length];

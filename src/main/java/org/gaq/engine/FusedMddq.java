@@ -23,7 +23,8 @@ import org.gaq.tensor.Tensor;
 final class FusedMddq {
     private FusedMddq() {}
 
-    static Tensor apply(Tensor h, MddqQuantizer quantizer) {
+    /** With {@code identityGradient} (the plan's {@code Gradient.IDENTITY}) the backward passes the gradient through unchanged. */
+    static Tensor apply(Tensor h, MddqQuantizer quantizer, boolean identityGradient) {
         int n = h.dim(0), f = h.dim(2);
         float step = quantizer.magnitude().stepValue();
         float qp = quantizer.magnitude().qp(), qn = quantizer.magnitude().qn();
@@ -38,6 +39,7 @@ final class FusedMddq {
 
             @Override
             public Tensor[] backward(Tensor g, Tensor[] inputs, Tensor output) {
+                if (identityGradient) return new Tensor[]{g};
                 if (GradMode.isEnabled()) {
                     Tensor composed = quantizer.apply(inputs[0]);
                     return new Tensor[]{Autograd.grad(composed, new Tensor[]{inputs[0]}, g, true)[0]};

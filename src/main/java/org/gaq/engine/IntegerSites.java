@@ -27,7 +27,7 @@ public final class IntegerSites implements ActivationSites {
     @Override
     public Tensor scalar(String site, Tensor x) {
         LsqQuantizer q = activations.plainScalarQuantizer(site);
-        return q == null || q.channels() != 1 ? activations.scalar(site, x) : FusedLsq.apply(x, q.stepValue(), q.qn(), q.qp());
+        return q == null || q.channels() != 1 ? activations.scalar(site, x) : FusedLsq.apply(x, q.stepValue(), q.qn(), q.qp(), identityGradient());
     }
 
     @Override
@@ -35,7 +35,7 @@ public final class IntegerSites implements ActivationSites {
         if (activations.plainVectorQuantizer(site) instanceof MddqQuantizer q && !q.geometricSte()
                 && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION && q.magnitude().channels() == 1
                 && q.directionBits() != LsqQuantizer.FULL_PRECISION && v.rank() == 3 && v.dim(1) == 3) {
-            return FusedMddq.apply(v, q);
+            return FusedMddq.apply(v, q, identityGradient());
         }
         return activations.vector(site, v);
     }
@@ -45,6 +45,10 @@ public final class IntegerSites implements ActivationSites {
         IntegerLinear layer = layers.get(weightName);
         if (layer == null) throw new IllegalStateException("no integer layer for weight " + weightName);
         return layer.apply(third, x);
+    }
+
+    private boolean identityGradient() {
+        return activations.spec().gradient() == QuantizationPlan.Gradient.IDENTITY;
     }
 
     public QuantizationPlan activations() {

@@ -15,6 +15,17 @@ public abstract class FakeQuantizer {
     /** Quantize–dequantize {@code x}; the identity when disabled. */
     public abstract Tensor apply(Tensor x);
 
+    /**
+     * The same value as {@link #apply}, with the derivative in x the identity (to every order):
+     * Q(x̄) + (x − x̄), x̄ = x detached. x − x̄ is exactly 0, so the value is Q(x) bit for bit; the learned
+     * steps still get their gradient through Q(x̄).
+     */
+    public Tensor applyWithIdentityGradient(Tensor x) {
+        Tensor constant = x.detach();
+        Tensor q = apply(constant);
+        return q == constant ? x : q.add(x.sub(constant));
+    }
+
     /** The learned tensors (step sizes); empty if nothing is learned. */
     public abstract List<Tensor> parameters();
 

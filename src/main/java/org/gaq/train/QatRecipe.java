@@ -76,6 +76,14 @@ public final class QatRecipe {
         return spec(bits, method.defaultVectorScheme(), 8, false, false, false, method.defaultCalibration());
     }
 
+    public static QuantizationPlan.Gradient gradient(String name) {
+        return switch (name) {
+            case "clipped" -> QuantizationPlan.Gradient.CLIPPED;
+            case "identity" -> QuantizationPlan.Gradient.IDENTITY;
+            default -> throw new IllegalArgumentException("--gradient must be clipped or identity, not '" + name + "'");
+        };
+    }
+
     public static QuantizationPlan.Calibration calibration(String name) {
         return switch (name) {
             case "min-max" -> QuantizationPlan.Calibration.MIN_MAX;

@@ -9,6 +9,8 @@ import org.gaq.tensor.Autograd;
 import org.gaq.tensor.Tensor;
 import org.gaq.train.Rotations;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -135,10 +137,45 @@ class QuantizationPlanTest {
     }
 
     @Test
-    void forceTrainingGradientsReachParametersAndSteps() {
+    void identityGradientKeepsTheValuesAndPassesEveryDerivative() {
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 8);
+        GraphBatch g = NeighborList.batch(molecules(3, 5), TINY.cutoff());
+        QuantizationPlan clipped = calibrated(m, QuantizationPlan.Spec.w8a8(), g);
+        var a = m.predict(g, false);
+        QuantizationPlan identity = new QuantizationPlan(QuantizationPlan.Spec.w8a8().withGradient(QuantizationPlan.Gradient.IDENTITY));
+        identity.restore(clipped.steps());
+        m.setSites(identity);
+        var b = m.predict(g, false);
+        assertArrayEquals(a.energies(), b.energies(), 0, "the same quantized values");
+        assertFalse(java.util.Arrays.equals(a.forces().data(), b.forces().data()), "different derivatives, so different forces");
+
+        // A scalar site, with values far outside its range (2× the calibrated max): ∂Σ c·Q(x)/∂x = c everywhere.
+        String site = "layers.1.scalar_in";
+        float step = identity.steps().get("quant.scalar." + site)[0];
+        SplittableRandom r = new SplittableRandom(3);
+        float[] xv = new float[5 * TINY.features()], cv = new float[xv.length];
+        for (int i = 0; i < xv.length; i++) { xv[i] = (float) ((r.nextDouble() * 2 - 1) * 254 * step); cv[i] = (float) r.nextGaussian(); }
+        Tensor x = Tensor.leaf(xv, 5, TINY.features());
+        Tensor c = Tensor.of(cv, 5, TINY.features());
+        assertArrayEquals(cv, Autograd.grad(identity.scalar(site, x).mul(c).sum(), new Tensor[]{x}, false)[0].data(), 0);
+        Tensor clippedGrad = Autograd.grad(clipped.scalar(site, x).mul(c).sum(), new Tensor[]{x}, false)[0];
+        assertTrue(java.util.Arrays.stream(toDouble(clippedGrad.data())).filter(v -> v == 0).count() > xv.length / 4,
+                "the clipped estimator cuts the derivative outside the range");
+
+        // A vector site, with vectors short enough to round to magnitude 0: the identity still passes all of ∂/∂h.
+        float[] hv = new float[4 * 3 * TINY.features()], kv = new float[hv.length];
+        for (int i = 0; i < hv.length; i++) { hv[i] = (float) (r.nextGaussian() * 1e-4); kv[i] = (float) r.nextGaussian(); }
+        Tensor h = Tensor.leaf(hv, 4, 3, TINY.features());
+        Tensor k = Tensor.of(kv, 4, 3, TINY.features());
+        assertArrayEquals(kv, Autograd.grad(identity.vector("layers.1.vector_in", h).mul(k).sum(), new Tensor[]{h}, false)[0].data(), 0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(QuantizationPlan.Gradient.class)
+    void forceTrainingGradientsReachParametersAndSteps(QuantizationPlan.Gradient gradient) {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 7);
         GraphBatch g = NeighborList.batch(molecules(2, 6), TINY.cutoff());
-        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w4a8(), g);
+        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w4a8().withGradient(gradient), g);
         var pred = m.predict(g, true);
         Tensor loss = pred.forces().square().sum();
         List<Tensor> wrt = new ArrayList<>(m.parameters().values());
@@ -197,7 +234,7 @@ class QuantizationPlanTest {
         assertArrayEquals(before.energies(), after.energies(), 0);
         assertArrayEquals(before.forces().data(), after.forces().data(), 0);
         assertThrows(IllegalArgumentException.class, () -> new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 8, false,
-                QuantizationPlan.Calibration.PERCENTILE, true, List.of()), "per-channel steps are min-max only");
+                QuantizationPlan.Calibration.PERCENTILE, true, List.of(), null), "per-channel steps are min-max only");
     }
 
     @Test
