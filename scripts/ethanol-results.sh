@@ -34,15 +34,19 @@ evaluate gaq-w8a8-dir16 models/ethanol-gaq-w8a8-dir16.safetensors
     --copies 1,10,50,200 --layout apart --warmup 10 --seconds 5 --record results/bench/ethanol.json
 
 # 4. NVE MD at dt 0.5 fs from the first rMD17 ethanol frame, 300 K Maxwell–Boltzmann start (seed 1)
-md() {  # name model steps
-    local dir=results/md/ethanol-$1
+md() {  # name model steps [md args...]
+    local name=$1 model=$2 steps=$3; shift 3
+    local dir=results/md/ethanol-$name
     [[ -f $dir/summary.json ]] && return
-    echo "== md $1 ($3 steps)"
-    "${gaq[@]}" md "$2" --structure rmd17:ethanol --steps "$3" --dt 0.5 --log-every 50 --out "$runs/md-ethanol/$1" | tail -6
+    echo "== md $name ($steps steps)"
+    "${gaq[@]}" md "$model" "$@" --structure rmd17:ethanol --steps "$steps" --dt 0.5 --log-every 50 --out "$runs/md-ethanol/$name" | tail -6
     mkdir -p "$dir"
-    cp "$runs/md-ethanol/$1"/{run.json,energy.csv,summary.json} "$dir/"
+    cp "$runs/md-ethanol/$name"/{run.json,energy.csv,summary.json} "$dir/"
 }
 md fp32 models/ethanol-fp32.safetensors 200000
-md gaq-w8a8 models/ethanol-gaq-w8a8.safetensors 40000
-md ptq-naive-w8a8 "$runs/qat-ethanol/ptq-naive-w8a8.safetensors" 40000
+md gaq-w8a8-int models/ethanol-gaq-w8a8.int.safetensors 200000
+md gaq-w4a8-int models/ethanol-gaq-w4a8.int.safetensors 200000
+md ptq-naive-w8a8 "$runs/qat-ethanol/ptq-naive-w8a8.safetensors" 200000
+md gaq-w8a8-weights-only models/ethanol-gaq-w8a8.safetensors 200000 --weights-only
+md gaq-w4a8-weights-only models/ethanol-gaq-w4a8.safetensors 80000 --weights-only
 echo "done: ./gaq report"

@@ -76,6 +76,29 @@ ptq ptq-mddq-dir12-w8a8 --method mddq --direction-bits 12
 ptq ptq-mddq-dir16-w8a8 --method mddq --direction-bits 16
 run gaq-w8a8-dir12 "$main_epochs" --method gaq --bits w8a8 --direction-bits 12
 
+# Beyond the paper (docs/quantization.md): which derivative the forces take through the quantizers
+# (--gradient), one step per channel (--per-channel), percentile ranges once clipping no longer cuts
+# derivatives, an FP32 radial basis (--fp32-sites rbf_in), the energy's weight, the learning rate, and
+# longer runs. One thread each, so that they are reproducible bit for bit whatever the machine's cores.
+ptq ptq-mddq-identity --method mddq --gradient identity
+ptq ptq-mddq-per-channel --method mddq --per-channel
+ptq ptq-mddq-per-channel-identity --method mddq --per-channel --gradient identity
+ptq ptq-mddq-percentile-identity --method mddq --calibration percentile --gradient identity
+ptq ptq-mddq-fp32-rbf --method mddq --fp32-sites rbf_in
+ptq ptq-mddq-fp32-rbf-identity --method mddq --fp32-sites rbf_in --gradient identity
+run gaq-w8a8-identity 12 --bits w8a8 --gradient identity --threads 1
+run gaq-w8a8-per-channel 12 --bits w8a8 --per-channel --threads 1
+run gaq-w8a8-identity-per-channel 12 --bits w8a8 --gradient identity --per-channel --threads 1
+run gaq-w8a8-energy-weight-0.2 12 --bits w8a8 --energy-weight 0.2 --threads 1
+run gaq-w8a8-identity-lr3e-5 30 --bits w8a8 --gradient identity --lr 3e-5 --patience 4 --threads 1
+run gaq-w8a8-identity-lr1e-4 30 --bits w8a8 --gradient identity --lr 1e-4 --patience 4 --threads 1
+run gaq-w8a8-identity-fp32-rbf 16 --bits w8a8 --gradient identity --fp32-sites rbf_in --threads 1
+run gaq-w4a8-identity-fp32-rbf 16 --bits w4a8 --gradient identity --fp32-sites rbf_in --threads 1
+run gaq-w8a8-identity-fp32-rbf-long 60 --bits w8a8 --gradient identity --fp32-sites rbf_in --patience 6 --threads 1
+run gaq-w8a8-identity-fp32-rbf-per-channel 16 --bits w8a8 --gradient identity --fp32-sites rbf_in --per-channel --threads 1
+run gaq-w4a8-identity-fp32-rbf-long 60 --bits w4a8 --gradient identity --fp32-sites rbf_in --lr 3e-5 --patience 6 --threads 1
+run gaq-w4a8-identity-fp32-rbf-lr1e-4-long 60 --bits w4a8 --gradient identity --fp32-sites rbf_in --lr 1e-4 --patience 6 --threads 1
+
 [[ $stage == train ]] && exit 0
 # One line per run: energy MAE, force MAE, LEE (test_01).
 {

@@ -49,7 +49,10 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--max-minutes", defaultValue = "60", description = "stop after the epoch that passes this wall time (default: ${DEFAULT-VALUE})") double maxMinutes;
     @Option(names = "--cpu-budget", description = "count --max-minutes in CPU time of this process, not wall time "
             + "(equal compute for every run on a shared machine)") boolean cpuBudget;
-    @Option(names = "--lr", defaultValue = "1e-5", description = "(default: ${DEFAULT-VALUE}, where the FP32 run ended; reached by a linear warm-up over the first epoch)") float lr;
+    @Option(names = "--lr", description = "(default: 1e-5, where the FP32 run ended; with --recommended 3e-5 for w4a8; reached by a linear "
+            + "warm-up over the first epoch)") Float lr;
+    @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in, and lr 3e-5 "
+            + "for w4a8 (docs/results.md, \"Beyond the paper\")") boolean recommended;
     @Option(names = "--step-rate", defaultValue = "0", description = "LSQ: learn the activation steps in log space at this multiple of --lr; 0 keeps the calibrated steps (default: ${DEFAULT-VALUE}, see docs/quantization.md)") float stepRate;
     @Option(names = "--energy-weight", defaultValue = "0.01", description = "the energy's share of the loss, the forces get the rest "
             + "(default: ${DEFAULT-VALUE}, as in FP32 training)") float energyWeight;
@@ -72,9 +75,16 @@ public final class QatCommand implements Callable<Integer> {
         QuantizationPlan.Calibration cal = calibration != null ? QatRecipe.calibration(calibration) : m.defaultCalibration();
         QuantizationPlan.Spec spec = QatRecipe.spec(bits, vectorScheme != null ? vectorScheme : m.defaultVectorScheme(),
                 directionBits, geometricSte, scalarOnly, vectorOnly, cal);
-        if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
-        if (perChannel) spec = spec.withPerChannel(true);
-        spec = spec.withGradient(QatRecipe.gradient(gradient));
+        if (recommended) {
+            if (m != QatRecipe.Method.GAQ) throw new IllegalArgumentException("--recommended builds on --method gaq");
+            spec = QatRecipe.recommendedSpec(bits).withPerChannel(perChannel);
+            if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
+        } else {
+            if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
+            if (perChannel) spec = spec.withPerChannel(true);
+            spec = spec.withGradient(QatRecipe.gradient(gradient));
+        }
+        float rate = lr != null ? lr : recommended ? QatRecipe.recommendedLr(bits) : 1e-5f;
         Split split = data.resolve().split(seed);
         Trainer.requireLabels(split.train());
         int n = QatRecipe.calibrate(model, spec, m, split.train(), calibrationFrames);
@@ -84,7 +94,7 @@ public final class QatCommand implements Callable<Integer> {
                 method, bits, ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, lee, warmup,
                 plainAttention ? ", plain attention" : "");
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        var options = QatRecipe.options(epochs, batchSize, lr, patience, seed, workers, maxMinutes, lee, warmup, stepRate, energyWeight);
+        var options = QatRecipe.options(epochs, batchSize, rate, patience, seed, workers, maxMinutes, lee, warmup, stepRate, energyWeight);
         Path runDir = out != null ? out : Path.of("runs", "qat-" + method + "-" + bits);
         Trainer.startQat(model, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
         System.out.println("best model: " + runDir.resolve("best.safetensors"));

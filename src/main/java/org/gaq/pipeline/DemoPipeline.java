@@ -215,23 +215,24 @@ public final class DemoPipeline {
         EquivariantTransformer model = ModelFiles.load(fp32File);
         QatRecipe.requireFp32(model, fp32File);
         QatRecipe.Method method = QatRecipe.Method.GAQ;
-        QuantizationPlan.Spec spec = QatRecipe.spec(method, bits);
+        QuantizationPlan.Spec spec = QatRecipe.recommendedSpec(bits);
+        float lr = QatRecipe.recommendedLr(bits);
         int n = QatRecipe.calibrate(model, spec, method, split.train(), s.calibrationFrames());
         Dataset train = split.train();
         if (s.qatFrames() < train.size()) train = train.subset(IntStream.range(0, s.qatFrames()).toArray());
         Split qatSplit = new Split(train, split.validation(), split.test());
-        step(k, "GAQ QAT %s: calibrated on %d frames, then fine-tuning on %d frames for %.1f min (scalar-only warm-up %d epoch%s, "
-                        + "LEE weight %.3g; run folder %s)", bits.toUpperCase(Locale.ROOT), n, train.size(), s.qatMinutes(),
-                s.qatWarmupEpochs(), s.qatWarmupEpochs() == 1 ? "" : "s", method.defaultLeeWeight(), runDir);
+        step(k, "GAQ QAT %s: calibrated on %d frames, then fine-tuning on %d frames for %.1f min at lr %.0e (scalar-only warm-up %d epoch%s, "
+                        + "LEE weight %.3g, identity gradient, FP32 radial basis; run folder %s)", bits.toUpperCase(Locale.ROOT), n, train.size(),
+                s.qatMinutes(), lr, s.qatWarmupEpochs(), s.qatWarmupEpochs() == 1 ? "" : "s", method.defaultLeeWeight(), runDir);
         clearRun(runDir);
-        var options = QatRecipe.options(100_000, 8, 1e-5f, 3, s.seed(), s.threads(), s.qatMinutes(), method.defaultLeeWeight(),
+        var options = QatRecipe.options(100_000, 8, lr, 3, s.seed(), s.threads(), s.qatMinutes(), method.defaultLeeWeight(),
                 s.qatWarmupEpochs(), 0f);
         Trainer.startQat(model, qatSplit, options, runDir, log).run();
         Path best = runDir.resolve("best.safetensors");
         if (!Files.exists(best)) {
             // The budget ran out during the scalar-only warm-up: finish the first epoch with every branch quantized.
             log.printf("      the time budget ended inside the warm-up: one more epoch with the vector branch quantized too%n");
-            var more = QatRecipe.options(s.qatWarmupEpochs() + 1, 8, 1e-5f, 3, s.seed(), s.threads(), 1e5, method.defaultLeeWeight(),
+            var more = QatRecipe.options(s.qatWarmupEpochs() + 1, 8, lr, 3, s.seed(), s.threads(), 1e5, method.defaultLeeWeight(),
                     s.qatWarmupEpochs(), 0f);
             Path last = runDir.resolve("last.safetensors");
             (Files.exists(last) ? Trainer.resume(last, qatSplit, more, runDir, log) : Trainer.startQat(model, qatSplit, more, runDir, log)).run();

@@ -1,5 +1,7 @@
 package org.gaq.train;
 
+import java.util.List;
+
 import org.gaq.data.Dataset;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
@@ -74,6 +76,20 @@ public final class QatRecipe {
     /** The method's spec for {@code bits} with its default vector scheme and calibration, 8 direction bits, nothing ablated. */
     public static QuantizationPlan.Spec spec(Method method, String bits) {
         return spec(bits, method.defaultVectorScheme(), 8, false, false, false, method.defaultCalibration());
+    }
+
+    /**
+     * gaq's recommended recipe on top of the paper's GAQ (docs/results.md, "Beyond the paper"): the
+     * identity gradient through every activation quantizer and the radial basis left FP32. On ethanol it
+     * lowers GAQ W8A8's force MAE from 10.0 to 8.3 meV/Å and its energy MAE from 6.1 to 4.0 meV.
+     */
+    public static QuantizationPlan.Spec recommendedSpec(String bits) {
+        return spec(Method.GAQ, bits).withGradient(QuantizationPlan.Gradient.IDENTITY).withFullPrecisionSites(List.of("rbf_in"));
+    }
+
+    /** The fine-tuning rate of {@link #recommendedSpec}: 4-bit weights need to move further than 8-bit ones (measured). */
+    public static float recommendedLr(String bits) {
+        return bits.equals("w4a8") ? 3e-5f : 1e-5f;
     }
 
     public static QuantizationPlan.Gradient gradient(String name) {
