@@ -26,14 +26,14 @@ final class FusedMddq {
     /** With {@code identityGradient} (the plan's {@code Gradient.IDENTITY}) the backward passes the gradient through unchanged. */
     static Tensor apply(Tensor h, MddqQuantizer quantizer, boolean identityGradient) {
         int n = h.dim(0), f = h.dim(2);
-        float step = quantizer.magnitude().stepValue();
+        float[] steps = channelSteps(quantizer.magnitude().stepValues(), f);
         float qp = quantizer.magnitude().qp(), qn = quantizer.magnitude().qn();
         float levels = org.gaq.quant.Signedness.SIGNED.qp(quantizer.directionBits());
         return StraightThrough.apply("mddq_fused", new StraightThrough.CustomOp() {
             @Override
             public Tensor forward(Tensor[] inputs) {
                 float[] out = new float[n * 3 * f];
-                pass(inputs[0].data(), null, out, n, f, step, qn, qp, levels);
+                pass(inputs[0].data(), null, out, n, f, steps, qn, qp, levels);
                 return Tensor.of(out, n, 3, f);
             }
 
@@ -45,7 +45,7 @@ final class FusedMddq {
                     return new Tensor[]{Autograd.grad(composed, new Tensor[]{inputs[0]}, g, true)[0]};
                 }
                 float[] gh = new float[n * 3 * f];
-                pass(inputs[0].data(), g.data(), gh, n, f, step, qn, qp, levels);
+                pass(inputs[0].data(), g.data(), gh, n, f, steps, qn, qp, levels);
                 return new Tensor[]{Tensor.of(gh, n, 3, f)};
             }
         }, h);
@@ -55,9 +55,19 @@ final class FusedMddq {
      * Forward (g null: out = Q(h)) or backward (out = ∂L/∂h given g = ∂L/∂Q(h)), per vector (atom a, channel c),
      * components h[(a·3 + k)·f + c]. The comments name the composed op each line reproduces.
      */
-    static void pass(float[] hv, float[] gv, float[] out, int n, int f, float step, float qn, float qp, float levels) {
+    /** One magnitude step per channel: the quantizer's own (per-channel), or its one step repeated. */
+    static float[] channelSteps(float[] steps, int f) {
+        if (steps.length == f) return steps;
+        if (steps.length != 1) throw new IllegalArgumentException(steps.length + " magnitude steps for " + f + " channels");
+        float[] s = new float[f];
+        java.util.Arrays.fill(s, steps[0]);
+        return s;
+    }
+
+    /** {@code steps}: the magnitude step of each channel (f of them). */
+    static void pass(float[] hv, float[] gv, float[] out, int n, int f, float[] steps, float qn, float qp, float levels) {
         if (!SIMD) {
-            for (int a = 0; a < n; a++) passPlain(hv, gv, out, a, 0, f, f, step, qn, qp, levels);
+            for (int a = 0; a < n; a++) passPlain(hv, gv, out, a, 0, f, f, steps, qn, qp, levels);
             return;
         }
         int bound = S.loopBound(f);
@@ -66,11 +76,11 @@ final class FusedMddq {
             int c = 0;
             for (; c < bound; c += L) {
                 int i0 = (a * 3) * f + c;
-                boolean vector = forwardVector(hv, gv == null ? out : null, saved, i0, f, step, qn, qp, levels);
-                if (vector && gv != null) backwardVector(hv, gv, out, saved, i0, f, step, qn, qp, levels);
-                if (!vector) passPlain(hv, gv, out, a, c, c + L, f, step, qn, qp, levels);   // a (near-)zero vector among these
+                boolean vector = forwardVector(hv, gv == null ? out : null, saved, i0, f, steps, c, qn, qp, levels);
+                if (vector && gv != null) backwardVector(hv, gv, out, saved, i0, f, steps, c, qn, qp, levels);
+                if (!vector) passPlain(hv, gv, out, a, c, c + L, f, steps, qn, qp, levels);   // a (near-)zero vector among these
             }
-            passPlain(hv, gv, out, a, c, f, f, step, qn, qp, levels);
+            passPlain(hv, gv, out, a, c, f, f, steps, qn, qp, levels);
         }
     }
 
@@ -96,7 +106,7 @@ final class FusedMddq {
      * lies in between (the caller runs the plain loop).
      */
     private static boolean forwardVector(float[] hv, float[] out, float[] saved, int i0, int f,
-                                         float step, float qn, float qp, float levels) {
+                                         float[] steps, int c, float qn, float qp, float levels) {
         int i1 = i0 + f, i2 = i1 + f;
         FloatVector h0 = FloatVector.fromArray(S, hv, i0), h1 = FloatVector.fromArray(S, hv, i1), h2 = FloatVector.fromArray(S, hv, i2);
         FloatVector sq = h0.mul(h0).add(h1.mul(h1)).add(h2.mul(h2));
@@ -106,6 +116,7 @@ final class FusedMddq {
         FloatVector fill = zero.blend(1f, isZero), m = FloatVector.broadcast(S, 1f).blend(0f, isZero);
         FloatVector s0 = h0.add(fill), s1 = h1.add(0f), s2 = h2.add(0f);
         FloatVector r = zero.add(s0.mul(s0)).add(s1.mul(s1)).add(s2.mul(s2)).add(0f).sqrt();
+        FloatVector step = FloatVector.fromArray(S, steps, c);
         FloatVector t = r.div(step);
         FloatVector tc = t.max(qn).min(qp), rr = tc.add(MAGIC).sub(MAGIC);
         FloatVector rq = rr.blend(tc.mul(0f), rr.compare(VectorOperators.EQ, 0f)).mul(step);
@@ -137,7 +148,7 @@ final class FusedMddq {
 
     /** The backward of {@link #passPlain} for the L channels {@link #forwardVector} accepted, from its saved values. */
     private static void backwardVector(float[] hv, float[] gv, float[] out, float[] saved, int i0, int f,
-                                       float step, float qn, float qp, float levels) {
+                                       float[] steps, int c, float qn, float qp, float levels) {
         int i1 = i0 + f, i2 = i1 + f;
         FloatVector zero = FloatVector.zero(S);
         FloatVector r = FloatVector.fromArray(S, saved, R * L), t = FloatVector.fromArray(S, saved, T * L);
@@ -150,6 +161,7 @@ final class FusedMddq {
         FloatVector gd0 = g0.mul(rq), gd1 = g1.mul(rq), gd2 = g2.mul(rq);
         FloatVector grq = zero.add(g0.mul(d0.div(nd))).add(g1.mul(d1.div(nd))).add(g2.mul(d2.div(nd)));
         FloatVector mr = zero.blend(1f, t.compare(VectorOperators.GE, qn).and(t.compare(VectorOperators.LE, qp)));
+        FloatVector step = FloatVector.fromArray(S, steps, c);
         FloatVector grA = grq.mul(step).mul(mr).div(step);
         FloatVector nd2 = nd.mul(nd);
         FloatVector gnd = zero.add(gd0.mul(d0).div(nd2).mul(-1f)).add(gd1.mul(d1).div(nd2).mul(-1f)).add(gd2.mul(d2).div(nd2).mul(-1f));
@@ -169,12 +181,12 @@ final class FusedMddq {
     }
 
     /** {@link #pass} for atom a, channels [from, to), plain loops: the definition. */
-    static void passPlain(float[] hv, float[] gv, float[] out, int a, int from, int to, int f, float step, float qn, float qp, float levels) {
+    static void passPlain(float[] hv, float[] gv, float[] out, int a, int from, int to, int f, float[] steps, float qn, float qp, float levels) {
         float inv = 1f / levels;
         {
             int i0 = (a * 3) * f, i1 = i0 + f, i2 = i1 + f;
             for (int c = from; c < to; c++) {
-                float h0 = hv[i0 + c], h1 = hv[i1 + c], h2 = hv[i2 + c];
+                float h0 = hv[i0 + c], h1 = hv[i1 + c], h2 = hv[i2 + c], step = steps[c];
                 double sq = 0;
                 sq += (double) h0 * h0;
                 sq += (double) h1 * h1;

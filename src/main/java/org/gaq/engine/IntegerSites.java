@@ -27,13 +27,14 @@ public final class IntegerSites implements ActivationSites {
     @Override
     public Tensor scalar(String site, Tensor x) {
         LsqQuantizer q = activations.plainScalarQuantizer(site);
-        return q == null || q.channels() != 1 ? activations.scalar(site, x) : FusedLsq.apply(x, q.stepValue(), q.qn(), q.qp(), identityGradient());
+        return q == null ? activations.scalar(site, x) : FusedLsq.apply(x, q.stepValues(), q.qn(), q.qp(), identityGradient());
     }
 
     @Override
     public Tensor vector(String site, Tensor v) {
         if (activations.plainVectorQuantizer(site) instanceof MddqQuantizer q && !q.geometricSte()
-                && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION && q.magnitude().channels() == 1
+                && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION
+                && (q.magnitude().channels() == 1 || q.magnitude().channels() == v.dim(2))
                 && q.directionBits() != LsqQuantizer.FULL_PRECISION && v.rank() == 3 && v.dim(1) == 3) {
             return FusedMddq.apply(v, q, identityGradient());
         }

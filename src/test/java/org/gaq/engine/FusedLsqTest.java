@@ -42,10 +42,10 @@ class FusedLsqTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {8, 4})
-    void fusedScalarSitesAreBitwiseTheComposedOps(int bits, @TempDir Path dir) throws Exception {
+    @org.junit.jupiter.params.provider.CsvSource({"8,''", "4,''", "8,per-channel", "8,identity", "4,per-channel-identity"})
+    void fusedScalarSitesAreBitwiseTheComposedOps(int bits, String variant, @TempDir Path dir) throws Exception {
         Path file = dir.resolve("m.int.safetensors");
-        IntegerModelFile.export(IntegerModelTest.quantized(bits), file);
+        IntegerModelFile.export(IntegerModelTest.quantized(bits, variant), file);
         EquivariantTransformer model = ModelFiles.load(file);
         IntegerSites fused = (IntegerSites) model.sites();
         GraphBatch g = NeighborList.batch(IntegerModelTest.molecules(5, 3), IntegerModelTest.SMALL.cutoff());

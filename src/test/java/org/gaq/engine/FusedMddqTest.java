@@ -40,11 +40,15 @@ class FusedMddqTest {
                 float scale = r.nextBoolean() ? 0f : (float) (0.3e-12 + r.nextDouble() * 1.4e-12);
                 for (int k = 0; k < 3; k++) h[(a * 3 + k) * f + c] = scale * (float) r.nextGaussian();
             }
-            for (float step : new float[]{0.01f, 0.37f, 5f}) {
+            float[] perChannel = new float[f];                  // one step per channel, over two decades
+            for (int c = 0; c < f; c++) perChannel[c] = (float) Math.pow(10, -2 + 2 * r.nextDouble());
+            for (float[] steps : new float[][]{FusedMddq.channelSteps(new float[]{0.01f}, f), FusedMddq.channelSteps(new float[]{0.37f}, f),
+                    FusedMddq.channelSteps(new float[]{5f}, f), perChannel}) {
+                float step = steps[0];
                 for (float[] gv : new float[][]{null, g}) {
                     float[] plain = new float[h.length], simd = new float[h.length];
-                    for (int a = 0; a < n; a++) FusedMddq.passPlain(h, gv, plain, a, 0, f, f, step, 0, 255, 127);
-                    FusedMddq.pass(h, gv, simd, n, f, step, 0, 255, 127);
+                    for (int a = 0; a < n; a++) FusedMddq.passPlain(h, gv, plain, a, 0, f, f, steps, 0, 255, 127);
+                    FusedMddq.pass(h, gv, simd, n, f, steps, 0, 255, 127);
                     for (int i = 0; i < h.length; i++) {
                         assertEquals(Float.floatToIntBits(plain[i]), Float.floatToIntBits(simd[i]),
                                 (gv == null ? "forward" : "backward") + " f=" + f + " step=" + step + " [" + i + "]: " + plain[i] + " vs " + simd[i]);
