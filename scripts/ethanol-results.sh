@@ -27,11 +27,16 @@ evaluate gaq-w4a8 models/ethanol-gaq-w4a8.safetensors
 evaluate gaq-w8a8-int models/ethanol-gaq-w8a8.int.safetensors
 evaluate gaq-w4a8-int models/ethanol-gaq-w4a8.int.safetensors
 evaluate gaq-w8a8-dir16 models/ethanol-gaq-w8a8-dir16.safetensors
+evaluate gaq-w8a8-recommended-int models/ethanol-gaq-w8a8-recommended.int.safetensors
+evaluate gaq-w4a8-recommended-int models/ethanol-gaq-w4a8-recommended.int.safetensors
 
-# 3. E+F speed of the same models, side by side in one process
-[[ -f results/bench/ethanol.json ]] || "${gaq[@]}" bench model models/ethanol-fp32.safetensors models/ethanol-gaq-w8a8.safetensors \
-    models/ethanol-gaq-w8a8.int.safetensors models/ethanol-gaq-w4a8.int.safetensors --data rmd17:ethanol,rmd17:aspirin \
-    --copies 1,10,50,200 --layout apart --warmup 10 --seconds 5 --record results/bench/ethanol.json
+# 3. E+F speed of the same models, side by side in one process, on one thread and on two
+models=(models/ethanol-fp32.safetensors models/ethanol-gaq-w8a8.safetensors models/ethanol-gaq-w8a8.int.safetensors
+        models/ethanol-gaq-w4a8.int.safetensors models/ethanol-gaq-w8a8-recommended.int.safetensors models/ethanol-gaq-w4a8-recommended.int.safetensors)
+[[ -f results/bench/ethanol.json ]] || "${gaq[@]}" bench model "${models[@]}" --data rmd17:ethanol,rmd17:aspirin \
+    --copies 1,10,50,200 --layout apart --threads 1 --warmup 4 --seconds 2 --record results/bench/ethanol.json
+[[ -f results/bench/ethanol-2threads.json ]] || "${gaq[@]}" bench model "${models[@]}" --data rmd17:ethanol,rmd17:aspirin \
+    --copies 1,10,50,200 --layout apart --threads 2 --warmup 4 --seconds 2 --record results/bench/ethanol-2threads.json
 
 # 4. NVE MD at dt 0.5 fs from the first rMD17 ethanol frame, 300 K Maxwell–Boltzmann start (seed 1)
 md() {  # name model steps [md args...]

@@ -49,10 +49,10 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--max-minutes", defaultValue = "60", description = "stop after the epoch that passes this wall time (default: ${DEFAULT-VALUE})") double maxMinutes;
     @Option(names = "--cpu-budget", description = "count --max-minutes in CPU time of this process, not wall time "
             + "(equal compute for every run on a shared machine)") boolean cpuBudget;
-    @Option(names = "--lr", description = "(default: 1e-5, where the FP32 run ended; with --recommended 3e-5 for w4a8; reached by a linear "
+    @Option(names = "--lr", description = "(default: 1e-5, where the FP32 run ended; with --recommended 1e-4 for w4a8; reached by a linear "
             + "warm-up over the first epoch)") Float lr;
-    @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in, and lr 3e-5 "
-            + "for w4a8 (docs/results.md, \"Beyond the paper\")") boolean recommended;
+    @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in, "
+            + "--per-channel for w8a8, lr 1e-4 for w4a8 (docs/results.md, \"Beyond the paper\")") boolean recommended;
     @Option(names = "--step-rate", defaultValue = "0", description = "LSQ: learn the activation steps in log space at this multiple of --lr; 0 keeps the calibrated steps (default: ${DEFAULT-VALUE}, see docs/quantization.md)") float stepRate;
     @Option(names = "--energy-weight", defaultValue = "0.01", description = "the energy's share of the loss, the forces get the rest "
             + "(default: ${DEFAULT-VALUE}, as in FP32 training)") float energyWeight;
@@ -77,7 +77,8 @@ public final class QatCommand implements Callable<Integer> {
                 directionBits, geometricSte, scalarOnly, vectorOnly, cal);
         if (recommended) {
             if (m != QatRecipe.Method.GAQ) throw new IllegalArgumentException("--recommended builds on --method gaq");
-            spec = QatRecipe.recommendedSpec(bits).withPerChannel(perChannel);
+            spec = QatRecipe.recommendedSpec(bits);
+            if (perChannel) spec = spec.withPerChannel(true);
             if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
         } else {
             if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
