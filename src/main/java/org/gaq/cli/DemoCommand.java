@@ -15,8 +15,8 @@ import java.util.concurrent.Callable;
  * FP32 model, GAQ QAT to W8A8 and W4A8, integer export, evaluation, a short benchmark, one table.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The whole GAQ pipeline on rMD17 ethanol in about 5 minutes: the committed FP32 model (or a short "
-                + "training), GAQ quantization-aware fine-tuning to W8A8 and W4A8, export to integer model files, evaluation "
+        description = {"The whole GAQ pipeline on rMD17 ethanol in a few minutes: the committed FP32 model (or a short "
+                + "training), GAQ quantization-aware fine-tuning to W8A8 and W4A8 (gaq qat --recommended), export to integer model files, evaluation "
                 + "on the test set (energy MAE, force MAE, LEE) and a short E+F benchmark, ending with one table of accuracy, "
                 + "file size and speed (also written to <out>/summary.md)."})
 public final class DemoCommand implements Callable<Integer> {

@@ -77,7 +77,7 @@ public final class QatCommand implements Callable<Integer> {
                 directionBits, geometricSte, scalarOnly, vectorOnly, cal);
         if (recommended) {
             if (m != QatRecipe.Method.GAQ) throw new IllegalArgumentException("--recommended builds on --method gaq");
-            spec = QatRecipe.recommendedSpec(bits);
+            spec = QatRecipe.recommended(spec);
             if (perChannel) spec = spec.withPerChannel(true);
             if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
         } else {

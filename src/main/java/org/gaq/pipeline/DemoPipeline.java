@@ -222,8 +222,9 @@ public final class DemoPipeline {
         if (s.qatFrames() < train.size()) train = train.subset(IntStream.range(0, s.qatFrames()).toArray());
         Split qatSplit = new Split(train, split.validation(), split.test());
         step(k, "GAQ QAT %s: calibrated on %d frames, then fine-tuning on %d frames for %.1f min at lr %.0e (scalar-only warm-up %d epoch%s, "
-                        + "LEE weight %.3g, identity gradient, FP32 radial basis; run folder %s)", bits.toUpperCase(Locale.ROOT), n, train.size(),
-                s.qatMinutes(), lr, s.qatWarmupEpochs(), s.qatWarmupEpochs() == 1 ? "" : "s", method.defaultLeeWeight(), runDir);
+                        + "LEE weight %.3g, identity gradient, FP32 radial basis%s: gaq qat --recommended; run folder %s)", bits.toUpperCase(Locale.ROOT),
+                n, train.size(), s.qatMinutes(), lr, s.qatWarmupEpochs(), s.qatWarmupEpochs() == 1 ? "" : "s", method.defaultLeeWeight(),
+                spec.perChannel() ? ", per-channel steps" : "", runDir);
         clearRun(runDir);
         var options = QatRecipe.options(100_000, 8, lr, 3, s.seed(), s.threads(), s.qatMinutes(), method.defaultLeeWeight(),
                 s.qatWarmupEpochs(), 0f);

@@ -85,8 +85,13 @@ public final class QatRecipe {
      * ethanol it lowers GAQ W8A8's errors from E 6.1 / F 10.0 / LEE 7.3 to 3.2 / 8.2 / 5.0.
      */
     public static QuantizationPlan.Spec recommendedSpec(String bits) {
-        return spec(Method.GAQ, bits).withGradient(QuantizationPlan.Gradient.IDENTITY).withFullPrecisionSites(List.of("rbf_in"))
-                .withPerChannel(bits.equals("w8a8"));
+        return recommended(spec(Method.GAQ, bits));
+    }
+
+    /** {@code base} (bits, vector scheme, direction bits, … as chosen) with the recommended recipe's changes on top. */
+    public static QuantizationPlan.Spec recommended(QuantizationPlan.Spec base) {
+        return base.withGradient(QuantizationPlan.Gradient.IDENTITY).withFullPrecisionSites(List.of("rbf_in"))
+                .withPerChannel(base.perChannel() || base.weightBits() == 8);
     }
 
     /**

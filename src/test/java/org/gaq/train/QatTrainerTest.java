@@ -57,4 +57,18 @@ class QatTrainerTest {
                 "a fake-quantized model file reproduces the trained model's forces bit for bit");
         assertNotEquals(0, ((QuantizationPlan) loaded.sites()).parameters().size());
     }
+
+    @Test
+    void recommendedRecipeKeepsTheChosenBitsAndAddsItsChanges() {
+        var w8 = QatRecipe.recommended(QatRecipe.spec("w8a8", "mddq", 16, false, false, false, QuantizationPlan.Calibration.MIN_MAX));
+        assertEquals(16, w8.directionBits(), "the caller's direction bits stay");
+        assertEquals(QuantizationPlan.Gradient.IDENTITY, w8.gradient());
+        assertEquals(java.util.List.of("rbf_in"), w8.fullPrecisionSites());
+        assertTrue(w8.perChannel(), "per-channel steps for int8 weights");
+        var w4 = QatRecipe.recommendedSpec("w4a8");
+        assertEquals(4, w4.weightBits());
+        assertFalse(w4.perChannel(), "not folded into int4 groups");
+        assertEquals(1e-4f, QatRecipe.recommendedLr("w4a8"));
+        assertEquals(1e-5f, QatRecipe.recommendedLr("w8a8"));
+    }
 }
