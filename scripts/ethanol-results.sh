@@ -29,6 +29,7 @@ evaluate gaq-w4a8-int models/ethanol-gaq-w4a8.int.safetensors
 evaluate gaq-w8a8-dir16 models/ethanol-gaq-w8a8-dir16.safetensors
 evaluate gaq-w8a8-recommended-int models/ethanol-gaq-w8a8-recommended.int.safetensors
 evaluate gaq-w4a8-recommended-int models/ethanol-gaq-w4a8-recommended.int.safetensors
+evaluate gaq-w8a8-recommended-dir16-int models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors
 
 # 3. E+F speed of the same models, side by side in one process, on one thread and on two
 models=(models/ethanol-fp32.safetensors models/ethanol-gaq-w8a8.safetensors models/ethanol-gaq-w8a8.int.safetensors
@@ -51,6 +52,10 @@ md() {  # name model steps [md args...]
 md fp32 models/ethanol-fp32.safetensors 200000
 md gaq-w8a8-int models/ethanol-gaq-w8a8.int.safetensors 200000
 md gaq-w4a8-int models/ethanol-gaq-w4a8.int.safetensors 200000
+md gaq-w8a8-dir16-int models/ethanol-gaq-w8a8-dir16.int.safetensors 200000
+md gaq-w8a8-recommended-dir16-int models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors 200000
+md gaq-w8a8-recommended-dir16-int-seed2 models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors 200000 --seed 2
+md gaq-w8a8-recommended-dir16-int-seed3 models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors 200000 --seed 3
 md ptq-naive-w8a8 "$runs/qat-ethanol/ptq-naive-w8a8.safetensors" 200000
 md gaq-w8a8-weights-only models/ethanol-gaq-w8a8.safetensors 200000 --weights-only
 md gaq-w4a8-weights-only models/ethanol-gaq-w4a8.safetensors 80000 --weights-only

@@ -98,6 +98,7 @@ run gaq-w8a8-identity-fp32-rbf-long 60 --bits w8a8 --gradient identity --fp32-si
 run gaq-w8a8-identity-fp32-rbf-per-channel 16 --bits w8a8 --gradient identity --fp32-sites rbf_in --per-channel --threads 1
 run gaq-w4a8-identity-fp32-rbf-long 60 --bits w4a8 --gradient identity --fp32-sites rbf_in --lr 3e-5 --patience 6 --threads 1
 run gaq-w4a8-identity-fp32-rbf-per-channel 30 --bits w4a8 --gradient identity --fp32-sites rbf_in --per-channel --lr 3e-5 --patience 6 --threads 1
+run gaq-w8a8-recommended-dir16 16 --bits w8a8 --recommended --direction-bits 16 --threads 1
 run gaq-w4a8-identity-fp32-rbf-lr1e-4-long 60 --bits w4a8 --gradient identity --fp32-sites rbf_in --lr 1e-4 --patience 6 --threads 1
 
 [[ $stage == train ]] && exit 0
