@@ -86,6 +86,9 @@ ptq ptq-mddq-per-channel-identity --method mddq --per-channel --gradient identit
 ptq ptq-mddq-percentile-identity --method mddq --calibration percentile --gradient identity
 ptq ptq-mddq-fp32-rbf --method mddq --fp32-sites rbf_in
 ptq ptq-mddq-fp32-rbf-identity --method mddq --fp32-sites rbf_in --gradient identity
+for sites in scalar_in attention_query,attention_key scalar_message vector_in vector_message; do   # the rest of the sweep
+    ptq "ptq-mddq-identity-fp32-${sites//,/-}" --method mddq --fp32-sites "$sites" --gradient identity
+done
 run gaq-w8a8-identity 12 --bits w8a8 --gradient identity --threads 1
 run gaq-w8a8-per-channel 12 --bits w8a8 --per-channel --threads 1
 run gaq-w8a8-identity-per-channel 12 --bits w8a8 --gradient identity --per-channel --threads 1
@@ -98,7 +101,12 @@ run gaq-w8a8-identity-fp32-rbf-long 60 --bits w8a8 --gradient identity --fp32-si
 run gaq-w8a8-identity-fp32-rbf-per-channel 16 --bits w8a8 --gradient identity --fp32-sites rbf_in --per-channel --threads 1
 run gaq-w4a8-identity-fp32-rbf-long 60 --bits w4a8 --gradient identity --fp32-sites rbf_in --lr 3e-5 --patience 6 --threads 1
 run gaq-w4a8-identity-fp32-rbf-per-channel 30 --bits w4a8 --gradient identity --fp32-sites rbf_in --per-channel --lr 3e-5 --patience 6 --threads 1
+run gaq-w8a8-identity-fp32-rbf-attention-per-channel 16 --bits w8a8 --gradient identity --per-channel --fp32-sites rbf_in,attention_query,attention_key --threads 1
+# --recommended: identity gradient, FP32 radial basis, per-channel steps (W8A8), calibration on all training frames, lr 1e-4 (W4A8)
+run gaq-w8a8-recommended 16 --bits w8a8 --recommended --threads 1
+run gaq-w8a8-recommended-fp32-attention 16 --bits w8a8 --recommended --fp32-sites rbf_in,attention_query,attention_key --threads 1
 run gaq-w8a8-recommended-dir16 16 --bits w8a8 --recommended --direction-bits 16 --threads 1
+run gaq-w4a8-recommended 60 --bits w4a8 --recommended --patience 6 --threads 1
 run gaq-w4a8-identity-fp32-rbf-lr1e-4-long 60 --bits w4a8 --gradient identity --fp32-sites rbf_in --lr 1e-4 --patience 6 --threads 1
 
 [[ $stage == train ]] && exit 0

@@ -67,7 +67,8 @@ public final class DemoCommand implements Callable<Integer> {
             if (fp32 == null) System.out.println("no committed FP32 model (" + COMMITTED_MODEL + ") found: training a small one instead");
         }
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        var settings = new DemoPipeline.Settings(out, fp32, DemoPipeline.SMALL, minutes, qatMinutes, qatFrames, qatWarmup, 64,
+        var settings = new DemoPipeline.Settings(out, fp32, DemoPipeline.SMALL, minutes, qatMinutes, qatFrames, qatWarmup,
+                org.gaq.train.QatRecipe.RECOMMENDED_CALIBRATION_FRAMES,
                 testFrames, benchWarmup, benchSeconds, 64, workers, seed);
         Split split = source.split(seed);
         new DemoPipeline(settings, System.out).run(split, source.spec());

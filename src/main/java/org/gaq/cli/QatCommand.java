@@ -44,7 +44,8 @@ public final class QatCommand implements Callable<Integer> {
             + "execution: the scalar inputs of weights (folded into the weights' rows) and MDDQ magnitudes") boolean perChannel;
     @Option(names = "--fp32-sites", split = ",", paramLabel = "SITE", description = "mixed precision: leave these activation sites in FP32, "
             + "by name after the layer (rbf_in: every layer's radial basis) or whole (layers.0.rbf_in); see docs/quantization.md") java.util.List<String> fp32Sites;
-    @Option(names = "--calibration-frames", defaultValue = "64") int calibrationFrames;
+    @Option(names = "--calibration-frames", description = "training frames that calibrate the ranges (default: 64; with "
+            + "--recommended all of them)") Integer calibrationFrames;
     @Option(names = "--epochs", defaultValue = "30") int epochs;
     @Option(names = "--max-minutes", defaultValue = "60", description = "stop after the epoch that passes this wall time (default: ${DEFAULT-VALUE})") double maxMinutes;
     @Option(names = "--cpu-budget", description = "count --max-minutes in CPU time of this process, not wall time "
@@ -52,7 +53,7 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "(default: 1e-5, where the FP32 run ended; with --recommended 1e-4 for w4a8; reached by a linear "
             + "warm-up over the first epoch)") Float lr;
     @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in, "
-            + "--per-channel for w8a8, lr 1e-4 for w4a8 (docs/results.md, \"Beyond the paper\")") boolean recommended;
+            + "--per-channel for w8a8, calibration on every training frame, lr 1e-4 for w4a8 (docs/results.md, \"Beyond the paper\")") boolean recommended;
     @Option(names = "--step-rate", defaultValue = "0", description = "LSQ: learn the activation steps in log space at this multiple of --lr; 0 keeps the calibrated steps (default: ${DEFAULT-VALUE}, see docs/quantization.md)") float stepRate;
     @Option(names = "--energy-weight", defaultValue = "0.01", description = "the energy's share of the loss, the forces get the rest "
             + "(default: ${DEFAULT-VALUE}, as in FP32 training)") float energyWeight;
@@ -88,7 +89,8 @@ public final class QatCommand implements Callable<Integer> {
         float rate = lr != null ? lr : recommended ? QatRecipe.recommendedLr(bits) : 1e-5f;
         Split split = data.resolve().split(seed);
         Trainer.requireLabels(split.train());
-        int n = QatRecipe.calibrate(model, spec, m, split.train(), calibrationFrames);
+        int frames = calibrationFrames != null ? calibrationFrames : recommended ? QatRecipe.RECOMMENDED_CALIBRATION_FRAMES : 64;
+        int n = QatRecipe.calibrate(model, spec, m, split.train(), frames);
         float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();
         int warmup = vectorWarmup != null ? vectorWarmup : m.defaultVectorWarmupEpochs();
         System.out.printf("%s %s: %d quantization sites calibrated on %d frames (%s); LEE weight %g, vector warm-up %d epochs%s%n",
