@@ -55,6 +55,8 @@ md gaq-w4a8-int models/ethanol-gaq-w4a8.int.safetensors 200000
 md gaq-w8a8-dir16-int models/ethanol-gaq-w8a8-dir16.int.safetensors 200000
 md gaq-w8a8-recommended-int models/ethanol-gaq-w8a8-recommended.int.safetensors 200000
 md gaq-w8a8-recommended-int-seed2 models/ethanol-gaq-w8a8-recommended.int.safetensors 200000 --seed 2
+md gaq-w4a8-recommended-int models/ethanol-gaq-w4a8-recommended.int.safetensors 200000
+md gaq-w4a8-recommended-int-seed2 models/ethanol-gaq-w4a8-recommended.int.safetensors 200000 --seed 2
 md gaq-w8a8-recommended-dir16-int models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors 200000
 md gaq-w8a8-recommended-dir16-int-seed2 models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors 200000 --seed 2
 md gaq-w8a8-recommended-dir16-int-seed3 models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors 200000 --seed 3
