@@ -25,13 +25,7 @@ public final class PtqCommand implements Callable<Integer> {
     @Option(names = "--scalar-only", description = "quantize the scalar branch only (vectors FP32)") boolean scalarOnly;
     @Option(names = "--vector-only", description = "quantize the vector branch only (scalar activations and weights FP32)") boolean vectorOnly;
     @Option(names = "--calibration", description = "override the method's ranges: min-max, percentile or mean-abs") String calibration;
-    @Option(names = "--gradient", defaultValue = "clipped", description = "the activation quantizers' derivative in the forces: "
-            + "clipped (the paper's straight-through estimator: zero outside the range, exact through MDDQ's normalisation) or identity "
-            + "(default: ${DEFAULT-VALUE}; see docs/quantization.md)") String gradient;
-    @Option(names = "--per-channel", description = "one activation step per channel (min-max) where that is free in integer "
-            + "execution: the scalar inputs of weights (folded into the weights' rows) and MDDQ magnitudes") boolean perChannel;
-    @Option(names = "--fp32-sites", split = ",", paramLabel = "SITE", description = "mixed precision: leave these activation sites in FP32, "
-            + "by name after the layer (rbf_in: every layer's radial basis) or whole (layers.0.rbf_in); see docs/quantization.md") java.util.List<String> fp32Sites;
+    @Mixin PrecisionOptions precision;
     @Option(names = "--calibration-frames", defaultValue = "64") int calibrationFrames;
     @Option(names = "--seed", defaultValue = "1") long seed;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "the quantized model (.safetensors)") Path out;
@@ -50,9 +44,7 @@ public final class PtqCommand implements Callable<Integer> {
             spec = new QuantizationPlan.Spec(spec.weightBits(), spec.activationBits(), spec.vectorScheme(), spec.vectorBits(),
                     spec.directionBits(), spec.geometricSte(), QatRecipe.calibration(calibration));
         }
-        if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
-        if (perChannel) spec = spec.withPerChannel(true);
-        spec = spec.withGradient(QatRecipe.gradient(gradient));
+        spec = precision.applyTo(spec);
         Split split = data.resolve().split(seed);
         int n = QatRecipe.calibrate(model, spec, QatRecipe.Method.NAIVE, split.train(), calibrationFrames);
         ModelFiles.save(out, model);

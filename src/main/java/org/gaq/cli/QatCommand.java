@@ -37,13 +37,7 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--lee-weight", description = "weight of the LEE penalty, 0: off (default: 0.01 for gaq, 0 for the baselines)") Float leeWeight;
     @Option(names = "--vector-warmup-epochs", description = "epochs with only scalars quantized (default: 3 for gaq, 0 for the baselines)") Integer vectorWarmup;
     @Option(names = "--calibration", description = "initial steps: min-max, percentile or mean-abs (default: percentile for degree-quant, else min-max)") String calibration;
-    @Option(names = "--gradient", defaultValue = "clipped", description = "the activation quantizers' derivative in the forces: "
-            + "clipped (the paper's straight-through estimator: zero outside the range, exact through MDDQ's normalisation) or identity "
-            + "(default: ${DEFAULT-VALUE}; see docs/quantization.md)") String gradient;
-    @Option(names = "--per-channel", description = "one activation step per channel (min-max) where that is free in integer "
-            + "execution: the scalar inputs of weights (folded into the weights' rows) and MDDQ magnitudes") boolean perChannel;
-    @Option(names = "--fp32-sites", split = ",", paramLabel = "SITE", description = "mixed precision: leave these activation sites in FP32, "
-            + "by name after the layer (rbf_in: every layer's radial basis) or whole (layers.0.rbf_in); see docs/quantization.md") java.util.List<String> fp32Sites;
+    @Mixin PrecisionOptions precision;
     @Option(names = "--calibration-frames", description = "training frames that calibrate the ranges (default: 64; with "
             + "--recommended all of them)") Integer calibrationFrames;
     @Option(names = "--epochs", defaultValue = "30") int epochs;
@@ -79,13 +73,8 @@ public final class QatCommand implements Callable<Integer> {
         if (recommended) {
             if (m != QatRecipe.Method.GAQ) throw new IllegalArgumentException("--recommended builds on --method gaq");
             spec = QatRecipe.recommended(spec);
-            if (perChannel) spec = spec.withPerChannel(true);
-            if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
-        } else {
-            if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
-            if (perChannel) spec = spec.withPerChannel(true);
-            spec = spec.withGradient(QatRecipe.gradient(gradient));
         }
+        spec = precision.applyTo(spec);     // explicit options override the recipe
         float rate = lr != null ? lr : recommended ? QatRecipe.recommendedLr(bits) : 1e-5f;
         Split split = data.resolve().split(seed);
         Trainer.requireLabels(split.train());

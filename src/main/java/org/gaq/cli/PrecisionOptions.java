@@ -1,0 +1,31 @@
+package org.gaq.cli;
+
+import org.gaq.quant.QuantizationPlan;
+import org.gaq.train.QatRecipe;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+
+/** The mixed-precision options shared by `gaq ptq` and `gaq qat` (docs/quantization.md). */
+public final class PrecisionOptions {
+    @Option(names = "--gradient", paramLabel = "clipped|identity", description = "the activation quantizers' derivative in the forces: "
+            + "clipped (the paper's straight-through estimator: zero outside the range, exact through MDDQ's normalisation) or identity "
+            + "(default: clipped, identity with qat --recommended; see docs/quantization.md)")
+    String gradient;
+
+    @Option(names = "--per-channel", description = "one activation step per channel (min-max) where that is free in integer "
+            + "execution: the scalar inputs of weights (folded into the weights' rows) and MDDQ magnitudes")
+    boolean perChannel;
+
+    @Option(names = "--fp32-sites", split = ",", paramLabel = "SITE", description = "mixed precision: leave these activation sites in FP32, "
+            + "by name after the layer (rbf_in: every layer's radial basis) or whole (layers.0.rbf_in); see docs/quantization.md")
+    List<String> fp32Sites;
+
+    /** {@code spec} with the options given on the command line; what is not given stays as in {@code spec}. */
+    QuantizationPlan.Spec applyTo(QuantizationPlan.Spec spec) {
+        if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
+        if (perChannel) spec = spec.withPerChannel(true);
+        if (gradient != null) spec = spec.withGradient(QatRecipe.gradient(gradient));
+        return spec;
+    }
+}
