@@ -25,6 +25,22 @@ public final class RunFiles {
     public static final String SETTINGS = "run.json", STATE = "state.json", ENERGY_LOG = "energy.csv",
             TRAJECTORY = "trajectory.xyz", ENERGY_PLOT = "energy.png", LAST_GOOD = "last_good.xyz", SUMMARY = "summary.json";
 
+    /** One row of {@code energy.csv}: step, time_fs, potential_eV, kinetic_eV, total_eV, temperature_K. */
+    public record EnergyRow(long step, double timeFs, double potentialEv, double kineticEv, double totalEv, double temperatureK) {}
+
+    /** The rows of a run folder's energy log (header and blank lines skipped). */
+    public static List<EnergyRow> readEnergyLog(Path runDir) throws IOException {
+        List<String> lines = Files.readAllLines(runDir.resolve(ENERGY_LOG), StandardCharsets.UTF_8);
+        List<EnergyRow> rows = new ArrayList<>();
+        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+            if (line.isBlank()) continue;
+            String[] c = line.split(",");
+            rows.add(new EnergyRow(Long.parseLong(c[0]), Double.parseDouble(c[1]), Double.parseDouble(c[2]), Double.parseDouble(c[3]),
+                    Double.parseDouble(c[4]), Double.parseDouble(c[5])));
+        }
+        return rows;
+    }
+
     /**
      * What a finished run (or its last resumed part) measured: the drift fit over the whole energy log,
      * and the speed of the part just run on {@code threads}. Null drift fields: fewer than two log rows.

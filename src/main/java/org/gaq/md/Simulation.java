@@ -9,7 +9,6 @@ import org.gaq.util.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,30 +146,24 @@ public final class Simulation {
 
     /** Reads energy.csv back, writes energy.png (energies relative to the first row, meV) and fits the drift. */
     private EnergyDrift plotAndFitDrift() throws IOException {
-        List<String> lines = Files.readAllLines(runDir.resolve(RunFiles.ENERGY_LOG));
-        List<double[]> rows = new ArrayList<>();
-        for (int i = 1; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String[] c = lines.get(i).split(",");
-            rows.add(new double[]{Double.parseDouble(c[1]), Double.parseDouble(c[2]), Double.parseDouble(c[3]), Double.parseDouble(c[4])});
-        }
+        List<RunFiles.EnergyRow> rows = RunFiles.readEnergyLog(runDir);
         if (rows.size() < 2) return null;
         int n = rows.size();
-        double[] t = new double[n], pot = new double[n], kin = new double[n], tot = new double[n], totEv = new double[n];
+        RunFiles.EnergyRow first = rows.get(0);
+        double[] t = new double[n], tFs = new double[n], pot = new double[n], kin = new double[n], tot = new double[n], totEv = new double[n];
         for (int i = 0; i < n; i++) {
-            double[] r = rows.get(i);
-            t[i] = r[0] / 1000;                                 // ps
-            pot[i] = 1000 * (r[1] - rows.get(0)[1]);
-            kin[i] = 1000 * r[2];
-            tot[i] = 1000 * (r[3] - rows.get(0)[3]);
-            totEv[i] = r[3];
+            RunFiles.EnergyRow r = rows.get(i);
+            tFs[i] = r.timeFs();
+            t[i] = r.timeFs() / 1000;                           // ps
+            pot[i] = 1000 * (r.potentialEv() - first.potentialEv());
+            kin[i] = 1000 * r.kineticEv();
+            tot[i] = 1000 * (r.totalEv() - first.totalEv());
+            totEv[i] = r.totalEv();
         }
         if (plot) new LinePlot("MD " + integrator.name() + ", " + org.gaq.data.Elements.formula(atomicNumbers) + ", dt " + settings.dtFs() + " fs",
                 "time (ps)", "energy (meV, relative to t = 0)")
                 .add("potential", t, pot).add("kinetic", t, kin).add("total", t, tot)
                 .save(runDir.resolve(RunFiles.ENERGY_PLOT));
-        double[] tFs = new double[n];
-        for (int i = 0; i < n; i++) tFs[i] = rows.get(i)[0];
         return EnergyDrift.fit(tFs, totEv, masses.length);
     }
 

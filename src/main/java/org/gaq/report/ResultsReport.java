@@ -4,7 +4,6 @@ import org.gaq.md.EnergyDrift;
 import org.gaq.md.RunFiles;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -306,19 +305,14 @@ public final class ResultsReport {
             atoms = RunFiles.readState(dir).numAtoms();
             stepsPerSecond = Double.NaN;
         }
-        List<double[]> rows = new ArrayList<>();
-        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        for (String line : lines.subList(1, lines.size())) {
-            if (line.isBlank()) continue;
-            String[] c = line.split(",");
-            rows.add(new double[]{Double.parseDouble(c[1]), Double.parseDouble(c[4]), Double.parseDouble(c[5])});
-        }
+        List<RunFiles.EnergyRow> rows = RunFiles.readEnergyLog(dir);
         if (rows.size() < 2) {
             warnings.add(root.relativize(csv) + " has fewer than two rows");
             return null;
         }
-        double[] t = rows.stream().mapToDouble(r -> r[0]).toArray(), e = rows.stream().mapToDouble(r -> r[1]).toArray();
-        double meanT = rows.stream().mapToDouble(r -> r[2]).average().orElse(Double.NaN);
+        double[] t = rows.stream().mapToDouble(RunFiles.EnergyRow::timeFs).toArray();
+        double[] e = rows.stream().mapToDouble(RunFiles.EnergyRow::totalEv).toArray();
+        double meanT = rows.stream().mapToDouble(RunFiles.EnergyRow::temperatureK).average().orElse(Double.NaN);
         return new MdRun(atoms, stepsPerSecond, EnergyDrift.fit(t, e, atoms), t, e, meanT);
     }
 
