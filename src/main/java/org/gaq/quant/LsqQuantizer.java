@@ -30,14 +30,10 @@ public final class LsqQuantizer extends FakeQuantizer {
     private final Tensor step;
 
     public LsqQuantizer(int bits, Signedness signedness, double initialStep) {
-        if (bits != FULL_PRECISION) Signedness.checkBits(bits);
-        requirePositive(initialStep);
-        this.bits = bits;
-        this.signedness = signedness;
-        this.step = Tensor.leaf(new float[]{(float) initialStep}, 1);
+        this(bits, signedness, new double[]{initialStep});
     }
 
-    /** One step per channel of the last axis. */
+    /** One step per channel of the last axis (one step: the whole tensor). */
     public LsqQuantizer(int bits, Signedness signedness, double[] initialSteps) {
         if (bits != FULL_PRECISION) Signedness.checkBits(bits);
         if (initialSteps.length == 0) throw new IllegalArgumentException("no steps");
@@ -76,17 +72,10 @@ public final class LsqQuantizer extends FakeQuantizer {
         if (observer.signedness() != signedness) {
             throw new IllegalArgumentException("observer is " + observer.signedness() + ", quantizer is " + signedness);
         }
-        if (bits == FULL_PRECISION) return;
-        if (channels() > 1 && observer instanceof ChannelMaxObserver c) {
-            double[] steps = c.suggestedSteps(bits);
-            if (steps.length != channels()) throw new IllegalArgumentException("observer has " + steps.length + " channels, quantizer " + channels());
-            for (int i = 0; i < steps.length; i++) step.leafData()[i] = (float) steps[i];
-        } else {
-            setStep(observer.suggestedStep(bits));
-        }
+        if (bits != FULL_PRECISION) setStep(observer.suggestedStep(bits));
     }
 
-    /** The learned step s, a leaf of shape [1]. */
+    /** The learned step s, a leaf of shape [1] (or [F], one per channel). */
     public Tensor step() {
         return step;
     }

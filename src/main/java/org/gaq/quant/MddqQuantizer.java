@@ -46,10 +46,7 @@ public final class MddqQuantizer extends FakeQuantizer {
      * @param geometricSte  project the direction gradient onto the sphere's tangent space
      */
     public MddqQuantizer(int magnitudeBits, int directionBits, double initialMagnitudeStep, boolean geometricSte) {
-        if (directionBits != LsqQuantizer.FULL_PRECISION) Signedness.checkBits(directionBits);
-        this.magnitude = LsqQuantizer.unsigned(magnitudeBits, initialMagnitudeStep);
-        this.directionBits = directionBits;
-        this.geometricSte = geometricSte;
+        this(magnitudeBits, directionBits, new double[]{initialMagnitudeStep}, geometricSte);
     }
 
     /** With one magnitude step per channel (the last axis of h [N, 3, F]). */

@@ -328,24 +328,23 @@ public final class QuantizationPlan implements ActivationSites {
     public void finishCalibration() {
         if (!calibrating) return;
         for (var e : scalarObservers.entrySet()) {
-            LsqQuantizer q = e.getValue() instanceof ChannelMaxObserver c
-                    ? new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, c.suggestedSteps(spec.activationBits()))
-                    : LsqQuantizer.signed(spec.activationBits(), e.getValue().suggestedStep(spec.activationBits()));
-            scalarQuantizers.put(e.getKey(), q);
+            scalarQuantizers.put(e.getKey(), new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, suggestedSteps(e.getValue(), spec.activationBits())));
         }
         for (var e : vectorObservers.entrySet()) {
-            double[] steps = e.getValue() instanceof ChannelMaxObserver c ? c.suggestedSteps(spec.vectorBits())
-                    : new double[]{e.getValue().suggestedStep(spec.vectorBits())};
-            vectorQuantizers.put(e.getKey(), vectorQuantizer(steps));
+            vectorQuantizers.put(e.getKey(), vectorQuantizer(suggestedSteps(e.getValue(), spec.vectorBits())));
         }
         calibrating = false;
+    }
+
+    /** The observer's steps: one per channel from a {@link ChannelMaxObserver}, else one for the tensor. */
+    private static double[] suggestedSteps(Observer observer, int bits) {
+        return observer instanceof ChannelMaxObserver c ? c.suggestedSteps(bits) : new double[]{observer.suggestedStep(bits)};
     }
 
     /** The spec's vector quantizer with (magnitude or component) steps: one, or one per channel (MDDQ only). */
     private FakeQuantizer vectorQuantizer(double[] steps) {
         if (spec.vectorScheme() == VectorScheme.MDDQ) {
-            return steps.length == 1 ? new MddqQuantizer(spec.vectorBits(), spec.directionBits(), steps[0], spec.geometricSte())
-                    : new MddqQuantizer(spec.vectorBits(), spec.directionBits(), steps, spec.geometricSte());
+            return new MddqQuantizer(spec.vectorBits(), spec.directionBits(), steps, spec.geometricSte());
         }
         if (steps.length != 1) throw new IllegalArgumentException("component-wise vector quantization has one step");
         return new ComponentwiseVectorQuantizer(spec.vectorBits(), steps[0]);
@@ -421,8 +420,7 @@ public final class QuantizationPlan implements ActivationSites {
             double[] steps = new double[saved.length];
             for (int i = 0; i < steps.length; i++) steps[i] = saved[i];
             if (key.startsWith(SCALAR_PREFIX)) {
-                scalarQuantizers.put(key.substring(SCALAR_PREFIX.length()), steps.length == 1
-                        ? LsqQuantizer.signed(spec.activationBits(), steps[0]) : new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, steps));
+                scalarQuantizers.put(key.substring(SCALAR_PREFIX.length()), new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, steps));
             } else if (key.startsWith(VECTOR_PREFIX)) {
                 vectorQuantizers.put(key.substring(VECTOR_PREFIX.length()), vectorQuantizer(steps));
             }
