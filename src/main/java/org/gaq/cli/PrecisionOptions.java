@@ -21,11 +21,17 @@ public final class PrecisionOptions {
             + "by name after the layer (rbf_in: every layer's radial basis) or whole (layers.0.rbf_in); see docs/quantization.md")
     List<String> fp32Sites;
 
+    @Option(names = "--weight-range", paramLabel = "max|mse", description = "how each weight group's scale is chosen: max (max|W|/Qp, "
+            + "nothing clipped; the paper's) or mse (the clip ratio with the least squared rounding error; default with qat --recommended "
+            + "--bits w4a8); see docs/quantization.md")
+    String weightRange;
+
     /** {@code spec} with the options given on the command line; what is not given stays as in {@code spec}. */
     QuantizationPlan.Spec applyTo(QuantizationPlan.Spec spec) {
         if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
         if (perChannel) spec = spec.withPerChannel(true);
         if (gradient != null) spec = spec.withGradient(QatRecipe.gradient(gradient));
+        if (weightRange != null) spec = spec.withWeightRange(QatRecipe.weightRange(weightRange));
         return spec;
     }
 }

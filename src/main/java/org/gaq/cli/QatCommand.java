@@ -24,7 +24,14 @@ import java.util.concurrent.Callable;
         description = "Quantization-aware fine-tuning of an FP32 model: W8A8 or W4A8. --method gaq (MDDQ vectors, "
                 + "scalar-only warm-up, LEE regulariser), naive or degree-quant; ablation switches below.")
 public final class QatCommand implements Callable<Integer> {
-    @Option(names = "--from", required = true, paramLabel = "FP32_MODEL") Path from;
+    @Option(names = "--from", required = true, paramLabel = "MODEL", description = "the FP32 model to quantize (with --continue: "
+            + "a fake-quantized model from gaq qat or gaq ptq)") Path from;
+    @Option(names = "--continue", description = "--from is already fake-quantized: fine-tune it further with its own plan and steps "
+            + "(--bits, --method, --recommended and the other quantization options are then not used); --epochs 0 goes straight "
+            + "to the --frozen-epochs stage") boolean continueQuantized;
+    @Option(names = "--frozen-epochs", paramLabel = "K", description = "a second stage of K epochs from the first stage's best model "
+            + "with the quantized weights (their codes) fixed, training only the continuous parameters (default: 15 with "
+            + "--recommended --bits w4a8, else 0; docs/quantization.md, \"Frozen weight codes\")") Integer frozenEpochs;
     @Mixin DataOptions data;
     @Option(names = "--bits", defaultValue = "w8a8", description = "w8a8 or w4a8 (default: ${DEFAULT-VALUE})") String bits;
     @Option(names = "--method", defaultValue = "gaq", description = "gaq, naive or degree-quant (default: ${DEFAULT-VALUE})") String method;
@@ -41,13 +48,14 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--calibration-frames", description = "training frames that calibrate the ranges (default: 64; with "
             + "--recommended all of them)") Integer calibrationFrames;
     @Option(names = "--epochs", defaultValue = "30") int epochs;
-    @Option(names = "--max-minutes", defaultValue = "60", description = "stop after the epoch that passes this wall time (default: ${DEFAULT-VALUE})") double maxMinutes;
+    @Option(names = "--max-minutes", defaultValue = "60", description = "stop after the epoch that passes this wall time, per stage (default: ${DEFAULT-VALUE})") double maxMinutes;
     @Option(names = "--cpu-budget", description = "count --max-minutes in CPU time of this process, not wall time "
             + "(equal compute for every run on a shared machine)") boolean cpuBudget;
     @Option(names = "--lr", description = "(default: 1e-5, where the FP32 run ended; with --recommended 1e-4 for w4a8; reached by a linear "
             + "warm-up over the first epoch)") Float lr;
     @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in, "
-            + "--per-channel for w8a8, calibration on every training frame, lr 1e-4 for w4a8 (docs/results.md, \"Beyond the paper\")") boolean recommended;
+            + "--per-channel for w8a8, calibration on every training frame, lr 1e-4 and --frozen-epochs 15 for w4a8 "
+            + "(docs/results.md, \"Beyond the paper\")") boolean recommended;
     @Option(names = "--step-rate", defaultValue = "0", description = "LSQ: learn the activation steps in log space at this multiple of --lr; 0 keeps the calibrated steps (default: ${DEFAULT-VALUE}, see docs/quantization.md)") float stepRate;
     @Option(names = "--energy-weight", defaultValue = "0.01", description = "the energy's share of the loss, the forces get the rest "
             + "(default: ${DEFAULT-VALUE}, as in FP32 training)") float energyWeight;
@@ -60,8 +68,53 @@ public final class QatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EquivariantTransformer model = ModelFiles.load(from);
-        QatRecipe.requireFp32(model, from);
         QatRecipe.Method m = QatRecipe.Method.parse(method);
+        int frozen = frozenEpochs != null ? frozenEpochs : recommended && !continueQuantized ? QatRecipe.recommendedFrozenEpochs(bits) : 0;
+        if (frozen < 0 || epochs < 0) throw new IllegalArgumentException("--epochs and --frozen-epochs must be ≥ 0");
+        if (epochs == 0 && !(continueQuantized && frozen > 0)) {
+            throw new IllegalArgumentException("--epochs 0 only makes sense with --continue and --frozen-epochs");
+        }
+        if (continueQuantized && !(model.sites() instanceof QuantizationPlan)) {
+            throw new IllegalArgumentException(from + " is not a fake-quantized model (quantize an FP32 model without --continue; "
+                    + "an integer model cannot be trained)");
+        }
+        if (!continueQuantized) QatRecipe.requireFp32(model, from);
+        Split split = data.resolve().split(seed);
+        Trainer.requireLabels(split.train());
+        float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();
+        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Path runDir = out != null ? out : Path.of("runs", continueQuantized ? "qat-continued" : "qat-" + method + "-" + bits);
+        float rate;
+        Path best = from;
+        if (continueQuantized) {
+            rate = lr != null ? lr : 1e-5f;
+            System.out.printf("continuing %s (%s); LEE weight %g%n", from, ((QuantizationPlan) model.sites()).spec(), lee);
+        } else {
+            model = quantize(model, m, split);
+            rate = lr != null ? lr : recommended ? QatRecipe.recommendedLr(bits) : 1e-5f;
+        }
+        if (epochs > 0) {
+            // A continued model has no warm-up: its vector branch is quantized already.
+            int warmup = continueQuantized ? 0 : vectorWarmup != null ? vectorWarmup : m.defaultVectorWarmupEpochs();
+            System.out.printf("LEE weight %g, vector warm-up %d epochs%s%n", lee, warmup,
+                    frozen > 0 ? ", then " + frozen + " epochs with frozen weight codes" : "");
+            Path stageDir = frozen > 0 ? runDir.resolve("stage1") : runDir;
+            var options = QatRecipe.options(epochs, batchSize, rate, patience, seed, workers, maxMinutes, lee, warmup, stepRate, energyWeight);
+            Trainer.startQat(model, split, options, stageDir, System.out).cpuBudget(cpuBudget).run();
+            best = stageDir.resolve("best.safetensors");
+        }
+        if (frozen > 0) {
+            System.out.printf("frozen weight codes: %d epochs from %s%n", frozen, best);
+            var options = QatRecipe.options(frozen, batchSize, rate, patience, seed, workers, maxMinutes, lee, 0, stepRate, energyWeight);
+            QatRecipe.frozenStage(best, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
+            best = runDir.resolve("best.safetensors");
+        }
+        System.out.println("best model: " + best);
+        return 0;
+    }
+
+    /** Attaches and calibrates the quantization plan the options describe. */
+    private EquivariantTransformer quantize(EquivariantTransformer model, QatRecipe.Method m, Split split) {
         if (plainAttention) {
             var c = model.config();
             model = model.withConfig(new org.gaq.model.ModelConfig(c.features(), c.layers(), c.heads(), c.radialBasis(), c.cutoff(),
@@ -75,21 +128,10 @@ public final class QatCommand implements Callable<Integer> {
             spec = QatRecipe.recommended(spec);
         }
         spec = precision.applyTo(spec);     // explicit options override the recipe
-        float rate = lr != null ? lr : recommended ? QatRecipe.recommendedLr(bits) : 1e-5f;
-        Split split = data.resolve().split(seed);
-        Trainer.requireLabels(split.train());
         int frames = calibrationFrames != null ? calibrationFrames : recommended ? QatRecipe.RECOMMENDED_CALIBRATION_FRAMES : 64;
         int n = QatRecipe.calibrate(model, spec, m, split.train(), frames);
-        float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();
-        int warmup = vectorWarmup != null ? vectorWarmup : m.defaultVectorWarmupEpochs();
-        System.out.printf("%s %s: %d quantization sites calibrated on %d frames (%s); LEE weight %g, vector warm-up %d epochs%s%n",
-                method, bits, ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, lee, warmup,
-                plainAttention ? ", plain attention" : "");
-        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        var options = QatRecipe.options(epochs, batchSize, rate, patience, seed, workers, maxMinutes, lee, warmup, stepRate, energyWeight);
-        Path runDir = out != null ? out : Path.of("runs", "qat-" + method + "-" + bits);
-        Trainer.startQat(model, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
-        System.out.println("best model: " + runDir.resolve("best.safetensors"));
-        return 0;
+        System.out.printf("%s %s: %d quantization sites calibrated on %d frames (%s)%s%n", method, bits,
+                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, plainAttention ? ", plain attention" : "");
+        return model;
     }
 }

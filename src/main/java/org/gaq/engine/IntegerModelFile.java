@@ -65,7 +65,7 @@ public final class IntegerModelFile {
             Tensor t = e.getValue();
             if (isQuantizedWeight(e.getKey())) {
                 float[] rowSteps = plan.inputSteps(e.getKey());   // per-channel input steps fold into W's rows
-                QuantizedWeight q = WeightQuantizer.quantize(rowSteps == null ? t : t.detach().mul(Tensor.of(rowSteps, rowSteps.length, 1)), scheme);
+                QuantizedWeight q = WeightQuantizer.quantize(rowSteps == null ? t : t.detach().mul(Tensor.of(rowSteps, rowSteps.length, 1)), scheme, spec.weightRange());
                 tensors.add(q.bits() == 8
                         ? TensorEntry.ofBytes(e.getKey() + ".codes", "I8", q.codes(), q.in(), q.out())
                         : TensorEntry.ofBytes(e.getKey() + ".codes", "U8", WeightQuantizer.packInt4(q.codes()), (q.codes().length + 1) / 2));

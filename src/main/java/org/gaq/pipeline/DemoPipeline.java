@@ -31,7 +31,7 @@ import java.util.stream.IntStream;
  * single commands use ({@code gaq train}, {@code qat}, {@code export}, {@code eval}, {@code bench model}).
  *
  * <p>In the output folder: {@code fp32/} (only if trained), {@code qat-w8a8/}, {@code qat-w4a8/} (QAT run
- * folders), {@code w8a8.int.safetensors}, {@code w4a8.int.safetensors} and {@code summary.md}.
+ * folders; W4A8's frozen-codes stage in {@code qat-w4a8/frozen/}), {@code w8a8.int.safetensors}, {@code w4a8.int.safetensors} and {@code summary.md}.
  */
 public final class DemoPipeline {
 
@@ -226,6 +226,7 @@ public final class DemoPipeline {
                 n, train.size(), s.qatMinutes(), lr, s.qatWarmupEpochs(), s.qatWarmupEpochs() == 1 ? "" : "s", method.defaultLeeWeight(),
                 spec.perChannel() ? ", per-channel steps" : "", runDir);
         clearRun(runDir);
+        clearRun(runDir.resolve("frozen"));
         var options = QatRecipe.options(100_000, 8, lr, 3, s.seed(), s.threads(), s.qatMinutes(), method.defaultLeeWeight(),
                 s.qatWarmupEpochs(), 0f);
         Trainer.startQat(model, qatSplit, options, runDir, log).run();
@@ -239,6 +240,16 @@ public final class DemoPipeline {
             (Files.exists(last) ? Trainer.resume(last, qatSplit, more, runDir, log) : Trainer.startQat(model, qatSplit, more, runDir, log)).run();
         }
         if (!Files.exists(best)) throw new IllegalStateException("QAT wrote no " + best);
+        int frozenEpochs = QatRecipe.recommendedFrozenEpochs(bits);
+        if (frozenEpochs == 0) return best;
+        // The recipe's second stage for 4-bit weights (gaq qat --recommended --frozen-epochs): codes fixed, half the budget.
+        Path frozenDir = runDir.resolve("frozen");
+        log.printf("      then up to %d epochs with the weight codes frozen (%.1f min; run folder %s)%n", frozenEpochs, s.qatMinutes() / 2, frozenDir);
+        var frozenOptions = QatRecipe.options(frozenEpochs, 8, lr, 3, s.seed(), s.threads(), s.qatMinutes() / 2, method.defaultLeeWeight(), 0, 0f);
+        QatRecipe.frozenStage(best, qatSplit, frozenOptions, frozenDir, log).run();
+        Path frozenBest = frozenDir.resolve("best.safetensors");
+        if (Files.exists(frozenBest)) return frozenBest;
+        log.printf("      the budget ended before a frozen-codes epoch: keeping %s%n", best);
         return best;
     }
 

@@ -119,7 +119,7 @@ public final class ModelFiles {
         try {
             QuantizationPlan.Spec r = GSON.fromJson(json, QuantizationPlan.Spec.class);
             return new QuantizationPlan.Spec(r.weightBits(), r.activationBits(), r.vectorScheme(), r.vectorBits(),
-                    r.directionBits(), r.geometricSte(), r.calibration(), r.perChannel(), r.fullPrecisionSites(), r.gradient());
+                    r.directionBits(), r.geometricSte(), r.calibration(), r.perChannel(), r.fullPrecisionSites(), r.gradient(), r.weightRange());
         } catch (RuntimeException e) {
             throw new SafeTensorsException(file, "invalid quantization spec in header: " + e.getMessage());
         }

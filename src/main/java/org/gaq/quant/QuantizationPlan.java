@@ -79,12 +79,14 @@ public final class QuantizationPlan implements ActivationSites {
      * @param fullPrecisionSites activation sites left in FP32 (mixed precision): a site name
      *                       ("layers.2.rbf_in") or the part after the layer ("rbf_in": that site in every layer)
      * @param gradient       the activation quantizers' derivative (null, as in files from before the field: CLIPPED)
+     * @param weightRange    how the weights' scales are chosen (null, as in files from before the field: MAX_ABS)
      */
     public record Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, int directionBits,
                        boolean geometricSte, Calibration calibration, boolean perChannel, List<String> fullPrecisionSites,
-                       Gradient gradient) {
+                       Gradient gradient, WeightQuantizer.Range weightRange) {
         public Spec {
             if (gradient == null) gradient = Gradient.CLIPPED;
+            if (weightRange == null) weightRange = WeightQuantizer.Range.MAX_ABS;
             if (perChannel && calibration != Calibration.MIN_MAX) throw new IllegalArgumentException("per-channel steps are calibrated by min-max only");
             if (directionBits == 0) directionBits = vectorBits;   // files written before the field existed
             fullPrecisionSites = fullPrecisionSites == null ? List.of() : List.copyOf(fullPrecisionSites);
@@ -103,22 +105,28 @@ public final class QuantizationPlan implements ActivationSites {
         /** Every site quantized. */
         public Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, int directionBits,
                     boolean geometricSte, Calibration calibration) {
-            this(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, false, List.of(), Gradient.CLIPPED);
+            this(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, false, List.of(), Gradient.CLIPPED,
+                    WeightQuantizer.Range.MAX_ABS);
         }
 
         /** This spec with {@code sites} left in FP32 (see {@link #fullPrecisionSites}). */
         public Spec withFullPrecisionSites(List<String> sites) {
-            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, sites, gradient);
+            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, sites, gradient, weightRange);
         }
 
         /** This spec with the activation quantizers' derivative {@code g}. */
         public Spec withGradient(Gradient g) {
-            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, g);
+            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, g, weightRange);
         }
 
         /** This spec with per-channel steps on or off (see {@link #perChannel}). */
         public Spec withPerChannel(boolean on) {
-            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, on, fullPrecisionSites, gradient);
+            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, on, fullPrecisionSites, gradient, weightRange);
+        }
+
+        /** This spec with the weights' scales chosen by {@code r}. */
+        public Spec withWeightRange(WeightQuantizer.Range r) {
+            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, r);
         }
 
         /** True if {@code site} gets one step per channel: a weight's input, or an MDDQ vector site. */
@@ -175,7 +183,8 @@ public final class QuantizationPlan implements ActivationSites {
     public QuantizationPlan(Spec spec) {
         this.spec = spec;
         this.weights = spec.weightBits() == 32 ? null
-                : new WeightQuantizer(spec.weightBits() == 8 ? WeightQuantizer.Scheme.INT8_PER_CHANNEL : WeightQuantizer.Scheme.INT4_GROUPED);
+                : new WeightQuantizer(spec.weightBits() == 8 ? WeightQuantizer.Scheme.INT8_PER_CHANNEL : WeightQuantizer.Scheme.INT4_GROUPED,
+                        spec.weightRange());
     }
 
     public Spec spec() {

@@ -6,16 +6,18 @@ import org.gaq.tensor.StraightThrough;
 import org.gaq.tensor.Tensor;
 
 /**
- * Fake quantization of a weight matrix W [in, out] with max-abs scales (not learned):
+ * Fake quantization of a weight matrix W [in, out] with scales computed from W (not learned):
  * <pre>
- *   scale_{g,j} = max_{i ∈ g} |W_ij| / Qp,   code_ij = round(W_ij / scale_{g,j}) ∈ [−Qp, Qp],   Ŵ_ij = code_ij · scale_{g,j}
+ *   scale_{g,j} = α_{g,j} · max_{i ∈ g} |W_ij| / Qp,   code_ij = clamp(round(W_ij / scale_{g,j}), −Qp, Qp),   Ŵ_ij = code_ij · scale_{g,j}
  * </pre>
+ * with α = 1 for {@link Range#MAX_ABS} and, for {@link Range#MSE}, the α on a fixed grid that minimises the
+ * group's squared error Σ_i (W_ij − Ŵ_ij)² (clipping a few large weights to round the others finer).
  * <ul>
  *   <li>{@link Scheme#INT8_PER_CHANNEL}: Qp = 127, one group per output column (g = all of in);</li>
  *   <li>{@link Scheme#INT4_GROUPED}: Qp = 7, groups of 32 consecutive inputs per output column
  *       (the last group is shorter when in is not a multiple of 32).</li>
  * </ul>
- * Every element's error is at most scale/2 (no clipping: the largest |W| of a group is exactly ±Qp).
+ * With MAX_ABS every element's error is at most scale/2 (no clipping: the largest |W| of a group is exactly ±Qp).
  * The gradient to W is straight through (identity); the scales are treated as constants. The
  * forward value is exactly {@link QuantizedWeight#dequantize()} of {@link #quantize}.
  */
@@ -32,16 +34,36 @@ public final class WeightQuantizer extends FakeQuantizer {
         }
     }
 
+    /** How a group's scale is chosen. */
+    public enum Range {
+        /** scale = max|W| / Qp: no weight is clipped (the paper's, and every model file from before the option). */
+        MAX_ABS,
+        /**
+         * scale = α·max|W| / Qp with α ∈ {1, 0.98, …, 0.50} minimising the group's squared rounding error. At 4 bits
+         * (15 levels) one large weight otherwise sets a step too coarse for the other 31 of its group.
+         */
+        MSE
+    }
+
+    /** The candidate clip ratios α of {@link Range#MSE}: 1 − k/50 for k = 0 … 25. */
+    static final int MSE_CANDIDATES = 26;
+
     private final Scheme scheme;
+    private final Range range;
 
     public WeightQuantizer(Scheme scheme) {
+        this(scheme, Range.MAX_ABS);
+    }
+
+    public WeightQuantizer(Scheme scheme, Range range) {
         this.scheme = scheme;
+        this.range = range;
     }
 
     @Override
     public Tensor apply(Tensor w) {
         if (!isEnabled()) return w;
-        float[] dequantized = quantize(w, scheme).dequantize();
+        float[] dequantized = quantize(w, scheme, range).dequantize();
         return StraightThrough.apply("fakeQuantWeight", new StraightThrough.CustomOp() {
             @Override
             public Tensor forward(Tensor[] in) {
@@ -59,27 +81,37 @@ public final class WeightQuantizer extends FakeQuantizer {
         return scheme;
     }
 
-    /** Codes and scales of {@code w} [in, out] under {@code scheme}. */
+    public Range range() {
+        return range;
+    }
+
+    /** Codes and scales of {@code w} [in, out] under {@code scheme}, max-abs scales. */
     public static QuantizedWeight quantize(Tensor w, Scheme scheme) {
+        return quantize(w, scheme, Range.MAX_ABS);
+    }
+
+    /** Codes and scales of {@code w} [in, out] under {@code scheme}, scales chosen by {@code range}. */
+    public static QuantizedWeight quantize(Tensor w, Scheme scheme, Range range) {
+        requireMatrix(w);
         return switch (scheme) {
-            case INT8_PER_CHANNEL -> quantizeInt8PerChannel(w);
-            case INT4_GROUPED -> quantizeInt4Grouped(w, INT4_GROUP_SIZE);
+            case INT8_PER_CHANNEL -> quantizeGrouped(w, 8, w.dim(0), range);
+            case INT4_GROUPED -> quantizeGrouped(w, 4, INT4_GROUP_SIZE, range);
         };
     }
 
     /** Symmetric int8 per output channel (column): scale_j = max_i |W_ij| / 127. */
     public static QuantizedWeight quantizeInt8PerChannel(Tensor w) {
         requireMatrix(w);
-        return quantizeGrouped(w, 8, w.dim(0));
+        return quantizeGrouped(w, 8, w.dim(0), Range.MAX_ABS);
     }
 
     /** Symmetric int4 in groups of {@code groupSize} inputs per output column: scale = max|W| / 7. */
     public static QuantizedWeight quantizeInt4Grouped(Tensor w, int groupSize) {
         requireMatrix(w);
-        return quantizeGrouped(w, 4, groupSize);
+        return quantizeGrouped(w, 4, groupSize, Range.MAX_ABS);
     }
 
-    static QuantizedWeight quantizeGrouped(Tensor w, int bits, int groupSize) {
+    static QuantizedWeight quantizeGrouped(Tensor w, int bits, int groupSize, Range range) {
         if (groupSize < 1) throw new IllegalArgumentException("groupSize must be ≥ 1, got " + groupSize);
         int in = w.dim(0), out = w.dim(1);
         int qp = Signedness.SIGNED.qp(bits);
@@ -93,15 +125,38 @@ public final class WeightQuantizer extends FakeQuantizer {
                 float maxAbs = 0f;
                 for (int i = start; i < end; i++) maxAbs = Math.max(maxAbs, Math.abs(v[i * out + j]));
                 float scale = maxAbs / qp;                 // an all-zero group keeps scale 0 and codes 0
+                if (range == Range.MSE && scale > 0f) scale = mseScale(v, start, end, j, out, maxAbs, qp);
                 scales[g * out + j] = scale;
                 if (scale == 0f) continue;
-                for (int i = start; i < end; i++) {
-                    double code = Math.rint(v[i * out + j] / scale);  // half-even, as roundSte
-                    codes[i * out + j] = (byte) Math.max(-qp, Math.min(qp, code));
-                }
+                for (int i = start; i < end; i++) codes[i * out + j] = code(v[i * out + j], scale, qp);
             }
         }
         return new QuantizedWeight(in, out, bits, groupSize, codes, scales);
+    }
+
+    /** round(x / scale) (half-even, as roundSte) clamped to [−qp, qp]. */
+    private static byte code(float x, float scale, int qp) {
+        return (byte) Math.max(-qp, Math.min(qp, Math.rint(x / scale)));
+    }
+
+    /** The scale α·maxAbs/qp, α on the {@link Range#MSE} grid, with the least squared error over rows start..end of column j (ties: the larger α). */
+    private static float mseScale(float[] v, int start, int end, int j, int out, float maxAbs, int qp) {
+        float best = maxAbs / qp;
+        double bestError = Double.POSITIVE_INFINITY;
+        for (int k = 0; k < MSE_CANDIDATES; k++) {
+            float scale = (1f - k / 50f) * maxAbs / qp;
+            double error = 0;
+            for (int i = start; i < end; i++) {
+                float x = v[i * out + j];
+                double d = x - code(x, scale, qp) * scale;
+                error += d * d;
+            }
+            if (error < bestError) {
+                bestError = error;
+                best = scale;
+            }
+        }
+        return best;
     }
 
     /**

@@ -22,6 +22,7 @@ public final class Adam {
     private final float beta1, beta2, eps, weightDecay;
     private final float[][] m, v;
     private final float[] logScaleRate;   // 0: plain parameter; k > 0: optimised in log space at lr·k
+    private final boolean[] frozen;       // left unchanged by step(), moments included
     private long step;
 
     public Adam(List<Tensor> parameters, float beta1, float beta2, float eps, float weightDecay) {
@@ -31,6 +32,7 @@ public final class Adam {
         this.eps = eps;
         this.weightDecay = weightDecay;
         logScaleRate = new float[parameters.size()];
+        frozen = new boolean[parameters.size()];
         m = new float[parameters.size()][];
         v = new float[parameters.size()][];
         for (int i = 0; i < m.length; i++) {
@@ -48,10 +50,16 @@ public final class Adam {
         logScaleRate[index] = rateFactor;
     }
 
+    /** Leave parameter {@code index} (and its moments) unchanged by {@link #step} while {@code on}. */
+    public void setFrozen(int index, boolean on) {
+        frozen[index] = on;
+    }
+
     public void step(float[][] grads, float lr) {
         step++;
         double c1 = 1 - Math.pow(beta1, step), c2 = 1 - Math.pow(beta2, step);
         for (int p = 0; p < m.length; p++) {
+            if (frozen[p]) continue;
             float[] theta = parameters.get(p).leafData(), g = grads[p], mp = m[p], vp = v[p];
             if (logScaleRate[p] > 0) {
                 for (int i = 0; i < theta.length; i++) {

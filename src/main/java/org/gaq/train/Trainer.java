@@ -97,6 +97,7 @@ public final class Trainer {
     private double bestValidation = Double.POSITIVE_INFINITY;
     private int epochsSinceBest;
     private boolean cpuBudget;
+    private int freezeWeightsFrom = Integer.MAX_VALUE;
 
     public Trainer(EquivariantTransformer model, Split split, Options options, Path runDir, PrintStream log) {
         this.model = model;
@@ -150,6 +151,21 @@ public final class Trainer {
      * time: on a machine shared with other work, runs that should get the same compute then do, however
      * busy the machine is (a wall-clock budget gives a loaded run fewer epochs).
      */
+    /**
+     * From epoch {@code epoch} on (counted from 0; 0: the whole run) the quantized weights stay as they are, so
+     * their codes are final, and only the continuous parameters (norms, biases, the FP32 head and embedding,
+     * attention temperatures) keep training. At 4 bits every Adam update (±lr per weight, whatever the gradient)
+     * flips the codes of the weights that sit at a rounding boundary, so the validation error of W4A8 QAT
+     * jumps by ±1 meV/Å from epoch to epoch even at lr 10⁻⁶; fixed codes let the rest converge
+     * (docs/quantization.md, "Frozen weight codes").
+     */
+    public Trainer freezeQuantizedWeightsFrom(int epoch) {
+        if (epoch < 0) throw new IllegalArgumentException("the epoch to freeze the weights from must be ≥ 0, got " + epoch);
+        if (plan == null) throw new IllegalStateException("only quantization-aware training has quantized weights to freeze");
+        this.freezeWeightsFrom = epoch;
+        return this;
+    }
+
     public Trainer cpuBudget(boolean on) {
         this.cpuBudget = on;
         return this;
@@ -182,6 +198,8 @@ public final class Trainer {
                     break;
                 }
                 if (plan != null) plan.setVectorBranch(epoch >= options.vectorWarmupEpochs());
+                if (epoch == freezeWeightsFrom) log.printf("epoch %d on: quantized weights frozen%n", epoch + 1);
+                setWeightsFrozen(epoch >= freezeWeightsFrom);
                 int[] order = Splits.permutation(split.train().size(), options.seed() * 7919 + epoch);
                 double lossSum = 0;
                 try (Progress progress = Progress.start("epoch " + (epoch + 1) + "/" + options.epochs(), stepsPerEpoch)) {
@@ -264,6 +282,13 @@ public final class Trainer {
         double sigma = model.elementScale()[1] * 1000;
         double e = val.energyRmseMeV() / sigma, f = val.forceRmseMeVPerA() / sigma;
         return options.energyWeight() * e * e + options.forceWeight() * f * f;
+    }
+
+    private void setWeightsFrozen(boolean on) {
+        List<String> names = new ArrayList<>(model.parameters().keySet());
+        for (int p = 0; p < names.size(); p++) {
+            if (QuantizationPlan.isQuantizedWeight(names.get(p))) adam.setFrozen(p, on);
+        }
     }
 
     private Map<String, String> trainingMetadata() {

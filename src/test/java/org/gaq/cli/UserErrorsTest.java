@@ -40,6 +40,19 @@ class UserErrorsTest {
     }
 
     @Test
+    void qatContinueNeedsAFakeQuantizedModelAndEpochsZeroNeedsAFrozenStage(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("fp32.safetensors");
+        org.gaq.model.Checkpoint.save(model, new org.gaq.model.EquivariantTransformer(
+                new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1));
+        assertEquals(1, run("qat", "--continue", "--from", model.toString(), "--data", "rmd17:ethanol"));
+        assertTrue(err.toString().contains("fp32.safetensors is not a fake-quantized model"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(1, run("qat", "--from", model.toString(), "--data", "rmd17:ethanol", "--epochs", "0"));
+        assertTrue(err.toString().contains("--epochs 0"), err.toString());
+        assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
+    }
+
+    @Test
     void missingRequiredOptionIsAUsageError() {
         assertEquals(2, run("train"));
         assertTrue(err.toString().contains("--data"), err.toString());

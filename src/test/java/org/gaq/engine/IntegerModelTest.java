@@ -33,19 +33,20 @@ class IntegerModelTest {
         return quantized(weightBits, "");
     }
 
-    /** {@code variant}: "" (the paper's sites), "per-channel" steps, "fp32-rbf" (radial basis left FP32), "identity" gradient, or "per-channel-identity". */
+    /** {@code variant}: "" (the paper's sites), "per-channel" steps, "fp32-rbf" (radial basis left FP32), "identity" gradient, "per-channel-identity", or "mse-range" (weight scales by least squared error). */
     static EquivariantTransformer quantized(int weightBits, String variant) {
         EquivariantTransformer m = new EquivariantTransformer(SMALL, 21);
         var spec = new QuantizationPlan.Spec(weightBits, 8, QuantizationPlan.VectorScheme.MDDQ, 8, false, QuantizationPlan.Calibration.MIN_MAX);
         if (variant.startsWith("per-channel")) spec = spec.withPerChannel(true);
         if (variant.equals("fp32-rbf")) spec = spec.withFullPrecisionSites(List.of("rbf_in"));
         if (variant.endsWith("identity")) spec = spec.withGradient(QuantizationPlan.Gradient.IDENTITY);
+        if (variant.equals("mse-range")) spec = spec.withWeightRange(org.gaq.quant.WeightQuantizer.Range.MSE);
         new QuantizationPlan(spec).calibrate(m, molecules(4, 1), 4);
         return m;
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"8,''", "4,''", "8,per-channel", "4,per-channel", "8,fp32-rbf", "8,identity", "4,per-channel-identity"})
+    @org.junit.jupiter.params.provider.CsvSource({"8,''", "4,''", "8,per-channel", "4,per-channel", "8,fp32-rbf", "8,identity", "4,per-channel-identity", "4,mse-range"})
     void integerExecutionAgreesWithTheFakeQuantizedModel(int bits, String variant, @TempDir Path dir) throws Exception {
         EquivariantTransformer fake = quantized(bits, variant);
         Path file = dir.resolve("m.int.safetensors");

@@ -218,7 +218,8 @@ class QuantizationPlanTest {
     void perChannelAndFullPrecisionSpecsSurviveAFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
         GraphBatch g = NeighborList.batch(molecules(2, 4), TINY.cutoff());
-        var spec = QuantizationPlan.Spec.w8a8().withPerChannel(true).withFullPrecisionSites(List.of("layers.1.scalar_message"));
+        var spec = QuantizationPlan.Spec.w8a8().withPerChannel(true).withFullPrecisionSites(List.of("layers.1.scalar_message"))
+                .withWeightRange(WeightQuantizer.Range.MSE);
         QuantizationPlan plan = calibrated(m, spec, g);
         assertEquals(TINY.features(), plan.steps().get("quant.scalar.layers.0.scalar_in").length, "a weight's input: a step per channel");
         assertEquals(1, plan.steps().get("quant.scalar.layers.0.attention_query").length, "q̃ feeds no weight: one step");
@@ -234,7 +235,7 @@ class QuantizationPlanTest {
         assertArrayEquals(before.energies(), after.energies(), 0);
         assertArrayEquals(before.forces().data(), after.forces().data(), 0);
         assertThrows(IllegalArgumentException.class, () -> new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 8, false,
-                QuantizationPlan.Calibration.PERCENTILE, true, List.of(), null), "per-channel steps are min-max only");
+                QuantizationPlan.Calibration.PERCENTILE, true, List.of(), null, null), "per-channel steps are min-max only");
     }
 
     @Test

@@ -66,6 +66,45 @@ class WeightQuantizerTest {
         assertEquals(max / 7, q.scale(40, 3), 1e-7 * max);
     }
 
+    /** Σ (W − Ŵ)² over group g of column j. */
+    private static double groupError(Tensor w, QuantizedWeight q, int g, int j) {
+        float[] deq = q.dequantize();
+        double e = 0;
+        for (int i = g * q.groupSize(); i < Math.min(q.in(), (g + 1) * q.groupSize()); i++) {
+            double d = w.data()[i * q.out() + j] - deq[i * q.out() + j];
+            e += d * d;
+        }
+        return e;
+    }
+
+    @Test
+    void mseRangeNeverRoundsWorseThanMaxAbsAndRoundsFinerAtFourBits() {
+        SplittableRandom rng = new SplittableRandom(5);
+        float[] v = new float[64 * 3];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
+        Tensor w = Tensor.leaf(v, 64, 3);
+        for (WeightQuantizer.Scheme scheme : WeightQuantizer.Scheme.values()) {
+            QuantizedWeight max = WeightQuantizer.quantize(w, scheme, WeightQuantizer.Range.MAX_ABS);
+            QuantizedWeight mse = WeightQuantizer.quantize(w, scheme, WeightQuantizer.Range.MSE);
+            int qp = scheme.bits == 8 ? 127 : 7;
+            for (int g = 0; g < mse.groups(); g++) {
+                for (int j = 0; j < 3; j++) {
+                    assertTrue(groupError(w, mse, g, j) <= groupError(w, max, g, j), scheme + " group " + g + " column " + j);
+                    float ratio = mse.scales()[g * 3 + j] / max.scales()[g * 3 + j];
+                    assertTrue(ratio >= 0.5f - 1e-6f && ratio <= 1f, "α on the grid [0.5, 1]: " + ratio);
+                }
+            }
+            for (byte c : mse.codes()) assertTrue(Math.abs(c) <= qp);
+        }
+        // Gaussian groups of 32 at 4 bits: the largest |W| (≈ 2σ) sets a step that clipping it a little refines
+        // for the other 31 (the expected optimum is α ≈ 0.8–0.9), so the total error must drop clearly.
+        QuantizedWeight mse4 = WeightQuantizer.quantize(w, WeightQuantizer.Scheme.INT4_GROUPED, WeightQuantizer.Range.MSE);
+        QuantizedWeight max4 = WeightQuantizer.quantize(w, WeightQuantizer.Scheme.INT4_GROUPED, WeightQuantizer.Range.MAX_ABS);
+        double eMse = 0, eMax = 0;
+        for (int g = 0; g < 2; g++) for (int j = 0; j < 3; j++) { eMse += groupError(w, mse4, g, j); eMax += groupError(w, max4, g, j); }
+        assertTrue(eMse < 0.9 * eMax, "MSE " + eMse + " vs max-abs " + eMax);
+    }
+
     @Test
     void fakeQuantForwardIsDequantizedAndGradientIsStraightThrough() {
         Tensor w = randomWeight(new SplittableRandom(3), 33, 4);
@@ -73,6 +112,8 @@ class WeightQuantizerTest {
             WeightQuantizer fq = new WeightQuantizer(scheme);
             Tensor wq = fq.apply(w);
             assertArrayEquals(WeightQuantizer.quantize(w, scheme).dequantize(), wq.data(), 0f);
+            Tensor mse = new WeightQuantizer(scheme, WeightQuantizer.Range.MSE).apply(w);
+            assertArrayEquals(WeightQuantizer.quantize(w, scheme, WeightQuantizer.Range.MSE).dequantize(), mse.data(), 0f);
             Tensor up = Tensor.of(new float[33 * 4], 33, 4).add(1.5f);
             float[] g = Autograd.grad(wq.mul(up).sum(), new Tensor[]{w}, false)[0].data();
             for (float v : g) assertEquals(1.5f, v, 0f);

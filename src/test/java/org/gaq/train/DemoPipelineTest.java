@@ -65,6 +65,8 @@ class DemoPipelineTest {
         String md = Files.readString(out.resolve("summary.md"));
         assertTrue(md.contains("| FP32 |") && md.contains("| GAQ W8A8 (int8) |") && md.contains("| GAQ W4A8 (int4) |"), md);
         assertTrue(Files.exists(out.resolve("qat-w8a8/best.safetensors")) && Files.exists(out.resolve("qat-w4a8/train.csv")));
+        assertTrue(Files.exists(out.resolve("qat-w4a8/frozen/train.csv")), "W4A8 gets the frozen-codes stage");
+        assertFalse(Files.exists(out.resolve("qat-w8a8/frozen")), "W8A8 does not");
         assertFalse(Files.exists(out.resolve("fp32")), "no training when a model is given");
     }
 

@@ -71,4 +71,29 @@ class QatTrainerTest {
         assertEquals(1e-4f, QatRecipe.recommendedLr("w4a8"));
         assertEquals(1e-5f, QatRecipe.recommendedLr("w8a8"));
     }
+
+    @Test
+    void frozenWeightsKeepTheirValuesWhileTheContinuousParametersTrain(@TempDir Path dir) throws Exception {
+        Split split = TrainerTest.split();
+        EquivariantTransformer m = calibratedModel(split, 4);
+        java.util.Map<String, float[]> before = new java.util.HashMap<>();
+        m.parameters().forEach((name, t) -> before.put(name, t.data().clone()));
+        Trainer.startQat(m, split, qat(3, 0f, 0), dir, QUIET).freezeQuantizedWeightsFrom(1).run();
+        // epoch 1 trains everything, epochs 2–3 only what is not a quantized weight: compare with a run of 1 epoch
+        EquivariantTransformer one = calibratedModel(split, 4);
+        Trainer.startQat(one, split, qat(1, 0f, 0), dir.resolve("one"), QUIET).run();
+        int frozen = 0, trained = 0;
+        for (var e : m.parameters().entrySet()) {
+            float[] now = e.getValue().data(), afterOne = one.parameters().get(e.getKey()).data();
+            if (QuantizationPlan.isQuantizedWeight(e.getKey())) {
+                assertArrayEquals(afterOne, now, 0f, e.getKey() + ": frozen after epoch 1");
+                if (!java.util.Arrays.equals(before.get(e.getKey()), afterOne)) frozen++;   // it did train in epoch 1
+            } else if (!java.util.Arrays.equals(afterOne, now)) {
+                trained++;
+            }
+        }
+        assertTrue(frozen > 0 && trained > 0, frozen + " weights trained then frozen, " + trained + " other parameters still training");
+        assertThrows(IllegalArgumentException.class, () -> Trainer.startQat(calibratedModel(split, 4), split, qat(1, 0f, 0), dir, QUIET)
+                .freezeQuantizedWeightsFrom(-1));
+    }
 }
