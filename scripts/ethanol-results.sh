@@ -30,6 +30,7 @@ evaluate gaq-w8a8-dir16 models/ethanol-gaq-w8a8-dir16.safetensors
 evaluate gaq-w8a8-recommended-int models/ethanol-gaq-w8a8-recommended.int.safetensors
 evaluate gaq-w4a8-recommended-int models/ethanol-gaq-w4a8-recommended.int.safetensors
 evaluate gaq-w8a8-recommended-dir16-int models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors
+evaluate gaq-w4a8-recommended-dir16-int models/ethanol-gaq-w4a8-recommended-dir16.int.safetensors
 
 # 3. E+F speed of the same models, side by side in one process, on one thread and on two
 models=(models/ethanol-fp32.safetensors models/ethanol-gaq-w8a8.safetensors models/ethanol-gaq-w8a8.int.safetensors
@@ -55,8 +56,13 @@ md gaq-w4a8-int models/ethanol-gaq-w4a8.int.safetensors 200000
 md gaq-w8a8-dir16-int models/ethanol-gaq-w8a8-dir16.int.safetensors 200000
 md gaq-w8a8-recommended-int models/ethanol-gaq-w8a8-recommended.int.safetensors 200000
 md gaq-w8a8-recommended-int-seed2 models/ethanol-gaq-w8a8-recommended.int.safetensors 200000 --seed 2
+md gaq-w8a8-recommended-int-seed3 models/ethanol-gaq-w8a8-recommended.int.safetensors 200000 --seed 3
 md gaq-w4a8-recommended-int models/ethanol-gaq-w4a8-recommended.int.safetensors 200000
 md gaq-w4a8-recommended-int-seed2 models/ethanol-gaq-w4a8-recommended.int.safetensors 200000 --seed 2
+md gaq-w4a8-recommended-int-seed3 models/ethanol-gaq-w4a8-recommended.int.safetensors 200000 --seed 3
+md gaq-w4a8-recommended-dir16-int models/ethanol-gaq-w4a8-recommended-dir16.int.safetensors 200000
+md gaq-w4a8-recommended-dir16-int-seed2 models/ethanol-gaq-w4a8-recommended-dir16.int.safetensors 200000 --seed 2
+md gaq-w4a8-recommended-dir16-int-seed3 models/ethanol-gaq-w4a8-recommended-dir16.int.safetensors 200000 --seed 3
 md gaq-w8a8-recommended-dir16-int models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors 200000
 md gaq-w8a8-recommended-dir16-int-seed2 models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors 200000 --seed 2
 md gaq-w8a8-recommended-dir16-int-seed3 models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors 200000 --seed 3

@@ -51,6 +51,16 @@ ptq() {  # name ptq-args...
     [[ $stage == train ]] || evaluate "$name" "$out/$name.safetensors"
 }
 
+frozen() {  # name from-model qat-args...: the frozen-weight-codes stage alone, on an existing fake-quantized model
+    local name=$1 from=$2; shift 2
+    skipped "$name" && return
+    if [[ $stage != eval ]] && ! grep -qs '^best model:' "$out/$name.log"; then
+        echo "== $name: gaq qat --continue --from $from $*"
+        "${gaq[@]}" qat --continue --from "$from" --data rmd17:ethanol --epochs 0 --max-minutes 60 --out "$out/$name" "$@" > "$out/$name.log" 2>&1
+    fi
+    [[ $stage == train ]] || evaluate "$name" "$out/$name/best.safetensors"
+}
+
 [[ $stage == train ]] || evaluate fp32 "$fp32"
 ptq ptq-naive-w8a8 --method naive
 ptq ptq-percentile-w8a8 --method percentile
@@ -106,7 +116,16 @@ run gaq-w8a8-identity-fp32-rbf-attention-per-channel 16 --bits w8a8 --gradient i
 run gaq-w8a8-recommended 16 --bits w8a8 --recommended --threads 1
 run gaq-w8a8-recommended-fp32-attention 16 --bits w8a8 --recommended --fp32-sites rbf_in,attention_query,attention_key --threads 1
 run gaq-w8a8-recommended-dir16 16 --bits w8a8 --recommended --direction-bits 16 --threads 1
+# W4A8 --recommended has two stages (docs/quantization.md, "Frozen weight codes"): stage1/ is the QAT run, the run
+# folder's best.safetensors the model after 15 epochs with frozen weight codes.
 run gaq-w4a8-recommended 60 --bits w4a8 --recommended --patience 6 --threads 1
+[[ $stage == train ]] || evaluate gaq-w4a8-recommended-stage1 "$out/gaq-w4a8-recommended/stage1/best.safetensors"
+run gaq-w4a8-recommended-dir16 60 --bits w4a8 --recommended --direction-bits 16 --patience 6 --threads 1
+[[ $stage == train ]] || evaluate gaq-w4a8-recommended-dir16-stage1 "$out/gaq-w4a8-recommended-dir16/stage1/best.safetensors"
+run gaq-w4a8-recommended-mse-range-stage1 60 --bits w4a8 --recommended --weight-range mse --frozen-epochs 0 --patience 6 --threads 1
+frozen gaq-w4a8-recommended-frozen-energy-weight-0.1 "$out/gaq-w4a8-recommended/stage1/best.safetensors" --frozen-epochs 15 --lr 1e-4 --energy-weight 0.1 --threads 1
+frozen gaq-w4a8-recommended-frozen-learned-steps "$out/gaq-w4a8-recommended/stage1/best.safetensors" --frozen-epochs 15 --lr 1e-4 --step-rate 1 --threads 1
+frozen gaq-w8a8-recommended-dir16-frozen "$out/gaq-w8a8-recommended-dir16/best.safetensors" --frozen-epochs 15 --lr 1e-4 --threads 1
 run gaq-w4a8-identity-fp32-rbf-lr1e-4-long 60 --bits w4a8 --gradient identity --fp32-sites rbf_in --lr 1e-4 --patience 6 --threads 1
 
 [[ $stage == train ]] && exit 0
