@@ -125,6 +125,7 @@ run gaq-w4a8-recommended-dir16 60 --bits w4a8 --recommended --direction-bits 16 
 run gaq-w4a8-recommended-mse-range-stage1 60 --bits w4a8 --recommended --weight-range mse --frozen-epochs 0 --patience 6 --threads 1
 frozen gaq-w4a8-recommended-frozen-energy-weight-0.1 "$out/gaq-w4a8-recommended/stage1/best.safetensors" --frozen-epochs 15 --lr 1e-4 --energy-weight 0.1 --threads 1
 frozen gaq-w4a8-recommended-frozen-learned-steps "$out/gaq-w4a8-recommended/stage1/best.safetensors" --frozen-epochs 15 --lr 1e-4 --step-rate 1 --threads 1
+frozen gaq-w8a8-recommended-frozen "$out/gaq-w8a8-recommended/best.safetensors" --frozen-epochs 15 --lr 1e-4 --threads 1
 frozen gaq-w8a8-recommended-dir16-frozen "$out/gaq-w8a8-recommended-dir16/best.safetensors" --frozen-epochs 15 --lr 1e-4 --threads 1
 run gaq-w4a8-identity-fp32-rbf-lr1e-4-long 60 --bits w4a8 --gradient identity --fp32-sites rbf_in --lr 1e-4 --patience 6 --threads 1
 
