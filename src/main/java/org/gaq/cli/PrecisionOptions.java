@@ -22,8 +22,8 @@ public final class PrecisionOptions {
     List<String> fp32Sites;
 
     @Option(names = "--weight-range", paramLabel = "max|mse", description = "how each weight group's scale is chosen: max (max|W|/Qp, "
-            + "nothing clipped; the paper's) or mse (the clip ratio with the least squared rounding error; default with qat --recommended "
-            + "--bits w4a8); see docs/quantization.md")
+            + "nothing clipped; the paper's, the default) or mse (the clip ratio with the least squared rounding error; measured worse "
+            + "on ethanol, see docs/quantization.md)")
     String weightRange;
 
     /** {@code spec} with the options given on the command line; what is not given stays as in {@code spec}. */

@@ -74,11 +74,8 @@ public final class QatCommand implements Callable<Integer> {
         if (epochs == 0 && !(continueQuantized && frozen > 0)) {
             throw new IllegalArgumentException("--epochs 0 only makes sense with --continue and --frozen-epochs");
         }
-        if (continueQuantized && !(model.sites() instanceof QuantizationPlan)) {
-            throw new IllegalArgumentException(from + " is not a fake-quantized model (quantize an FP32 model without --continue; "
-                    + "an integer model cannot be trained)");
-        }
-        if (!continueQuantized) QatRecipe.requireFp32(model, from);
+        if (continueQuantized) QatRecipe.requireFakeQuantized(model, from);
+        else QatRecipe.requireFp32(model, from);
         Split split = data.resolve().split(seed);
         Trainer.requireLabels(split.train());
         float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();

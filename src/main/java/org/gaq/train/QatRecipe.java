@@ -1,13 +1,18 @@
 package org.gaq.train;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 
 import org.gaq.data.Dataset;
 import org.gaq.data.Split;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
+import org.gaq.quant.ModelFiles;
 import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.WeightQuantizer;
 
 /**
  * How quantization-aware fine-tuning is set up, shared by {@code gaq qat}, {@code gaq ptq} and {@code gaq demo}:
@@ -124,20 +129,16 @@ public final class QatRecipe {
      * The frozen-codes stage: the fake-quantized model in {@code from} (its plan and steps as they are) trained
      * further with its quantized weights fixed, so only the continuous parameters move ({@link Trainer#freezeQuantizedWeightsFrom}).
      */
-    public static Trainer frozenStage(java.nio.file.Path from, Split split, Trainer.Options options, java.nio.file.Path runDir,
-                                      java.io.PrintStream log) throws java.io.IOException {
-        EquivariantTransformer model = org.gaq.quant.ModelFiles.load(from);
-        if (!(model.sites() instanceof QuantizationPlan)) {
-            throw new IllegalArgumentException(from + " is not a fake-quantized model (an FP32 model is quantized by gaq qat without --continue; "
-                    + "an integer model cannot be trained)");
-        }
+    public static Trainer frozenStage(Path from, Split split, Trainer.Options options, Path runDir, PrintStream log) throws IOException {
+        EquivariantTransformer model = ModelFiles.load(from);
+        requireFakeQuantized(model, from);
         return Trainer.startQat(model, split, options, runDir, log).freezeQuantizedWeightsFrom(0);
     }
 
-    public static org.gaq.quant.WeightQuantizer.Range weightRange(String name) {
+    public static WeightQuantizer.Range weightRange(String name) {
         return switch (name) {
-            case "max" -> org.gaq.quant.WeightQuantizer.Range.MAX_ABS;
-            case "mse" -> org.gaq.quant.WeightQuantizer.Range.MSE;
+            case "max" -> WeightQuantizer.Range.MAX_ABS;
+            case "mse" -> WeightQuantizer.Range.MSE;
             default -> throw new IllegalArgumentException("--weight-range must be max or mse, not '" + name + "'");
         };
     }
@@ -157,6 +158,14 @@ public final class QatRecipe {
             case "mean-abs" -> QuantizationPlan.Calibration.MEAN_ABS;
             default -> throw new IllegalArgumentException("--calibration must be min-max, percentile or mean-abs, not '" + name + "'");
         };
+    }
+
+    /** Throws unless {@code model} (read from {@code what}) is fake-quantized, i.e. can be fine-tuned further. */
+    public static void requireFakeQuantized(EquivariantTransformer model, Object what) {
+        if (!(model.sites() instanceof QuantizationPlan)) {
+            throw new IllegalArgumentException(what + " is not a fake-quantized model (quantize an FP32 model with gaq qat without --continue; "
+                    + "an integer model cannot be trained)");
+        }
     }
 
     /** Throws unless {@code model} (read from {@code what}) is an FP32 model. */

@@ -147,16 +147,11 @@ public final class Trainer {
     }
 
     /**
-     * Measures the {@code maxMinutes} budget in CPU time of this process (all threads) instead of wall
-     * time: on a machine shared with other work, runs that should get the same compute then do, however
-     * busy the machine is (a wall-clock budget gives a loaded run fewer epochs).
-     */
-    /**
      * From epoch {@code epoch} on (counted from 0; 0: the whole run) the quantized weights stay as they are, so
      * their codes are final, and only the continuous parameters (norms, biases, the FP32 head and embedding,
      * attention temperatures) keep training. At 4 bits every Adam update (±lr per weight, whatever the gradient)
      * flips the codes of the weights that sit at a rounding boundary, so the validation error of W4A8 QAT
-     * jumps by ±1 meV/Å from epoch to epoch even at lr 10⁻⁶; fixed codes let the rest converge
+     * jumps by up to 2 meV/Å from epoch to epoch even at rates of a few 10⁻⁶; fixed codes let the rest converge
      * (docs/quantization.md, "Frozen weight codes").
      */
     public Trainer freezeQuantizedWeightsFrom(int epoch) {
@@ -166,6 +161,11 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Measures the {@code maxMinutes} budget in CPU time of this process (all threads) instead of wall
+     * time: on a machine shared with other work, runs that should get the same compute then do, however
+     * busy the machine is (a wall-clock budget gives a loaded run fewer epochs).
+     */
     public Trainer cpuBudget(boolean on) {
         this.cpuBudget = on;
         return this;
