@@ -30,8 +30,8 @@ public final class QatCommand implements Callable<Integer> {
             + "(--bits, --method, --recommended and the other quantization options are then not used); --epochs 0 goes straight "
             + "to the --frozen-epochs stage") boolean continueQuantized;
     @Option(names = "--frozen-epochs", paramLabel = "K", description = "a second stage of K epochs from the first stage's best model "
-            + "with the quantized weights (their codes) fixed, training only the continuous parameters (default: 15 with "
-            + "--recommended --bits w4a8, else 0; docs/quantization.md, \"Frozen weight codes\")") Integer frozenEpochs;
+            + "with the quantized weights (their codes) fixed, training only the continuous parameters, plateau patience 3 "
+            + "whatever --patience (default: 15 with --recommended --bits w4a8, else 0; docs/quantization.md, \"Frozen weight codes\")") Integer frozenEpochs;
     @Mixin DataOptions data;
     @Option(names = "--bits", defaultValue = "w8a8", description = "w8a8 or w4a8 (default: ${DEFAULT-VALUE})") String bits;
     @Option(names = "--method", defaultValue = "gaq", description = "gaq, naive or degree-quant (default: ${DEFAULT-VALUE})") String method;
@@ -102,7 +102,8 @@ public final class QatCommand implements Callable<Integer> {
         }
         if (frozen > 0) {
             System.out.printf("frozen weight codes: %d epochs from %s%n", frozen, best);
-            var options = QatRecipe.options(frozen, batchSize, rate, patience, seed, workers, maxMinutes, lee, 0, stepRate, energyWeight);
+            var options = QatRecipe.options(frozen, batchSize, rate, QatRecipe.FROZEN_STAGE_PATIENCE, seed, workers, maxMinutes, lee, 0,
+                    stepRate, energyWeight);
             QatRecipe.frozenStage(best, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
             best = runDir.resolve("best.safetensors");
         }

@@ -245,7 +245,7 @@ public final class DemoPipeline {
         // The recipe's second stage for 4-bit weights (gaq qat --recommended --frozen-epochs): codes fixed, half the budget.
         Path frozenDir = runDir.resolve("frozen");
         log.printf("      then up to %d epochs with the weight codes frozen (%.1f min; run folder %s)%n", frozenEpochs, s.qatMinutes() / 2, frozenDir);
-        var frozenOptions = QatRecipe.options(frozenEpochs, 8, lr, 3, s.seed(), s.threads(), s.qatMinutes() / 2, method.defaultLeeWeight(), 0, 0f);
+        var frozenOptions = QatRecipe.options(frozenEpochs, 8, lr, QatRecipe.FROZEN_STAGE_PATIENCE, s.seed(), s.threads(), s.qatMinutes() / 2, method.defaultLeeWeight(), 0, 0f);
         QatRecipe.frozenStage(best, qatSplit, frozenOptions, frozenDir, log).run();
         Path frozenBest = frozenDir.resolve("best.safetensors");
         if (Files.exists(frozenBest)) return frozenBest;

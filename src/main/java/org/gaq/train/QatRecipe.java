@@ -126,6 +126,12 @@ public final class QatRecipe {
     }
 
     /**
+     * Plateau patience of the frozen-codes stage, whatever the first stage's: the stage is short, and its
+     * learning rate should halve after 3 epochs without improvement (the setting the measured models had).
+     */
+    public static final int FROZEN_STAGE_PATIENCE = 3;
+
+    /**
      * The frozen-codes stage: the fake-quantized model in {@code from} (its plan and steps as they are) trained
      * further with its quantized weights fixed, so only the continuous parameters move ({@link Trainer#freezeQuantizedWeightsFrom}).
      */
