@@ -40,11 +40,6 @@ public final class IntegerModelFile {
     public static final String FORMAT = "gaq-integer-model", VERSION = "1";
     private static final Gson GSON = new Gson();
 
-    /** True for the weights a quantization plan quantizes (the products inside the interaction layers). */
-    public static boolean isQuantizedWeight(String name) {
-        return IntegerSites.isQuantizedWeight(name);
-    }
-
     /** Reads the fake-quantized model file {@code from} and writes its integer form to {@code to} ({@code gaq export}). */
     public static void export(Path from, Path to) throws IOException {
         export(org.gaq.quant.ModelFiles.load(from), to);
@@ -59,13 +54,11 @@ public final class IntegerModelFile {
         if (spec.weightBits() == 32 || spec.activationBits() != 8) {
             throw new IllegalArgumentException("integer export needs int8 or int4 weights and int8 scalar activations; this model is " + spec);
         }
-        WeightQuantizer.Scheme scheme = spec.weightBits() == 8 ? WeightQuantizer.Scheme.INT8_PER_CHANNEL : WeightQuantizer.Scheme.INT4_GROUPED;
         List<TensorEntry> tensors = new ArrayList<>();
         for (var e : model.parameters().entrySet()) {
             Tensor t = e.getValue();
-            if (isQuantizedWeight(e.getKey())) {
-                float[] rowSteps = plan.inputSteps(e.getKey());   // per-channel input steps fold into W's rows
-                QuantizedWeight q = WeightQuantizer.quantize(rowSteps == null ? t : t.detach().mul(Tensor.of(rowSteps, rowSteps.length, 1)), scheme, spec.weightRange());
+            if (QuantizationPlan.isQuantizedWeight(e.getKey())) {
+                QuantizedWeight q = plan.quantizedWeight(e.getKey(), t);
                 tensors.add(q.bits() == 8
                         ? TensorEntry.ofBytes(e.getKey() + ".codes", "I8", q.codes(), q.in(), q.out())
                         : TensorEntry.ofBytes(e.getKey() + ".codes", "U8", WeightQuantizer.packInt4(q.codes()), (q.codes().length + 1) / 2));
@@ -112,7 +105,7 @@ public final class IntegerModelFile {
         Map<String, IntegerLinear> layers = new LinkedHashMap<>();
         for (String name : List.copyOf(model.parameters().keySet())) {
             Tensor p = model.parameters().get(name);
-            if (!isQuantizedWeight(name)) {
+            if (!QuantizationPlan.isQuantizedWeight(name)) {
                 float[] v = floats(file, require(file, st, name), p.size());
                 checkShape(file, st.get(name), p.shape());
                 System.arraycopy(v, 0, p.leafData(), 0, v.length);
@@ -140,7 +133,7 @@ public final class IntegerModelFile {
             checkShape(file, scalesEntry, new int[]{groups, out});
             float[] scales = floats(file, scalesEntry, groups * out);
             QuantizedWeight weight = new QuantizedWeight(in, out, spec.weightBits(), groupSize, q, scales);
-            String site = IntegerSites.inputSite(name);
+            String site = QuantizationPlan.inputSite(name);
             float[] inputSteps = {Float.NaN};
             if (site != null && !spec.isFullPrecision(site)) {
                 inputSteps = steps.get("quant.scalar." + site);

@@ -66,14 +66,4 @@ public final class IntegerSites implements ActivationSites {
         for (IntegerLinear l : layers.values()) b += l.residentBytes();
         return b;
     }
-
-    /** True for the weights a quantization plan quantizes (the products inside the interaction layers). */
-    public static boolean isQuantizedWeight(String name) {
-        return QuantizationPlan.isQuantizedWeight(name);
-    }
-
-    /** The activation site {@code weightName} reads, or null for the vector mix (float input). */
-    static String inputSite(String weightName) {
-        return QuantizationPlan.inputSite(weightName);
-    }
 }

@@ -74,7 +74,7 @@ public final class ModelFiles {
         if (plan.weightBranch()) {
             try (var noGrad = org.gaq.tensor.GradMode.noGrad()) {
                 for (var e : model.parameters().entrySet()) {
-                    if (!org.gaq.engine.IntegerSites.isQuantizedWeight(e.getKey())) continue;
+                    if (!QuantizationPlan.isQuantizedWeight(e.getKey())) continue;
                     float[] rounded = plan.weight(e.getKey(), e.getValue()).data();
                     System.arraycopy(rounded, 0, e.getValue().leafData(), 0, rounded.length);
                 }

@@ -263,6 +263,16 @@ public final class QuantizationPlan implements ActivationSites {
     }
 
     /**
+     * The codes and scales the integer engine stores for weight {@code name}: Q(W), or Q(diag(s)·W) when its input
+     * has per-channel steps s (the same product {@link #weight} quantizes).
+     */
+    public QuantizedWeight quantizedWeight(String name, Tensor w) {
+        if (weights == null) throw new IllegalStateException("this plan does not quantize weights: " + spec);
+        float[] s = inputSteps(name);
+        return weights.quantize(s == null ? w : w.detach().mul(Tensor.of(s, s.length, 1)));
+    }
+
+    /**
      * The per-channel steps of the activation weight {@code name} reads (one per row of W), or null when
      * that activation has one step (or none): then nothing is folded.
      */

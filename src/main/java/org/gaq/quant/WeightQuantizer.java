@@ -63,7 +63,7 @@ public final class WeightQuantizer extends FakeQuantizer {
     @Override
     public Tensor apply(Tensor w) {
         if (!isEnabled()) return w;
-        float[] dequantized = quantize(w, scheme, range).dequantize();
+        float[] dequantized = quantize(w).dequantize();
         return StraightThrough.apply("fakeQuantWeight", new StraightThrough.CustomOp() {
             @Override
             public Tensor forward(Tensor[] in) {
@@ -83,6 +83,11 @@ public final class WeightQuantizer extends FakeQuantizer {
 
     public Range range() {
         return range;
+    }
+
+    /** Codes and scales of {@code w} [in, out] under this quantizer's scheme and range. */
+    public QuantizedWeight quantize(Tensor w) {
+        return quantize(w, scheme, range);
     }
 
     /** Codes and scales of {@code w} [in, out] under {@code scheme}, max-abs scales. */

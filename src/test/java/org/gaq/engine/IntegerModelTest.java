@@ -54,7 +54,7 @@ class IntegerModelTest {
         EquivariantTransformer integer = ModelFiles.load(file);
         assertInstanceOf(IntegerSites.class, integer.sites());
         for (var e : fake.parameters().entrySet()) {
-            assertEquals(!IntegerModelFile.isQuantizedWeight(e.getKey()), integer.parameters().containsKey(e.getKey()),
+            assertEquals(!QuantizationPlan.isQuantizedWeight(e.getKey()), integer.parameters().containsKey(e.getKey()),
                     e.getKey() + ": quantized weights exist only as codes in the integer model");
         }
         GraphBatch g = NeighborList.batch(molecules(3, 9), SMALL.cutoff());
