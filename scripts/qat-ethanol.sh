@@ -19,12 +19,12 @@ stage=${STAGE:-all}
 records=${RECORDS:-}
 [[ -n $records ]] && mkdir -p "$records"
 
-evaluate() {  # name model
-    local name=$1 model=$2
+evaluate() {  # name model [eval-args...]
+    local name=$1 model=$2; shift 2
     if [[ -f $out/$name.eval.txt ]]; then return; fi
     local rec=()
     [[ -n $records ]] && rec=(--record "$records/$name.json" --name "$name")
-    "${gaq[@]}" eval "$model" --data rmd17:ethanol --lee-rotations 2 "${rec[@]}" > "$out/$name.eval.txt" 2>&1
+    "${gaq[@]}" eval "$model" --data rmd17:ethanol --lee-rotations 2 "${rec[@]}" "$@" > "$out/$name.eval.txt" 2>&1
     tail -5 "$out/$name.eval.txt"
 }
 
@@ -128,6 +128,27 @@ frozen gaq-w4a8-recommended-frozen-learned-steps "$out/gaq-w4a8-recommended/stag
 frozen gaq-w8a8-recommended-frozen "$out/gaq-w8a8-recommended/best.safetensors" --frozen-epochs 15 --lr 1e-4 --threads 1
 frozen gaq-w8a8-recommended-dir16-frozen "$out/gaq-w8a8-recommended-dir16/best.safetensors" --frozen-epochs 15 --lr 1e-4 --threads 1
 run gaq-w4a8-identity-fp32-rbf-lr1e-4-long 60 --bits w4a8 --gradient identity --fp32-sites rbf_in --lr 1e-4 --patience 6 --threads 1
+
+# Learned weight-group scales in the frozen-codes stage (--weight-scale-rate K: log α at K·lr), from the same stage-1 model
+for k in 1 10; do
+    frozen "gaq-w4a8-recommended-frozen-weight-scales-k$k" "$out/gaq-w4a8-recommended/stage1/best.safetensors" --frozen-epochs 15 --lr 1e-4 \
+        --weight-scale-rate "$k" --threads 1
+done
+run gaq-w8a8-recommended-dir16-learned-steps 16 --bits w8a8 --recommended --direction-bits 16 --step-rate 1 --threads 1
+
+# The error budget (docs/results.md, "Where the rest of the error is"): which quantized part costs what, on top of the
+# recommended settings. PTQ (no training) with one more kind of site left FP32, and QAT of the weights alone.
+all_sites=rbf_in,scalar_in,attention_query,attention_key,scalar_message,vector_in,vector_message
+rec_ptq=(--method mddq --gradient identity --per-channel --calibration-frames 950)
+ptq ptq-rec-w8a8 "${rec_ptq[@]}" --fp32-sites rbf_in
+[[ $stage == train ]] || evaluate ptq-rec-w8a8-weights-only "$out/ptq-rec-w8a8.safetensors" --weights-only
+for sites in scalar_in attention_query,attention_key scalar_message vector_in vector_message; do
+    ptq "ptq-rec-w8a8-fp32-${sites//,/-}" "${rec_ptq[@]}" --fp32-sites "rbf_in,$sites"
+done
+ptq ptq-rec-w8a8-scalars-only "${rec_ptq[@]}" --fp32-sites rbf_in --scalar-only
+ptq ptq-rec-w8a8-vectors-only "${rec_ptq[@]}" --fp32-sites rbf_in --vector-only
+run gaq-w8-weights-only 16 --bits w8a8 --recommended --fp32-sites "$all_sites" --threads 1
+run gaq-w4-weights-only 60 --bits w4a8 --recommended --patience 6 --fp32-sites "$all_sites" --threads 1
 
 [[ $stage == train ]] && exit 0
 # One line per run: energy MAE, force MAE, LEE (test_01).

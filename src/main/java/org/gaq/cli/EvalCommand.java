@@ -35,6 +35,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--weights-only", description = "evaluate a fake-quantized model with its quantized weights and FP32 activations")
     boolean weightsOnly;
     @Option(names = "--name", description = "the record's name (default: the model file's name)") String name;
+    @Option(names = "--against", paramLabel = "REFERENCE_MODEL", description = "measure against this model's energies and forces "
+            + "instead of the data's labels (a quantized model against its FP32 parent: the error quantization adds)")
+    Path against;
     @Spec CommandSpec commandSpec;
 
     @Override
@@ -50,10 +53,15 @@ public final class EvalCommand implements Callable<Integer> {
             case "all" -> source.load();
             default -> throw new IllegalArgumentException("--split must be test, validation, train or all, not '" + which + "'");
         };
+        if (against != null) {
+            if (record != null) throw new IllegalArgumentException("--record keeps errors against the data's labels: not with --against");
+            set = Metrics.relabelled(org.gaq.quant.ModelFiles.load(against), set, batchSize);
+        }
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Metrics.Result r = Metrics.evaluate(model, set, batchSize, leeRotations, seed, workers);
         String precision = org.gaq.quant.ModelFiles.describePrecision(model);
         System.out.printf("%-22s %s (%s, %d frames)%n", "model", modelFile, set.name(), r.frames());
+        if (against != null) System.out.printf("%-22s %s (errors below are against its predictions)%n", "reference", against);
         System.out.printf("%-22s %s%n", "precision", precision);
         System.out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
         System.out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());

@@ -57,6 +57,12 @@ public final class QatCommand implements Callable<Integer> {
             + "--per-channel for w8a8, calibration on every training frame, lr 1e-4 and --frozen-epochs 15 for w4a8 "
             + "(docs/results.md, \"Beyond the paper\")") boolean recommended;
     @Option(names = "--step-rate", defaultValue = "0", description = "LSQ: learn the activation steps in log space at this multiple of --lr; 0 keeps the calibrated steps (default: ${DEFAULT-VALUE}, see docs/quantization.md)") float stepRate;
+    @Option(names = "--freeze-oscillating", paramLabel = "F", description = "first stage: freeze each weight whose 4- or 8-bit "
+            + "code flips back and forth more often than F per update (an EMA; Nagel et al. 2022's iterative freezing, e.g. 0.02; "
+            + "default: off, see docs/quantization.md)") Float freezeOscillating;
+    @Option(names = "--weight-scale-rate", defaultValue = "0", paramLabel = "K", description = "frozen-codes stage: learn a "
+            + "multiplier of every weight group's scale in log space at K·lr, the codes staying fixed; 0: off (default: ${DEFAULT-VALUE}, "
+            + "see docs/quantization.md)") float weightScaleRate;
     @Option(names = "--energy-weight", defaultValue = "0.01", description = "the energy's share of the loss, the forces get the rest "
             + "(default: ${DEFAULT-VALUE}, as in FP32 training)") float energyWeight;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
@@ -74,6 +80,10 @@ public final class QatCommand implements Callable<Integer> {
         if (epochs == 0 && !(continueQuantized && frozen > 0)) {
             throw new IllegalArgumentException("--epochs 0 only makes sense with --continue and --frozen-epochs");
         }
+        if (weightScaleRate < 0 || weightScaleRate > 0 && frozen == 0) {
+            throw new IllegalArgumentException("--weight-scale-rate must be ≥ 0 and needs a frozen-codes stage (--frozen-epochs)");
+        }
+        if (freezeOscillating != null && epochs == 0) throw new IllegalArgumentException("--freeze-oscillating acts in the first stage: --epochs must be > 0");
         if (continueQuantized) QatRecipe.requireFakeQuantized(model, from);
         else QatRecipe.requireFp32(model, from);
         Split split = data.resolve().split(seed);
@@ -97,13 +107,15 @@ public final class QatCommand implements Callable<Integer> {
                     frozen > 0 ? ", then " + frozen + " epochs with frozen weight codes" : "");
             Path stageDir = frozen > 0 ? runDir.resolve("stage1") : runDir;
             var options = QatRecipe.options(epochs, batchSize, rate, patience, seed, workers, maxMinutes, lee, warmup, stepRate, energyWeight);
-            Trainer.startQat(model, split, options, stageDir, System.out).cpuBudget(cpuBudget).run();
+            Trainer stage1 = Trainer.startQat(model, split, options, stageDir, System.out).cpuBudget(cpuBudget);
+            if (freezeOscillating != null) stage1.freezeOscillatingWeights(freezeOscillating);
+            stage1.run();
             best = stageDir.resolve("best.safetensors");
         }
         if (frozen > 0) {
             System.out.printf("frozen weight codes: %d epochs from %s%n", frozen, best);
             var options = QatRecipe.options(frozen, batchSize, rate, QatRecipe.FROZEN_STAGE_PATIENCE, seed, workers, maxMinutes, lee, 0,
-                    stepRate, energyWeight);
+                    stepRate, energyWeight, weightScaleRate);
             QatRecipe.frozenStage(best, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
             best = runDir.resolve("best.safetensors");
         }

@@ -177,6 +177,7 @@ public final class QuantizationPlan implements ActivationSites {
     private boolean calibrating = true;
     private boolean scalarBranch = true, vectorBranch = true, weightBranch = true;
     private ProtectiveMasking masking;          // Degree-Quant baseline only, during training
+    private final Map<String, Tensor> weightScales = new LinkedHashMap<>();   // learned α, see learnWeightScales
     /** The one edge-level site (the radial basis [E, K]); every other site's rows are atoms. */
     private static final String EDGE_SITE_SUFFIX = "rbf_in";
 
@@ -255,11 +256,83 @@ public final class QuantizationPlan implements ActivationSites {
     public Tensor weight(String name, Tensor w) {
         if (weights == null || calibrating || !weightBranch) return w;
         float[] s = inputSteps(name);
-        if (s == null) return weights.apply(w);
+        if (s == null) return withLearnedScale(name, weights.apply(w));
         // Per-channel input steps folded into the rows: Ŵ = diag(1/s)·Q(diag(s)·W), so that x_q·Ŵ = a·Q(diag(s)·W)
         // with a the integer codes of x (what the integer layer computes).
         Tensor rows = Tensor.of(s, s.length, 1);
-        return weights.apply(w.mul(rows)).div(rows);
+        return withLearnedScale(name, weights.apply(w.mul(rows)).div(rows));
+    }
+
+    /** {@code q} times the learned scale factors of weight {@code name}, α expanded over its groups' rows (if it has any). */
+    private Tensor withLearnedScale(String name, Tensor q) {
+        Tensor alpha = weightScales.get(name);
+        return alpha == null ? q : q.mul(alpha.gatherRows(rowGroups(q.dim(0))));
+    }
+
+    /** The group of each input row: i / groupSize (int8 per channel: one group, 0). */
+    private int[] rowGroups(int in) {
+        int size = groupSize(in);
+        int[] g = new int[in];
+        for (int i = 0; i < in; i++) g[i] = i / size;
+        return g;
+    }
+
+    private int groupSize(int in) {
+        return weights.scheme() == WeightQuantizer.Scheme.INT4_GROUPED ? WeightQuantizer.INT4_GROUP_SIZE : in;
+    }
+
+    // ------------------------------------------------------------------ learned weight scales
+
+    /**
+     * Learned multipliers of the weights' scales, for fine-tuning with frozen codes: weight W [in, out] gets
+     * α [groups, out] (α = 1 to start) and {@link #weight} returns α_{g(i),j}·Q(W)_ij, so each group's scale
+     * max|W|/Qp becomes α·max|W|/Qp while its codes stay as they are. Returned in the model's parameter order,
+     * for the optimizer, which keeps them positive by training log α. {@link #bakeWeightScales} moves them into
+     * the weights: the model file format and the integer export do not change.
+     */
+    public List<Tensor> learnWeightScales(Map<String, Tensor> modelParameters) {
+        if (weights == null) throw new IllegalStateException("this plan does not quantize weights: " + spec);
+        if (weights.range() != WeightQuantizer.Range.MAX_ABS) {
+            // baking relies on scale = max|W|/Qp scaling with W; an MSE-chosen clip ratio need not
+            throw new IllegalStateException("learned weight scales need max-abs weight ranges, not " + weights.range());
+        }
+        weightScales.clear();
+        modelParameters.forEach((name, w) -> {
+            if (!isQuantizedWeight(name)) return;
+            int in = w.dim(0), out = w.dim(1);
+            weightScales.put(name, Tensor.leaf(filled(QuantizedWeight.groups(in, groupSize(in)) * out, 1f),
+                    QuantizedWeight.groups(in, groupSize(in)), out));
+        });
+        return List.copyOf(weightScales.values());
+    }
+
+    /** The scale multipliers of {@link #learnWeightScales} (empty when none are learned). */
+    public List<Tensor> weightScales() {
+        return List.copyOf(weightScales.values());
+    }
+
+    /**
+     * Moves the learned scale factors into the latent weights, W_ij ← α_{g(i),j}·W_ij, and resets α to 1. Then
+     * max|W| of every group, hence its scale, is multiplied by α, and round(W/scale), the codes, are the same
+     * (up to a float ulp at an exact rounding tie), so the model computes what it computed before; a checkpoint
+     * written after this holds the learned scales in ordinary weights. With per-channel input steps s folded into the
+     * rows (Q(diag(s)·W)) the same holds, since diag(s) and α act on different axes.
+     */
+    public void bakeWeightScales(Map<String, Tensor> modelParameters) {
+        weightScales.forEach((name, alpha) -> {
+            float[] w = modelParameters.get(name).leafData(), a = alpha.leafData();
+            int in = modelParameters.get(name).dim(0), out = alpha.dim(1), size = groupSize(in);
+            for (int i = 0; i < in; i++) {
+                for (int j = 0; j < out; j++) w[i * out + j] *= a[(i / size) * out + j];
+            }
+            java.util.Arrays.fill(a, 1f);
+        });
+    }
+
+    private static float[] filled(int n, float value) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, value);
+        return a;
     }
 
     /**

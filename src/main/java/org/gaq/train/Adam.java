@@ -23,6 +23,7 @@ public final class Adam {
     private final float[][] m, v;
     private final float[] logScaleRate;   // 0: plain parameter; k > 0: optimised in log space at lr·k
     private final boolean[] frozen;       // left unchanged by step(), moments included
+    private final boolean[][] frozenElements;   // per element of a parameter (null: none), likewise
     private long step;
 
     public Adam(List<Tensor> parameters, float beta1, float beta2, float eps, float weightDecay) {
@@ -33,6 +34,7 @@ public final class Adam {
         this.weightDecay = weightDecay;
         logScaleRate = new float[parameters.size()];
         frozen = new boolean[parameters.size()];
+        frozenElements = new boolean[parameters.size()][];
         m = new float[parameters.size()][];
         v = new float[parameters.size()][];
         for (int i = 0; i < m.length; i++) {
@@ -55,6 +57,17 @@ public final class Adam {
         frozen[index] = on;
     }
 
+    /**
+     * Leave the elements of parameter {@code index} where {@code mask} is true (and their moments) unchanged by
+     * {@link #step}. The array is kept, not copied: its owner may freeze more elements later (null: none frozen).
+     */
+    public void setFrozenElements(int index, boolean[] mask) {
+        if (mask != null && mask.length != parameters.get(index).size()) {
+            throw new IllegalArgumentException("mask of " + mask.length + " for a parameter of " + parameters.get(index).size());
+        }
+        frozenElements[index] = mask;
+    }
+
     public void step(float[][] grads, float lr) {
         step++;
         double c1 = 1 - Math.pow(beta1, step), c2 = 1 - Math.pow(beta2, step);
@@ -71,7 +84,9 @@ public final class Adam {
                 }
                 continue;
             }
+            boolean[] skip = frozenElements[p];
             for (int i = 0; i < theta.length; i++) {
+                if (skip != null && skip[i]) continue;
                 mp[i] = beta1 * mp[i] + (1 - beta1) * g[i];
                 vp[i] = beta2 * vp[i] + (1 - beta2) * g[i] * g[i];
                 double update = (mp[i] / c1) / (Math.sqrt(vp[i] / c2) + eps) + weightDecay * theta[i];

@@ -72,6 +72,29 @@ public final class Metrics {
                 nF > 0 ? perFrame : new double[0]);
     }
 
+    /**
+     * {@code data} with its energies and forces replaced by {@code reference}'s predictions (batches of
+     * {@code batchSize}), so that {@link #evaluate} measures one model against another: a quantized model against
+     * its FP32 parent gives the error that quantization adds, free of the parent's own error against the labels.
+     */
+    public static Dataset relabelled(EquivariantTransformer reference, Dataset data, int batchSize) {
+        List<Frame> out = new ArrayList<>(data.size());
+        for (int s = 0; s < data.size(); s += batchSize) {
+            List<Frame> frames = data.frames().subList(s, Math.min(data.size(), s + batchSize));
+            var pred = reference.predict(NeighborList.batch(frames, reference.config().cutoff()), false);
+            double[] e = pred.energies();
+            float[] f = pred.forces().data();
+            int component = 0;
+            for (int m = 0; m < frames.size(); m++) {
+                double[] forces = new double[3 * frames.get(m).numAtoms()];
+                for (int i = 0; i < forces.length; i++) forces[i] = f[component + i];
+                component += forces.length;
+                out.add(frames.get(m).withLabels(e[m], forces));
+            }
+        }
+        return new Dataset(data.name() + " labelled by a reference model", out);
+    }
+
     /** Sums and per-frame force MAEs (meV/Å) for one batch. */
     static BatchSums evaluateBatch(EquivariantTransformer model, List<Frame> frames, int leeRotations, long seed) {
         double cutoff = model.config().cutoff();

@@ -210,8 +210,14 @@ public final class QatRecipe {
     /** As above, with the energy's share {@code energyWeight} of the loss (forces: 1 − energyWeight). */
     public static Trainer.Options options(int epochs, int batchSize, float lr, int patience, long seed, int threads, double maxMinutes,
                                           float leeWeight, int vectorWarmupEpochs, float stepRate, float energyWeight) {
+        return options(epochs, batchSize, lr, patience, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, stepRate, energyWeight, 0f);
+    }
+
+    /** As above, with the weights' group scales learned at {@code weightScaleRate}·lr in log space (0: not learned). */
+    public static Trainer.Options options(int epochs, int batchSize, float lr, int patience, long seed, int threads, double maxMinutes,
+                                          float leeWeight, int vectorWarmupEpochs, float stepRate, float energyWeight, float weightScaleRate) {
         if (!(energyWeight > 0 && energyWeight < 1)) throw new IllegalArgumentException("--energy-weight must be in (0, 1), got " + energyWeight);
         return new Trainer.Options(epochs, batchSize, lr, lr / 100, 1, patience, 0.5f, energyWeight, 1 - energyWeight, 0f, seed, threads,
-                maxMinutes, leeWeight, vectorWarmupEpochs, stepRate);
+                maxMinutes, leeWeight, vectorWarmupEpochs, stepRate, weightScaleRate);
     }
 }

@@ -49,9 +49,10 @@ public final class Trainer {
     public record Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
                           int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
                           float weightDecay, long seed, int threads, double maxMinutes, float leeWeight,
-                          int vectorWarmupEpochs, float stepRateFactor) {
+                          int vectorWarmupEpochs, float stepRateFactor, float weightScaleRateFactor) {
         public Options {
             if (!(stepRateFactor >= 0)) throw new IllegalArgumentException("the step-size rate factor must be 0 (fixed steps) or positive");
+            if (!(weightScaleRateFactor >= 0)) throw new IllegalArgumentException("the weight-scale rate factor must be 0 (off) or positive");
             if (epochs <= 0 || batchSize <= 0 || threads <= 0) throw new IllegalArgumentException("epochs, batch size and threads must be positive");
             if (learningRate <= 0) throw new IllegalArgumentException("learning rate must be positive");
             if (energyWeight < 0 || forceWeight < 0 || energyWeight + forceWeight == 0 || leeWeight < 0) {
@@ -66,6 +67,15 @@ public final class Trainer {
          * measurement is in docs/quantization.md), while fixed steps fine-tuned stably.
          */
         public static final float DEFAULT_STEP_RATE_FACTOR = 0f;
+
+        /** Options without learned weight scales. */
+        public Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
+                       int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
+                       float weightDecay, long seed, int threads, double maxMinutes, float leeWeight, int vectorWarmupEpochs,
+                       float stepRateFactor) {
+            this(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor, energyWeight,
+                    forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, stepRateFactor, 0f);
+        }
 
         /** QAT options with the default step-size rate. */
         public Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
@@ -98,6 +108,7 @@ public final class Trainer {
     private int epochsSinceBest;
     private boolean cpuBudget;
     private int freezeWeightsFrom = Integer.MAX_VALUE;
+    private OscillationFreezer oscillationFreezer;     // null: no iterative freezing
 
     public Trainer(EquivariantTransformer model, Split split, Options options, Path runDir, PrintStream log) {
         this.model = model;
@@ -110,9 +121,15 @@ public final class Trainer {
         this.params = new ArrayList<>(model.parameters().values());
         int modelParams = params.size();
         if (plan != null && options.stepRateFactor() > 0) params.addAll(plan.parameters());
+        int stepParams = params.size();
+        if (options.weightScaleRateFactor() > 0) {
+            if (plan == null) throw new IllegalArgumentException("learned weight scales need quantization-aware training");
+            params.addAll(plan.learnWeightScales(model.parameters()));
+        }
         this.adam = new Adam(params, 0.9f, 0.999f, 1e-8f, options.weightDecay());
-        // Learned quantizer steps move in log space: a fraction of themselves per update (see Adam).
-        for (int p = modelParams; p < params.size(); p++) adam.setLogScale(p, options.stepRateFactor());
+        // Learned quantizer steps and weight-scale factors move in log space: a fraction of themselves per update (see Adam).
+        for (int p = modelParams; p < stepParams; p++) adam.setLogScale(p, options.stepRateFactor());
+        for (int p = stepParams; p < params.size(); p++) adam.setLogScale(p, options.weightScaleRateFactor());
         this.lr = options.learningRate();
     }
 
@@ -158,6 +175,17 @@ public final class Trainer {
         if (epoch < 0) throw new IllegalArgumentException("the epoch to freeze the weights from must be ≥ 0, got " + epoch);
         if (plan == null) throw new IllegalStateException("only quantization-aware training has quantized weights to freeze");
         this.freezeWeightsFrom = epoch;
+        return this;
+    }
+
+    /**
+     * Freezes each quantized weight element whose code oscillates more often than {@code threshold} per update
+     * (an EMA; Nagel et al. 2022's iterative freezing, {@link OscillationFreezer}), at the code it held most
+     * recently on average; the others keep training. Not kept in checkpoints: a resumed run starts counting anew.
+     */
+    public Trainer freezeOscillatingWeights(float threshold) {
+        if (plan == null) throw new IllegalStateException("only quantization-aware training has weight codes to track");
+        this.oscillationFreezer = new OscillationFreezer(plan, model.parameters(), adam, threshold);
         return this;
     }
 
@@ -214,6 +242,8 @@ public final class Trainer {
                         progress.setExtra(String.format("loss %.4f lr %.1e", lossSum / (s + 1), stepLr));
                     }
                 }
+                // Learned weight scales go into the weights before the model is validated and saved (same function).
+                if (options.weightScaleRateFactor() > 0) plan.bakeWeightScales(model.parameters());
                 // During QAT's warm-up the vector branch is not quantized yet: such a model is not a candidate.
                 boolean fullyQuantized = plan == null || epoch >= options.vectorWarmupEpochs();
                 epoch++;
@@ -235,8 +265,9 @@ public final class Trainer {
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;
                 csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), val.forceMaeMeVPerA(), seconds);
-                log.printf("epoch %4d  loss %.5f  val: E %.2f meV  F %.2f meV/Å %s  lr %.2e  %.0f s%n", epoch, trainLoss,
-                        val.energyMaeMeV(), val.forceMaeMeVPerA(), best ? "*" : " ", lr, seconds);
+                log.printf("epoch %4d  loss %.5f  val: E %.2f meV  F %.2f meV/Å %s  lr %.2e  %.0f s%s%n", epoch, trainLoss,
+                        val.energyMaeMeV(), val.forceMaeMeVPerA(), best ? "*" : " ", lr, seconds, oscillationFreezer == null ? ""
+                                : String.format("  oscillating weights frozen: %.2f%%", 100.0 * oscillationFreezer.frozenCount() / oscillationFreezer.total()));
                 if (best) ModelFiles.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
                 ModelFiles.save(runDir.resolve("last.safetensors"), model, adam.state(), trainingMetadata());
                 plotLearningCurve();
@@ -329,6 +360,7 @@ public final class Trainer {
             }
         }
         adam.step(grads, stepLr);
+        if (oscillationFreezer != null && plan.weightBranch() && !(epoch >= freezeWeightsFrom)) oscillationFreezer.afterStep();
         return loss;
     }
 
