@@ -29,6 +29,9 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--continue", description = "--from is already fake-quantized: fine-tune it further with its own plan and steps "
             + "(--bits, --method, --recommended and the other quantization options are then not used); --epochs 0 goes straight "
             + "to the --frozen-epochs stage") boolean continueQuantized;
+    @Option(names = "--requantize", description = "--from is a fake-quantized model: drop its plan and quantize its latent weights "
+            + "anew with these options (e.g. add activation quantization to a weights-only QAT model: its weight codes stay the same "
+            + "when the weight bits do); --epochs 0 goes straight to the --frozen-epochs stage") boolean requantize;
     @Option(names = "--frozen-epochs", paramLabel = "K", description = "a second stage of K epochs from the first stage's best model "
             + "with the quantized weights (their codes) fixed, training only the continuous parameters, plateau patience 3 "
             + "whatever --patience (default: 15 with --recommended --bits w4a8, else 0; docs/quantization.md, \"Frozen weight codes\")") Integer frozenEpochs;
@@ -77,14 +80,16 @@ public final class QatCommand implements Callable<Integer> {
         QatRecipe.Method m = QatRecipe.Method.parse(method);
         int frozen = frozenEpochs != null ? frozenEpochs : recommended && !continueQuantized ? QatRecipe.recommendedFrozenEpochs(bits) : 0;
         if (frozen < 0 || epochs < 0) throw new IllegalArgumentException("--epochs and --frozen-epochs must be ≥ 0");
-        if (epochs == 0 && !(continueQuantized && frozen > 0)) {
-            throw new IllegalArgumentException("--epochs 0 only makes sense with --continue and --frozen-epochs");
+        if (epochs == 0 && !((continueQuantized || requantize) && frozen > 0)) {
+            throw new IllegalArgumentException("--epochs 0 only makes sense with --continue or --requantize, and --frozen-epochs");
         }
+        if (continueQuantized && requantize) throw new IllegalArgumentException("--continue and --requantize exclude each other");
         if (weightScaleRate < 0 || weightScaleRate > 0 && frozen == 0) {
             throw new IllegalArgumentException("--weight-scale-rate must be ≥ 0 and needs a frozen-codes stage (--frozen-epochs)");
         }
         if (freezeOscillating != null && epochs == 0) throw new IllegalArgumentException("--freeze-oscillating acts in the first stage: --epochs must be > 0");
         if (continueQuantized) QatRecipe.requireFakeQuantized(model, from);
+        else if (requantize) QatRecipe.dropPlan(model, from);
         else QatRecipe.requireFp32(model, from);
         Split split = data.resolve().split(seed);
         Trainer.requireLabels(split.train());
@@ -99,6 +104,11 @@ public final class QatCommand implements Callable<Integer> {
         } else {
             model = quantize(model, m, split);
             rate = lr != null ? lr : recommended ? QatRecipe.recommendedLr(bits) : 1e-5f;
+            if (epochs == 0) {      // --requantize straight into the frozen stage: it starts from the calibrated model
+                best = runDir.resolve("stage1").resolve("calibrated.safetensors");
+                java.nio.file.Files.createDirectories(best.getParent());
+                ModelFiles.save(best, model, java.util.Map.of(), java.util.Map.of());
+            }
         }
         if (epochs > 0) {
             // A continued model has no warm-up: its vector branch is quantized already.

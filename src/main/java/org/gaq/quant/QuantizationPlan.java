@@ -298,16 +298,8 @@ public final class QuantizationPlan implements ActivationSites {
         }
         weightScales.clear();
         modelParameters.forEach((name, w) -> {
-            if (!isQuantizedWeight(name)) return;
-            int in = w.dim(0), out = w.dim(1);
-            weightScales.put(name, Tensor.leaf(filled(QuantizedWeight.groups(in, groupSize(in)) * out, 1f),
-                    QuantizedWeight.groups(in, groupSize(in)), out));
+            if (isQuantizedWeight(name)) weightScales.put(name, Tensor.ones(QuantizedWeight.groups(w.dim(0), groupSize(w.dim(0))), w.dim(1)).asLeaf());
         });
-        return List.copyOf(weightScales.values());
-    }
-
-    /** The scale multipliers of {@link #learnWeightScales} (empty when none are learned). */
-    public List<Tensor> weightScales() {
         return List.copyOf(weightScales.values());
     }
 
@@ -327,12 +319,6 @@ public final class QuantizationPlan implements ActivationSites {
             }
             java.util.Arrays.fill(a, 1f);
         });
-    }
-
-    private static float[] filled(int n, float value) {
-        float[] a = new float[n];
-        java.util.Arrays.fill(a, value);
-        return a;
     }
 
     /**

@@ -87,7 +87,8 @@ public final class QatRecipe {
     /**
      * gaq's recommended recipe on top of the paper's GAQ (docs/results.md, "Beyond the paper"): the
      * identity gradient through every activation quantizer, the radial basis left FP32, and for W8A8
-     * per-channel steps (folded into the int8 weights' rows; with int4 groups they did not help), calibrated
+     * per-channel steps (folded into the int8 weights' rows; folded into int4 groups they lower the forces' error but
+     * raise the energy's, docs/quantization.md), calibrated
      * on the whole training set ({@link #RECOMMENDED_CALIBRATION_FRAMES}). On ethanol it lowers GAQ W8A8's
      * errors from E 6.1 / F 10.0 / LEE 7.3 to 2.7 / 7.8 / 5.1 (docs/results.md).
      */
@@ -172,6 +173,15 @@ public final class QatRecipe {
             throw new IllegalArgumentException(what + " is not a fake-quantized model (quantize an FP32 model with gaq qat without --continue; "
                     + "an integer model cannot be trained)");
         }
+    }
+
+    /**
+     * Turns the fake-quantized {@code model} (read from {@code what}) into the FP32 model of its latent weights, to be
+     * quantized anew: the same weight quantizer then gives the same codes.
+     */
+    public static void dropPlan(EquivariantTransformer model, Object what) {
+        requireFakeQuantized(model, what);
+        model.setSites(ActivationSites.FP32);
     }
 
     /** Throws unless {@code model} (read from {@code what}) is an FP32 model. */

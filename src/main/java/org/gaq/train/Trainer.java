@@ -180,8 +180,8 @@ public final class Trainer {
 
     /**
      * Freezes each quantized weight element whose code oscillates more often than {@code threshold} per update
-     * (an EMA; Nagel et al. 2022's iterative freezing, {@link OscillationFreezer}), at the code it held most
-     * recently on average; the others keep training. Not kept in checkpoints: a resumed run starts counting anew.
+     * (an EMA; Nagel et al. 2022's iterative freezing, {@link OscillationFreezer}), at its running-mean code;
+     * the others keep training. Not kept in checkpoints: a resumed run starts counting anew.
      */
     public Trainer freezeOscillatingWeights(float threshold) {
         if (plan == null) throw new IllegalStateException("only quantization-aware training has weight codes to track");
@@ -360,7 +360,7 @@ public final class Trainer {
             }
         }
         adam.step(grads, stepLr);
-        if (oscillationFreezer != null && plan.weightBranch() && !(epoch >= freezeWeightsFrom)) oscillationFreezer.afterStep();
+        if (oscillationFreezer != null && plan.weightBranch() && epoch < freezeWeightsFrom) oscillationFreezer.afterStep();
         return loss;
     }
 

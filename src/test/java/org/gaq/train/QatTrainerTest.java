@@ -96,4 +96,28 @@ class QatTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> Trainer.startQat(calibratedModel(split, 4), split, qat(1, 0f, 0), dir, QUIET)
                 .freezeQuantizedWeightsFrom(-1));
     }
+    @Test
+    void requantizingAWeightsOnlyModelKeepsItsWeightCodesAndAddsActivationSites(@TempDir Path dir) throws Exception {
+        Split split = TrainerTest.split();
+        EquivariantTransformer m = new EquivariantTransformer(TrainerTest.TINY, 6);
+        ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
+        var weightsOnly = QuantizationPlan.Spec.w4a8().withFullPrecisionSites(java.util.List.of("rbf_in", "scalar_in", "attention_query",
+                "attention_key", "scalar_message", "vector_in", "vector_message"));
+        new QuantizationPlan(weightsOnly).calibrate(m, split.train().frames().subList(0, 8), 4);
+        Trainer.startQat(m, split, qat(1, 0f, 0), dir, QUIET).run();
+        EquivariantTransformer loaded = ModelFiles.load(dir.resolve("last.safetensors"));
+        QuantizationPlan before = (QuantizationPlan) loaded.sites();
+        assertTrue(before.describeSites().isEmpty(), "every activation site FP32");
+        java.util.Map<String, byte[]> codes = new java.util.HashMap<>();
+        loaded.parameters().forEach((n, w) -> { if (QuantizationPlan.isQuantizedWeight(n)) codes.put(n, before.quantizedWeight(n, w).codes()); });
+
+        QatRecipe.dropPlan(loaded, "the model");
+        assertThrows(IllegalArgumentException.class, () -> QatRecipe.dropPlan(loaded, "an FP32 model"));
+        QuantizationPlan after = new QuantizationPlan(QuantizationPlan.Spec.w4a8());
+        after.calibrate(loaded, split.train().frames().subList(0, 8), 4);
+        assertFalse(after.describeSites().isEmpty(), "activation sites now quantized");
+        loaded.parameters().forEach((n, w) -> {
+            if (QuantizationPlan.isQuantizedWeight(n)) assertArrayEquals(codes.get(n), after.quantizedWeight(n, w).codes(), n);
+        });
+    }
 }
