@@ -53,6 +53,45 @@ class UserErrorsTest {
     }
 
     @Test
+    void qatsNewStagesRejectWhatTheyCannotDo(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("fp32.safetensors");
+        org.gaq.model.Checkpoint.save(model, new org.gaq.model.EquivariantTransformer(
+                new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1));
+        String[][] cases = {
+                {"--requantize", "fp32.safetensors is not a fake-quantized model"},          // nothing to requantize
+                {"--weight-scale-rate", "--weight-scale-rate"},                              // no frozen stage to learn scales in
+                {"--freeze-oscillating", "--freeze-oscillating"},                            // with --epochs 0 below
+                {"--continue+--requantize", "exclude each other"}};
+        for (String[] c : cases) {
+            err.getBuffer().setLength(0);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("qat", "--from", model.toString(), "--data", "rmd17:ethanol"));
+            switch (c[0]) {
+                case "--weight-scale-rate" -> args.addAll(java.util.List.of("--weight-scale-rate", "1"));
+                case "--freeze-oscillating" -> args.addAll(java.util.List.of("--continue", "--epochs", "0", "--frozen-epochs", "2", "--freeze-oscillating", "0.02"));
+                case "--continue+--requantize" -> args.addAll(java.util.List.of("--continue", "--requantize"));
+                default -> args.add(c[0]);
+            }
+            assertEquals(1, run(args.toArray(new String[0])), c[0]);
+            assertTrue(err.toString().contains(c[1]), c[0] + ": " + err);
+            assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
+        }
+    }
+
+    @Test
+    void evalAgainstAReferenceKeepsNoRecord(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.safetensors");
+        org.gaq.model.Checkpoint.save(model, new org.gaq.model.EquivariantTransformer(
+                new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1));
+        Path xyz = dir.resolve("h2.xyz");
+        Files.writeString(xyz, "2\nProperties=species:S:1:pos:R:3:forces:R:3 energy=-1.0 pbc=\"F F F\"\n"
+                + "H 0 0 0 0 0 0.1\nH 0 0 0.74 0 0 -0.1\n");
+        assertEquals(1, run("eval", model.toString(), "--data", xyz.toString(), "--split", "all", "--against", model.toString(),
+                "--record", dir.resolve("r.json").toString()));
+        assertTrue(err.toString().contains("--against"), err.toString());
+        assertFalse(Files.exists(dir.resolve("r.json")));
+    }
+
+    @Test
     void missingRequiredOptionIsAUsageError() {
         assertEquals(2, run("train"));
         assertTrue(err.toString().contains("--data"), err.toString());
