@@ -26,12 +26,17 @@ public final class PrecisionOptions {
             + "on ethanol, see docs/quantization.md)")
     String weightRange;
 
+    @Option(names = "--activation-bits", paramLabel = "N", description = "bits of the scalar activations (default: 8, as --bits says); "
+            + "other widths are for measuring what precision a target needs: only 8 exports to an integer model")
+    Integer activationBits;
+
     /** {@code spec} with the options given on the command line; what is not given stays as in {@code spec}. */
     QuantizationPlan.Spec applyTo(QuantizationPlan.Spec spec) {
         if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
         if (perChannel) spec = spec.withPerChannel(true);
         if (gradient != null) spec = spec.withGradient(QatRecipe.gradient(gradient));
         if (weightRange != null) spec = spec.withWeightRange(QatRecipe.weightRange(weightRange));
+        if (activationBits != null) spec = spec.withActivationBits(activationBits);
         return spec;
     }
 }

@@ -124,6 +124,11 @@ public final class QuantizationPlan implements ActivationSites {
             return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, on, fullPrecisionSites, gradient, weightRange);
         }
 
+        /** This spec with {@code bits}-bit scalar activations (the integer engine runs 8 only). */
+        public Spec withActivationBits(int bits) {
+            return new Spec(weightBits, bits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, weightRange);
+        }
+
         /** This spec with the weights' scales chosen by {@code r}. */
         public Spec withWeightRange(WeightQuantizer.Range r) {
             return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, r);

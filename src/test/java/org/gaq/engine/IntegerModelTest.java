@@ -119,6 +119,10 @@ class IntegerModelTest {
                 .calibrate(vectorsOnly, molecules(2, 1), 2);
         var e = assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(vectorsOnly, dir.resolve("y")));
         assertTrue(e.getMessage().contains("int8 or int4 weights"), e.getMessage());
+        EquivariantTransformer w8a12 = new EquivariantTransformer(SMALL, 3);
+        new QuantizationPlan(QuantizationPlan.Spec.w8a8().withActivationBits(12)).calibrate(w8a12, molecules(2, 1), 2);
+        e = assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(w8a12, dir.resolve("z")));
+        assertTrue(e.getMessage().contains("int8 scalar activations"), e.getMessage());
     }
 
     @Test

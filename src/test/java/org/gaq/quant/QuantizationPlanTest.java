@@ -65,6 +65,27 @@ class QuantizationPlanTest {
     }
 
     @Test
+    void moreScalarActivationBitsBringTheModelCloserToFp32() {
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 4);
+        GraphBatch g = NeighborList.batch(molecules(4, 2), TINY.cutoff());
+        double[] fp32 = m.predict(g, false).energies();
+        assertEquals(8, QuantizationPlan.Spec.w8a8().activationBits());
+        // scalar activations only (weights and vectors FP32), at 6, 8 and 12 bits
+        double[] error = new double[3];
+        int[] bits = {6, 8, 12};
+        for (int k = 0; k < bits.length; k++) {
+            QuantizationPlan plan = calibrated(m, new QuantizationPlan.Spec(32, 32, QuantizationPlan.VectorScheme.MDDQ, 32, false,
+                    QuantizationPlan.Calibration.MIN_MAX).withActivationBits(bits[k]), g);
+            String expected = "scalar LSQ int" + bits[k];
+            assertTrue(plan.describeSites().values().stream().allMatch(expected::equals), plan.describeSites().toString());
+            double[] e = m.predict(g, false).energies();
+            for (int i = 0; i < e.length; i++) error[k] += Math.abs(e[i] - fp32[i]);
+        }
+        assertTrue(error[0] > error[1] && error[1] > error[2] && error[2] > 0, java.util.Arrays.toString(error));
+        assertThrows(IllegalArgumentException.class, () -> QuantizationPlan.Spec.w8a8().withActivationBits(1));
+    }
+
+    @Test
     void weightsOnlyForcesAreTheExactGradientOfTheEnergy() throws Exception {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
         Frame frame = molecules(1, 5).get(0);
