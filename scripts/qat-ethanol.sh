@@ -158,6 +158,16 @@ done
 ptq ptq-rec-w8a8-scalars-only "${rec_ptq[@]}" --fp32-sites rbf_in --scalar-only
 ptq ptq-rec-w8a8-vectors-only "${rec_ptq[@]}" --fp32-sites rbf_in --vector-only
 run gaq-w8-weights-only 16 --bits w8a8 --recommended --fp32-sites "$all_sites" --threads 1
+# how many bits the scalar activations would need for the energy target (fake-quantized only: the engine runs int8)
+for bits in 10 12; do
+    run "gaq-w8a$bits-recommended-dir16" 16 --bits w8a8 --recommended --direction-bits 16 --activation-bits "$bits" --threads 1
+done
+for bits in 12 16; do   # and the vector magnitudes too
+    run "gaq-w8a${bits}v$bits-recommended-dir16" 16 --bits w8a8 --recommended --direction-bits 16 --activation-bits "$bits" --vector-bits "$bits" --threads 1
+done
+# the spread between two runs of the same recipe (--seed also picks the 50 validation frames)
+run gaq-w8-weights-only-seed2 16 --bits w8a8 --recommended --fp32-sites "$all_sites" --seed 2 --threads 1
+run gaq-w8a16v16-recommended-dir16-seed2 16 --bits w8a8 --recommended --direction-bits 16 --activation-bits 16 --vector-bits 16 --seed 2 --threads 1
 run gaq-w4-weights-only 60 --bits w4a8 --recommended --patience 6 --fp32-sites "$all_sites" --threads 1
 [[ $stage == train ]] || evaluate gaq-w4-weights-only-stage1 "$out/gaq-w4-weights-only/stage1/best.safetensors"
 

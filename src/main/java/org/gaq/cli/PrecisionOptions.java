@@ -30,6 +30,10 @@ public final class PrecisionOptions {
             + "other widths are for measuring what precision a target needs: only 8 exports to an integer model")
     Integer activationBits;
 
+    @Option(names = "--vector-bits", paramLabel = "N", description = "bits of the vector activations: MDDQ magnitudes (directions: "
+            + "--direction-bits) or the naive scheme's components (default: 8)")
+    Integer vectorBits;
+
     /** {@code spec} with the options given on the command line; what is not given stays as in {@code spec}. */
     QuantizationPlan.Spec applyTo(QuantizationPlan.Spec spec) {
         if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
@@ -37,6 +41,7 @@ public final class PrecisionOptions {
         if (gradient != null) spec = spec.withGradient(QatRecipe.gradient(gradient));
         if (weightRange != null) spec = spec.withWeightRange(QatRecipe.weightRange(weightRange));
         if (activationBits != null) spec = spec.withActivationBits(activationBits);
+        if (vectorBits != null) spec = spec.withVectorBits(vectorBits);
         return spec;
     }
 }

@@ -129,6 +129,11 @@ public final class QuantizationPlan implements ActivationSites {
             return new Spec(weightBits, bits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, weightRange);
         }
 
+        /** This spec with {@code bits}-bit vector activations: MDDQ magnitudes, or the naive scheme's components. */
+        public Spec withVectorBits(int bits) {
+            return new Spec(weightBits, activationBits, vectorScheme, bits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, weightRange);
+        }
+
         /** This spec with the weights' scales chosen by {@code r}. */
         public Spec withWeightRange(WeightQuantizer.Range r) {
             return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, r);
