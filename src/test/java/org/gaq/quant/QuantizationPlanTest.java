@@ -83,6 +83,10 @@ class QuantizationPlanTest {
         }
         assertTrue(error[0] > error[1] && error[1] > error[2] && error[2] > 0, java.util.Arrays.toString(error));
         assertThrows(IllegalArgumentException.class, () -> QuantizationPlan.Spec.w8a8().withActivationBits(1));
+        // vector bits: MDDQ magnitudes, the directions keep their own
+        QuantizationPlan vectors = calibrated(m, QuantizationPlan.Spec.w8a8().withVectorBits(12), g);
+        assertTrue(vectors.describeSites().containsValue("vector MDDQ 12+8 bits"), vectors.describeSites().toString());
+        assertThrows(IllegalArgumentException.class, () -> QuantizationPlan.Spec.w8a8().withVectorBits(40));
     }
 
     @Test
