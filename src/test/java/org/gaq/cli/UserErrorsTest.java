@@ -22,6 +22,21 @@ class UserErrorsTest {
         return cmd.execute(args);
     }
 
+    /** A tiny untrained FP32 model file at {@code file}. */
+    private static Path tinyModel(Path file) throws java.io.IOException {
+        org.gaq.model.Checkpoint.save(file, new org.gaq.model.EquivariantTransformer(
+                new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1));
+        return file;
+    }
+
+    /** A one-frame extended-XYZ file (H₂ with energy and forces) in {@code dir}. */
+    private static Path h2Xyz(Path dir) throws java.io.IOException {
+        Path xyz = dir.resolve("h2.xyz");
+        Files.writeString(xyz, "2\nProperties=species:S:1:pos:R:3:forces:R:3 energy=-1.0 pbc=\"F F F\"\n"
+                + "H 0 0 0 0 0 0.1\nH 0 0 0.74 0 0 -0.1\n");
+        return xyz;
+    }
+
     @Test
     void unknownMoleculeListsTheAvailableOnes(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("rmd17"));
@@ -41,9 +56,7 @@ class UserErrorsTest {
 
     @Test
     void qatContinueNeedsAFakeQuantizedModelAndEpochsZeroNeedsAFrozenStage(@TempDir Path dir) throws Exception {
-        Path model = dir.resolve("fp32.safetensors");
-        org.gaq.model.Checkpoint.save(model, new org.gaq.model.EquivariantTransformer(
-                new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1));
+        Path model = tinyModel(dir.resolve("fp32.safetensors"));
         assertEquals(1, run("qat", "--continue", "--from", model.toString(), "--data", "rmd17:ethanol"));
         assertTrue(err.toString().contains("fp32.safetensors is not a fake-quantized model"), err.toString());
         err.getBuffer().setLength(0);
@@ -54,37 +67,27 @@ class UserErrorsTest {
 
     @Test
     void qatsNewStagesRejectWhatTheyCannotDo(@TempDir Path dir) throws Exception {
-        Path model = dir.resolve("fp32.safetensors");
-        org.gaq.model.Checkpoint.save(model, new org.gaq.model.EquivariantTransformer(
-                new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1));
-        String[][] cases = {
-                {"--requantize", "fp32.safetensors is not a fake-quantized model"},          // nothing to requantize
-                {"--weight-scale-rate", "--weight-scale-rate"},                              // no frozen stage to learn scales in
-                {"--freeze-oscillating", "--freeze-oscillating"},                            // with --epochs 0 below
-                {"--continue+--requantize", "exclude each other"}};
-        for (String[] c : cases) {
+        Path model = tinyModel(dir.resolve("fp32.safetensors"));
+        // {the options after qat --from MODEL --data rmd17:ethanol, what the one-line error must say}
+        String[][][] cases = {
+                {{"--requantize"}, {"fp32.safetensors is not a fake-quantized model"}},          // nothing to requantize
+                {{"--weight-scale-rate", "1"}, {"--weight-scale-rate"}},                          // no frozen stage to learn scales in
+                {{"--continue", "--epochs", "0", "--frozen-epochs", "2", "--freeze-oscillating", "0.02"}, {"--freeze-oscillating"}},
+                {{"--continue", "--requantize"}, {"exclude each other"}}};
+        for (String[][] c : cases) {
             err.getBuffer().setLength(0);
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("qat", "--from", model.toString(), "--data", "rmd17:ethanol"));
-            switch (c[0]) {
-                case "--weight-scale-rate" -> args.addAll(java.util.List.of("--weight-scale-rate", "1"));
-                case "--freeze-oscillating" -> args.addAll(java.util.List.of("--continue", "--epochs", "0", "--frozen-epochs", "2", "--freeze-oscillating", "0.02"));
-                case "--continue+--requantize" -> args.addAll(java.util.List.of("--continue", "--requantize"));
-                default -> args.add(c[0]);
-            }
-            assertEquals(1, run(args.toArray(new String[0])), c[0]);
-            assertTrue(err.toString().contains(c[1]), c[0] + ": " + err);
+            args.addAll(java.util.List.of(c[0]));
+            assertEquals(1, run(args.toArray(new String[0])), args.toString());
+            assertTrue(err.toString().contains(c[1][0]), args + ": " + err);
             assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
         }
     }
 
     @Test
     void evalAgainstAReferenceKeepsNoRecord(@TempDir Path dir) throws Exception {
-        Path model = dir.resolve("m.safetensors");
-        org.gaq.model.Checkpoint.save(model, new org.gaq.model.EquivariantTransformer(
-                new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1));
-        Path xyz = dir.resolve("h2.xyz");
-        Files.writeString(xyz, "2\nProperties=species:S:1:pos:R:3:forces:R:3 energy=-1.0 pbc=\"F F F\"\n"
-                + "H 0 0 0 0 0 0.1\nH 0 0 0.74 0 0 -0.1\n");
+        Path model = tinyModel(dir.resolve("m.safetensors"));
+        Path xyz = h2Xyz(dir);
         assertEquals(1, run("eval", model.toString(), "--data", xyz.toString(), "--split", "all", "--against", model.toString(),
                 "--record", dir.resolve("r.json").toString()));
         assertTrue(err.toString().contains("--against"), err.toString());
@@ -99,12 +102,8 @@ class UserErrorsTest {
 
     @Test
     void badSplitNameIsRejected(@TempDir Path dir) throws Exception {
-        Path model = dir.resolve("m.safetensors");
-        org.gaq.model.Checkpoint.save(model, new org.gaq.model.EquivariantTransformer(
-                new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1));
-        Path xyz = dir.resolve("h2.xyz");
-        Files.writeString(xyz, "2\nProperties=species:S:1:pos:R:3:forces:R:3 energy=-1.0 pbc=\"F F F\"\n"
-                + "H 0 0 0 0 0 0.1\nH 0 0 0.74 0 0 -0.1\n");
+        Path model = tinyModel(dir.resolve("m.safetensors"));
+        Path xyz = h2Xyz(dir);
         assertEquals(1, run("eval", model.toString(), "--data", xyz.toString(), "--split", "sideways"));
         assertTrue(err.toString().contains("sideways"), err.toString());
     }
