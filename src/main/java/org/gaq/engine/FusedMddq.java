@@ -20,7 +20,7 @@ import org.gaq.tensor.Tensor;
  * composed ops (FusedLsqTest). The magnitude step is a constant here (integer execution does not learn it).
  * Under {@code createGraph} the backward differentiates the composed ops instead.
  */
-final class FusedMddq {
+public final class FusedMddq {
     private FusedMddq() {}
 
     /** With {@code identityGradient} (the plan's {@code Gradient.IDENTITY}) the backward passes the gradient through unchanged. */
@@ -56,7 +56,7 @@ final class FusedMddq {
      * components h[(a·3 + k)·f + c]. The comments name the composed op each line reproduces.
      */
     /** One magnitude step per channel: the quantizer's own (per-channel), or its one step repeated. */
-    static float[] channelSteps(float[] steps, int f) {
+    public static float[] channelSteps(float[] steps, int f) {
         if (steps.length == f) return steps;
         if (steps.length != 1) throw new IllegalArgumentException(steps.length + " magnitude steps for " + f + " channels");
         float[] s = new float[f];
@@ -66,12 +66,23 @@ final class FusedMddq {
 
     /** {@code steps}: the magnitude step of each channel (f of them). */
     static void pass(float[] hv, float[] gv, float[] out, int n, int f, float[] steps, float qn, float qp, float levels) {
+        pass(hv, gv, out, n, f, steps, qn, qp, levels, gv == null ? null : new float[SCRATCH_LENGTH]);
+    }
+
+    /** Length of the scratch array {@link #pass(float[], float[], float[], int, int, float[], float, float, float, float[])} needs for a backward. */
+    public static final int SCRATCH_LENGTH = 9 * FloatVector.SPECIES_PREFERRED.length();
+
+    /**
+     * {@link #pass} with the caller's scratch ({@link #SCRATCH_LENGTH} floats, needed only for a backward),
+     * so that a caller that reuses its buffers allocates nothing.
+     */
+    public static void pass(float[] hv, float[] gv, float[] out, int n, int f, float[] steps, float qn, float qp, float levels,
+                            float[] saved) {
         if (!SIMD) {
             for (int a = 0; a < n; a++) passPlain(hv, gv, out, a, 0, f, f, steps, qn, qp, levels);
             return;
         }
         int bound = S.loopBound(f);
-        float[] saved = gv == null ? null : new float[SAVED * L];
         for (int a = 0; a < n; a++) {
             int c = 0;
             for (; c < bound; c += L) {

@@ -139,7 +139,41 @@ public final class IntegerLinear {
 
     private Tensor integerForward(Tensor x, int c0, int width) {
         int rows = x.size() / in;
-        float[] xv = x.data();
+        float[] y = new float[rows * width];
+        integerForwardInto(x.data(), rows, c0, width, y);
+        int[] shape = x.shape().clone();
+        shape[shape.length - 1] = width;
+        return Tensor.of(y, shape);
+    }
+
+    /** True when the input is a quantized activation (its codes feed the integer kernels), false for a float input. */
+    public boolean integerInput() {
+        return !Float.isNaN(inputStep);
+    }
+
+    /**
+     * y[rows × out] = x[rows × in] · W with the integer kernels, into a caller's array (nothing allocated once
+     * the per-thread scratch has grown): x must be a quantized activation ({@link #integerInput()}).
+     */
+    public void forwardInto(float[] x, int rows, float[] y) {
+        if (!integerInput()) throw new IllegalStateException(name + " reads a float input: multiply by dequantized()");
+        integerForwardInto(x, rows, 0, out, y);
+    }
+
+    /** W [in × out] dequantized (the values the integer kernels multiply by), as the float input x sees them. */
+    public float[] dequantized() {
+        return dequantized(0, out).data();
+    }
+
+    public int in() {
+        return in;
+    }
+
+    public int out() {
+        return out;
+    }
+
+    private void integerForwardInto(float[] xv, int rows, int c0, int width, float[] y) {
         Scratch scratch = SCRATCH.get();
         byte[] a = scratch.codes(rows * paddedIn);
         float inv = 1f / inputStep;
@@ -157,7 +191,6 @@ public final class IntegerLinear {
                 java.util.Arrays.fill(a, r * paddedIn + in, (r + 1) * paddedIn, (byte) 0);
             }
         }
-        float[] y = new float[rows * width];
         int first = c0 / thirdWidth, last = (c0 + width) / thirdWidth;
         boolean whole = last - first == 1;         // one block: the kernel writes y directly
         int[] c = bits == 8 ? scratch.ints(rows * thirdWidth) : null;
@@ -188,9 +221,6 @@ public final class IntegerLinear {
                 }
             }
         }
-        int[] shape = x.shape().clone();
-        shape[shape.length - 1] = width;
-        return Tensor.of(y, shape);
     }
 
     /** Per-thread work arrays of {@link #integerForward} (activation codes, int32 results, int4 partial products), grown on demand. */

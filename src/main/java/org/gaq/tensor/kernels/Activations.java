@@ -19,6 +19,13 @@ public final class Activations {
         else applyPlain(kind, in, out, 0, in.length);
     }
 
+    /** out[i] = f(in[i]) for i &lt; n: arrays reused across calls may be longer than what is in use. */
+    public static void apply(Kind kind, float[] in, float[] out, int n) {
+        if (in.length < n || out.length < n) throw new IllegalArgumentException("arrays shorter than " + n);
+        if (SIMD) SimdActivations.apply(kind, in, out, n);
+        else applyPlain(kind, in, out, 0, n);
+    }
+
     static void applyPlain(Kind kind, float[] in, float[] out, int from, int to) {
         for (int i = from; i < to; i++) out[i] = scalar(kind, in[i]);
     }

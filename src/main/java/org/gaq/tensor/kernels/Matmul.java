@@ -90,6 +90,30 @@ public final class Matmul {
         productTransA(a, b, c, m, k, n, true);
     }
 
+    /**
+     * C[m×n] = (or += with {@code accumulate}) A[m×k]·B[k×n] on the calling thread, allocating nothing: for
+     * callers that keep their own buffers and threads (the compiled engine). Column tiles of 64, or of 32 when n
+     * is an odd multiple of 32: best for n ≥ 16.
+     */
+    public static void multiplyOnThisThread(float[] a, float[] b, float[] c, int m, int k, int n, boolean accumulate) {
+        checkShapes("multiplyOnThisThread", "A", a, m, k, "B", b, k, n, c, m, n);
+        if (SIMD && n % SimdMatmul.PAIR_COLS == 0 && n % (2 * SimdMatmul.PAIR_COLS) != 0) {
+            if (!accumulate) java.util.Arrays.fill(c, 0, m * n, 0f);
+            SimdMatmul.multiplyPairsAdd(a, b, c, k, n, 0, m);
+        } else if (SIMD) SimdMatmul.multiply(a, k, 1, b, c, k, n, 0, m, accumulate);
+        else PlainMatmul.multiply(a, k, 1, b, c, k, n, 0, m, accumulate);
+    }
+
+    /**
+     * C[m×n] = (or +=) A[m×k]·Btᵀ with Bt stored [n×k], by dot products on the calling thread, allocating
+     * nothing: for skinny outputs (n below 16), where column tiles would leave vector lanes empty.
+     */
+    public static void multiplyTransBOnThisThread(float[] a, float[] bt, float[] c, int m, int k, int n, boolean accumulate) {
+        checkShapes("multiplyTransBOnThisThread", "A", a, m, k, "B", bt, n, k, c, m, n);
+        if (SIMD) SimdMatmul.multiplyTransB(a, bt, c, k, n, 0, m, accumulate);
+        else PlainMatmul.multiplyTransB(a, bt, c, k, n, 0, m, accumulate);
+    }
+
     /** dst[cols×rows] = srcᵀ, with src stored [rows×cols]. */
     public static void transpose(float[] src, int rows, int cols, float[] dst) {
         long size = checkedSize("transpose", rows, cols);
@@ -178,15 +202,18 @@ public final class Matmul {
     /** Throws IllegalArgumentException naming the shapes if a dimension is negative or an array too short. */
     static void checkShapes(String op, String nameA, float[] a, int rowsA, int colsA,
                             String nameB, float[] b, int rowsB, int colsB, float[] c, int m, int n) {
+        // The message is built only on failure: the compiled engine calls this per product and allocates nothing.
+        if (rowsA >= 0 && colsA >= 0 && rowsB >= 0 && colsB >= 0 && m >= 0 && n >= 0
+                && a.length >= (long) rowsA * colsA && b.length >= (long) rowsB * colsB && c.length >= (long) m * n) {
+            return;
+        }
         String shapes = op + ": " + nameA + "[" + rowsA + "×" + colsA + "], " + nameB + "[" + rowsB + "×" + colsB
                 + "] → C[" + m + "×" + n + "]";
         long sizeA = checkedSize(shapes, rowsA, colsA);
         long sizeB = checkedSize(shapes, rowsB, colsB);
         long sizeC = checkedSize(shapes, m, n);
-        if (a.length < sizeA || b.length < sizeB || c.length < sizeC) {
-            throw new IllegalArgumentException(shapes + " needs arrays of at least " + sizeA + ", " + sizeB + ", "
-                    + sizeC + " elements; got " + a.length + ", " + b.length + ", " + c.length);
-        }
+        throw new IllegalArgumentException(shapes + " needs arrays of at least " + sizeA + ", " + sizeB + ", "
+                + sizeC + " elements; got " + a.length + ", " + b.length + ", " + c.length);
     }
 
     private static long checkedSize(String context, int rows, int cols) {

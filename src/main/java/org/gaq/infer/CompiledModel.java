@@ -1,0 +1,126 @@
+package org.gaq.infer;
+
+import org.gaq.data.GraphBatch;
+import org.gaq.model.ModelConfig;
+
+/**
+ * The model compiled for inference: energies, and forces F = −∂E/∂R by a hand-written reverse pass (positions
+ * only: no weight gradients, no graph), over a reusable {@link Workspace}. Built by {@link ModelCompiler} from
+ * any model the tape runs (FP32, fake-quantized, integer); the precision lives in the {@link Projection}s and
+ * the sites' {@link ScalarQuantization}/{@link VectorQuantization}, so this class and the layers never ask
+ * which precision they run. docs/engine.md gives the reverse pass equation by equation.
+ */
+public final class CompiledModel {
+    private final ModelConfig config;
+    private final float[] embedding;          // [(maxZ + 1) × F]
+    private final float[] elementShift, elementScale;
+    private final EdgeGeometry geometry;
+    private final InteractionLayer[] layers;
+    private final EnergyHead head;
+    private final String precision;
+
+    CompiledModel(ModelConfig config, float[] embedding, float[] elementShift, float[] elementScale,
+                  InteractionLayer[] layers, EnergyHead head, String precision) {
+        this.config = config;
+        this.embedding = embedding;
+        this.elementShift = elementShift;
+        this.elementScale = elementScale;
+        this.geometry = new EdgeGeometry(config.cutoff(), config.radialBasis());
+        this.layers = layers;
+        this.head = head;
+        this.precision = precision;
+    }
+
+    InteractionLayer layer(int l) {
+        return layers[l];
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** "FP32", "fake-quantized …" or "integer …": what the projections and sites hold. */
+    public String precision() {
+        return precision;
+    }
+
+    /** A workspace for this model; one per thread, reused across calls. */
+    public Workspace newWorkspace() {
+        return new Workspace(config.features(), config.heads(), config.radialBasis(), layers.length);
+    }
+
+    /** Energies only (into {@link Workspace#energies()}): the forward pass, no reverse pass. */
+    public void energies(GraphBatch g, Workspace ws) {
+        evaluate(g, null, ws, false);
+    }
+
+    /** Energies and forces (into {@link Workspace#energies()} and {@link Workspace#forces()}). */
+    public void energiesAndForces(GraphBatch g, Workspace ws) {
+        evaluate(g, null, ws, true);
+    }
+
+    /**
+     * As {@link #energiesAndForces(GraphBatch, Workspace)} (or energies only) with the positions in double
+     * ({@code positions} [3N], same atom order as g), so that edge vectors are exact differences.
+     */
+    public void evaluate(GraphBatch g, double[] positions, Workspace ws, boolean withForces) {
+        int n = g.numAtoms(), e = g.numEdges(), f = config.features();
+        ws.ensure(n, e, g.numMolecules());
+        double[] r = positions != null ? positions : ws.positionsOf(g.positions(), n);
+        if (r.length < 3 * n) throw new IllegalArgumentException("expected " + 3 * n + " coordinates, got " + r.length);
+        int[] z = g.atomicNumbers(), center = g.center(), neighbor = g.neighbor();
+        segments(ws, center, n);
+
+        geometry.forward(ws, r, center, g.neighbor());
+        for (int i = 0; i < n; i++) {
+            int zi = z[i];
+            if (zi < 1 || zi > config.maxAtomicNumber()) {
+                throw new IllegalArgumentException("atomic number " + zi + " is outside the model's elements 1.." + config.maxAtomicNumber());
+            }
+            System.arraycopy(embedding, zi * f, ws.h, i * f, f);
+        }
+        java.util.Arrays.fill(ws.v, 0, n * 3 * f, 0f);
+        for (int l = 0; l < layers.length; l++) layers[l].forward(ws, ws.layers[l], center, neighbor);
+        head.forward(ws);
+
+        int m = g.numMolecules();
+        java.util.Arrays.fill(ws.energies, 0, m, 0.0);
+        int[] molecule = g.moleculeOfAtom();
+        for (int i = 0; i < n; i++) ws.energies[molecule[i]] += ws.atomic[i] * elementScale[z[i]];
+        for (int i = 0; i < n; i++) ws.energies[molecule[i]] += elementShift[z[i]];
+        if (!withForces) return;
+
+        for (int i = 0; i < n; i++) ws.gAtomic[i] = elementScale[z[i]];
+        head.reverse(ws);
+        java.util.Arrays.fill(ws.gV, 0, n * 3 * f, 0f);
+        java.util.Arrays.fill(ws.gRbf, 0, e * config.radialBasis(), 0f);
+        java.util.Arrays.fill(ws.gCutoff, 0, e, 0f);
+        java.util.Arrays.fill(ws.gUnit, 0, 3 * e, 0f);
+        for (int l = layers.length - 1; l >= 0; l--) layers[l].reverse(ws, ws.layers[l], center, neighbor);
+        geometry.reverse(ws, center, neighbor);
+    }
+
+    /** The edges of each centre are contiguous (GraphBatch sorts them by centre): find where each starts. */
+    private static void segments(Workspace ws, int[] center, int n) {
+        int[] start = ws.segmentStart;
+        int e = 0;
+        for (int i = 0; i < n; i++) {
+            start[i] = e;
+            while (e < center.length && center[e] == i) e++;
+        }
+        start[n] = e;
+        if (e != center.length) throw new IllegalArgumentException("edges must be sorted by centre atom (edge " + e + " has centre " + center[e] + ")");
+    }
+
+    /** Bytes of parameters this compiled model keeps (weights in their precision, plus the FP32 reverse copies). */
+    public long residentBytes() {
+        long bytes = 4L * (embedding.length + elementShift.length + elementScale.length);
+        for (InteractionLayer l : layers) {
+            LayerWeights w = l.weights();
+            for (Projection p : new Projection[]{w.query(), w.key(), w.value(), w.vectorMix(), w.radialFilter(), w.radialBias(), w.output()}) {
+                bytes += p.residentBytes();
+            }
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,483 @@
+package org.gaq.infer;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.gaq.tensor.kernels.Activations;
+
+/**
+ * One interaction layer of the equivariant transformer (docs/model.md) as a forward pass and a hand-written
+ * reverse pass for ∂E/∂(inputs), over a {@link Workspace}. The equations of the reverse pass are in
+ * docs/engine.md, in the order of {@link #reverse}.
+ *
+ * <p>Forward (i ← j over the edges of centre i, which are contiguous):
+ * <pre>
+ *   s = Q_s(LN(h));  ṽ = Q_v(v);  q = W_q s;  k = W_k s;  a = W_v s + b_v
+ *   l_ij = τ_h q̃_i·k̃_j + (W_b rbf_ij)_h,   q̃ = Q(q/‖q‖_h), k̃ = Q(k/‖k‖_h)
+ *   α_ij = φ_ij e^{l_ij} / (1 + Σ_k φ_ik e^{l_ik})
+ *   [m1 m2 m3]_ij = a_j ⊙ SiLU(W_r rbf_ij + b_r) ⊙ α_ij
+ *   Δh_i = Q(Σ_j m1_ij);   Δv_i = Q(Σ_j m3_ij ⊗ r̂_ij + m2_ij ⊙ ṽ_j)
+ *   [o1 o2 o3] = W_o Δh + b_o;  [u1 u2 u3] = U ṽ
+ *   h ← h + o3 + o2 ⊙ ⟨u1, u2⟩;   v ← ṽ + o1 ⊙ u3 + Δv
+ * </pre>
+ * In the first layer v = 0, so ṽ, m2, u and o1, o2 drop out: h ← h + o3, v ← Δv.
+ */
+final class InteractionLayer {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = S.length();
+    private static final float LAYER_NORM_EPS = 1e-5f;
+    private static final float ATTENTION_NORM_EPS_SQUARED = 1e-12f;   // (1e-6)², as the tape's norm
+    private static final float ATTENTION_SINK = 1f;                   // ε of the softmax (EquivariantTransformer)
+
+    private final boolean first;
+    private final int f, heads, headDim, radialBasis;
+    private final boolean cosineAttention;
+    private final LayerWeights w;
+    private final LayerSites q;
+
+    InteractionLayer(boolean first, int features, int heads, int radialBasis, boolean cosineAttention, LayerWeights weights, LayerSites sites) {
+        this.first = first;
+        this.f = features;
+        this.heads = heads;
+        this.headDim = features / heads;
+        this.radialBasis = radialBasis;
+        this.cosineAttention = cosineAttention;
+        this.w = weights;
+        this.q = sites;
+    }
+
+    LayerWeights weights() {
+        return w;
+    }
+
+    LayerSites sites() {
+        return q;
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    void forward(Workspace ws, Workspace.LayerState st, int[] center, int[] neighbor) {
+        int n = ws.atoms, e = ws.edges, f3 = 3 * f;
+
+        // ṽ = Q_v(v), s = Q_s(LN(h)), rbf at its site
+        float[] vq = null;
+        if (!first) {
+            System.arraycopy(ws.v, 0, st.vIn, 0, n * f3);
+            vq = quantizeVector(q.vectorIn(), st.vIn, st.vq, n);
+        }
+        layerNormForward(ws.h, w.normGamma(), w.normBeta(), st.normalized, st.rstd, st.sPre, n, f);
+        float[] s = quantizeScalar(q.scalarIn(), st.sPre, st.s, n * f);
+        float[] rbf = quantizeScalar(q.rbfIn(), ws.rbf, st.rbfSite, e * radialBasis);
+
+        // attention logits and weights
+        w.query().forward(s, n, st.q);
+        w.key().forward(s, n, st.k);
+        normalizeHeads(st.q, st.qNorm, st.qtPre, n);
+        normalizeHeads(st.k, st.kNorm, st.ktPre, n);
+        float[] qt = quantizeScalar(q.attentionQuery(), st.qtPre, st.qt, n * f);
+        float[] kt = quantizeScalar(q.attentionKey(), st.ktPre, st.kt, n * f);
+        float[] logit = st.p;                                   // logits first, then overwritten by e^{l−m}/Z
+        w.radialBias().forward(rbf, e, logit);
+        for (int edge = 0; edge < e; edge++) {
+            int qi = center[edge] * f, kj = neighbor[edge] * f;
+            for (int hh = 0; hh < heads; hh++) {
+                float dot = 0f;
+                for (int d = hh * headDim; d < (hh + 1) * headDim; d++) dot += qt[qi + d] * kt[kj + d];
+                logit[edge * heads + hh] += dot * headScale(hh);
+            }
+        }
+        softmax(ws, st, logit, n);
+
+        // values, radial filters, messages
+        w.value().forward(s, n, st.a);
+        addBias(st.a, w.valueBias(), n, f3);
+        w.radialFilter().forward(rbf, e, st.filterPre);
+        addBias(st.filterPre, w.radialFilterBias(), e, f3);
+        Activations.apply(Activations.Kind.SILU, st.filterPre, st.filter, e * f3);
+        for (int edge = 0; edge < e; edge++) {
+            for (int hh = 0; hh < heads; hh++) {
+                java.util.Arrays.fill(st.alphaF, edge * f + hh * headDim, edge * f + (hh + 1) * headDim, st.alpha[edge * heads + hh]);
+            }
+        }
+        aggregateMessages(ws, st, vq, neighbor);
+        float[] dh = quantizeScalar(q.scalarMessage(), st.dhPre, st.dh, n * f);
+        float[] dv = quantizeVector(q.vectorMessage(), st.dvPre, st.dv, n);
+
+        // update
+        w.output().forward(dh, n, st.o);
+        addBias(st.o, w.outputBias(), n, f3);
+        float[] h = ws.h, v = ws.v, o = st.o;
+        if (first) {
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < f; c++) h[i * f + c] += o[i * f3 + 2 * f + c];
+            }
+            System.arraycopy(dv, 0, v, 0, n * f3);
+            return;
+        }
+        w.vectorMix().forward(vq, 3 * n, st.u);
+        float[] u = st.u;
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < f; c++) {
+                float dot = 0f;
+                for (int x = 0; x < 3; x++) dot += u[(i * 3 + x) * f3 + c] * u[(i * 3 + x) * f3 + f + c];
+                h[i * f + c] = h[i * f + c] + o[i * f3 + 2 * f + c] + o[i * f3 + f + c] * dot;
+            }
+            for (int x = 0; x < 3; x++) {
+                int row = (i * 3 + x);
+                for (int c = 0; c < f; c++) {
+                    v[row * f + c] = vq[row * f + c] + o[i * f3 + c] * u[row * f3 + 2 * f + c] + dv[row * f + c];
+                }
+            }
+        }
+    }
+
+    private float headScale(int head) {
+        return cosineAttention ? w.temperature()[head] : (float) (1.0 / Math.sqrt(headDim));
+    }
+
+    /** q̃ = q/‖q‖ per head (cosine attention) or q itself (plain q·k/√d). */
+    private void normalizeHeads(float[] x, float[] norms, float[] out, int n) {
+        if (!cosineAttention) {
+            System.arraycopy(x, 0, out, 0, n * f);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int hh = 0; hh < heads; hh++) {
+                int o0 = i * f + hh * headDim;
+                float sq = 0f;
+                for (int d = 0; d < headDim; d++) sq += x[o0 + d] * x[o0 + d];
+                float norm = (float) Math.sqrt(sq + ATTENTION_NORM_EPS_SQUARED);
+                norms[i * heads + hh] = norm;
+                for (int d = 0; d < headDim; d++) out[o0 + d] = x[o0 + d] / norm;
+            }
+        }
+    }
+
+    /**
+     * α_e = φ_e e^{l_e − m} / (ε e^{−m} + Σ_{e' of i} φ_e' e^{l_e' − m}) per centre i and head, m the row maximum.
+     * Keeps p_e = e^{l_e − m}/Z (so α = φ p) in place of the logits, for ∂α/∂φ in the reverse pass.
+     */
+    private void softmax(Workspace ws, Workspace.LayerState st, float[] logitThenP, int n) {
+        float[] alpha = st.alpha, phi = ws.cutoff;
+        for (int i = 0; i < n; i++) {
+            int e0 = ws.segmentStart[i], e1 = ws.segmentStart[i + 1];
+            if (e0 == e1) continue;
+            for (int hh = 0; hh < heads; hh++) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int edge = e0; edge < e1; edge++) max = Math.max(max, logitThenP[edge * heads + hh]);
+                float denominator = 0f;
+                for (int edge = e0; edge < e1; edge++) {
+                    int at = edge * heads + hh;
+                    float ex = (float) Math.exp(logitThenP[at] - max);
+                    logitThenP[at] = ex;
+                    denominator += ex * phi[edge];
+                }
+                denominator += ATTENTION_SINK * (float) Math.exp(-max);
+                for (int edge = e0; edge < e1; edge++) {
+                    int at = edge * heads + hh;
+                    float p = logitThenP[at] / denominator;
+                    logitThenP[at] = p;
+                    alpha[at] = logitThenP[at] * phi[edge];
+                }
+            }
+        }
+    }
+
+    /**
+     * Δh_i = Σ_j m1_ij, Δv_i = Σ_j m3_ij r̂_ij + m2_ij ṽ_j with m_c = a_c,j ⊙ filter_c,ij ⊙ α_ij (before their sites).
+     * Per centre and per vector of channels, the sums stay in registers over the centre's edges.
+     */
+    private void aggregateMessages(Workspace ws, Workspace.LayerState st, float[] vq, int[] neighbor) {
+        int n = ws.atoms, f3 = 3 * f;
+        float[] dh = st.dhPre, dv = st.dvPre, a = st.a, filter = st.filter, alphaF = st.alphaF, unit = ws.unit;
+        for (int i = 0; i < n; i++) {
+            int hi = i * f, vi = i * f3, e0 = ws.segmentStart[i], e1 = ws.segmentStart[i + 1];
+            for (int c = 0; c < f; c += LANES) {
+                FloatVector sh = FloatVector.zero(S), sx = sh, sy = sh, sz = sh;
+                for (int edge = e0; edge < e1; edge++) {
+                    int aj = neighbor[edge] * f3 + c, fe = edge * f3 + c;
+                    FloatVector al = FloatVector.fromArray(S, alphaF, edge * f + c);
+                    FloatVector m1 = FloatVector.fromArray(S, a, aj).mul(FloatVector.fromArray(S, filter, fe)).mul(al);
+                    FloatVector m3 = FloatVector.fromArray(S, a, aj + 2 * f).mul(FloatVector.fromArray(S, filter, fe + 2 * f)).mul(al);
+                    sh = sh.add(m1);
+                    sx = m3.mul(unit[3 * edge]).add(sx);
+                    sy = m3.mul(unit[3 * edge + 1]).add(sy);
+                    sz = m3.mul(unit[3 * edge + 2]).add(sz);
+                    if (first) continue;
+                    int vj = neighbor[edge] * f3 + c;
+                    FloatVector m2 = FloatVector.fromArray(S, a, aj + f).mul(FloatVector.fromArray(S, filter, fe + f)).mul(al);
+                    sx = m2.fma(FloatVector.fromArray(S, vq, vj), sx);
+                    sy = m2.fma(FloatVector.fromArray(S, vq, vj + f), sy);
+                    sz = m2.fma(FloatVector.fromArray(S, vq, vj + 2 * f), sz);
+                }
+                sh.intoArray(dh, hi + c);
+                sx.intoArray(dv, vi + c);
+                sy.intoArray(dv, vi + f + c);
+                sz.intoArray(dv, vi + 2 * f + c);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ reverse
+
+    /**
+     * Given ws.gH = ∂E/∂h and ws.gV = ∂E/∂v after this layer, leaves there ∂E/∂h and ∂E/∂v before it, and adds
+     * this layer's share of ∂E/∂rbf, ∂E/∂φ and ∂E/∂r̂ to ws.gRbf, ws.gCutoff and ws.gUnit.
+     */
+    void reverse(Workspace ws, Workspace.LayerState st, int[] center, int[] neighbor) {
+        int n = ws.atoms, e = ws.edges, f3 = 3 * f;
+        float[] gH = ws.gH, gV = ws.gV, gO = ws.gO, o = st.o, u = st.u;
+        float[] vq = first ? null : (q.vectorIn().isIdentity() ? st.vIn : st.vq);
+
+        // update: h' = h + o3 + o2 ⊙ w with w = Σ_x u1·u2;  v' = ṽ + o1 ⊙ u3 + Δv
+        if (first) {
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < f; c++) {
+                    gO[i * f3 + c] = 0f;
+                    gO[i * f3 + f + c] = 0f;
+                    gO[i * f3 + 2 * f + c] = gH[i * f + c];
+                }
+            }
+        } else {
+            float[] gU = ws.gU, gVq = ws.gVq;
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < f; c++) {
+                    float g = gH[i * f + c];
+                    float dot = 0f, gO1 = 0f;
+                    for (int x = 0; x < 3; x++) {
+                        int row = (i * 3 + x) * f3;
+                        dot += u[row + c] * u[row + f + c];
+                        gO1 += gV[(i * 3 + x) * f + c] * u[row + 2 * f + c];
+                    }
+                    float gW = g * o[i * f3 + f + c];
+                    gO[i * f3 + c] = gO1;
+                    gO[i * f3 + f + c] = g * dot;
+                    gO[i * f3 + 2 * f + c] = g;
+                    float o1 = o[i * f3 + c];
+                    for (int x = 0; x < 3; x++) {
+                        int row = (i * 3 + x) * f3;
+                        gU[row + c] = gW * u[row + f + c];
+                        gU[row + f + c] = gW * u[row + c];
+                        gU[row + 2 * f + c] = gV[(i * 3 + x) * f + c] * o1;
+                    }
+                }
+            }
+            System.arraycopy(gV, 0, gVq, 0, n * f3);                 // the residual ṽ
+            w.vectorMix().backwardAdd(gU, 3 * n, gVq);
+        }
+        // Δh and Δv: through W_o and the message sites
+        java.util.Arrays.fill(ws.gDh, 0, n * f, 0f);
+        w.output().backwardAdd(gO, n, ws.gDh);
+        float[] dhPre = st.dhPre;
+        q.scalarMessage().backward(ws.gDh, dhPre, n * f);
+        q.vectorMessage().backward(gV, st.dvPre, ws.gDvPre, n, f, ws.mddqScratch);
+
+        // messages, back to a_j, the filters, α, ṽ_j and r̂
+        messagesReverse(ws, st, vq, neighbor);
+        Activations.apply(Activations.Kind.SILU_PRIME, st.filterPre, ws.siluSlope, e * f3);
+        float[] gFilterPre = ws.gFilterPre, slope = ws.siluSlope;
+        for (int k = 0; k < e * f3; k++) gFilterPre[k] *= slope[k];
+
+        // softmax: ∂E/∂l_e = α_e (ḡ_α,e − Σ_e' α_e' ḡ_α,e'),  ∂E/∂φ_e = Σ_h p_e (ḡ_α,e − Σ_e' α_e' ḡ_α,e')
+        float[] gAlpha = ws.gAlpha, gLogit = ws.gLogit, alpha = st.alpha, p = st.p, gCutoff = ws.gCutoff;
+        for (int edge = 0; edge < e; edge++) {
+            for (int hh = 0; hh < heads; hh++) {
+                float sum = 0f;
+                for (int d = hh * headDim; d < (hh + 1) * headDim; d++) sum += ws.gAlphaF[edge * f + d];
+                gAlpha[edge * heads + hh] = sum;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            int e0 = ws.segmentStart[i], e1 = ws.segmentStart[i + 1];
+            for (int hh = 0; hh < heads; hh++) {
+                float weighted = 0f;
+                for (int edge = e0; edge < e1; edge++) weighted += alpha[edge * heads + hh] * gAlpha[edge * heads + hh];
+                for (int edge = e0; edge < e1; edge++) {
+                    int at = edge * heads + hh;
+                    float centred = gAlpha[at] - weighted;
+                    gLogit[at] = alpha[at] * centred;
+                    gCutoff[edge] += p[at] * centred;
+                }
+            }
+        }
+
+        // radial basis at this layer's site: from the filters and the attention bias
+        float[] rbf = q.rbfIn().isIdentity() ? ws.rbf : st.rbfSite;
+        java.util.Arrays.fill(ws.gRbfSite, 0, e * radialBasis, 0f);
+        w.radialFilter().backwardAdd(gFilterPre, e, ws.gRbfSite);
+        w.radialBias().backwardAdd(gLogit, e, ws.gRbfSite);
+        q.rbfIn().backward(ws.gRbfSite, ws.rbf, e * radialBasis);
+        for (int k = 0; k < e * radialBasis; k++) ws.gRbf[k] += ws.gRbfSite[k];
+
+        // attention: l = τ q̃_i·k̃_j
+        float[] qt = q.attentionQuery().isIdentity() ? st.qtPre : st.qt;
+        float[] kt = q.attentionKey().isIdentity() ? st.ktPre : st.kt;
+        float[] gQt = ws.gQt, gKt = ws.gKt;
+        java.util.Arrays.fill(gQt, 0, n * f, 0f);
+        java.util.Arrays.fill(gKt, 0, n * f, 0f);
+        for (int edge = 0; edge < e; edge++) {
+            int qi = center[edge] * f, kj = neighbor[edge] * f;
+            for (int hh = 0; hh < heads; hh++) {
+                float g = gLogit[edge * heads + hh] * headScale(hh);
+                for (int d = hh * headDim; d < (hh + 1) * headDim; d++) {
+                    gQt[qi + d] += g * kt[kj + d];
+                    gKt[kj + d] += g * qt[qi + d];
+                }
+            }
+        }
+        q.attentionQuery().backward(gQt, st.qtPre, n * f);
+        q.attentionKey().backward(gKt, st.ktPre, n * f);
+        normalizeHeadsReverse(gQt, st.qtPre, st.qNorm, ws.gQ, n);
+        normalizeHeadsReverse(gKt, st.ktPre, st.kNorm, ws.gK, n);
+
+        // s: from q, k and the values; then the scalar_in site and LayerNorm, added to the residual ∂E/∂h
+        float[] gS = ws.gS;
+        java.util.Arrays.fill(gS, 0, n * f, 0f);
+        w.query().backwardAdd(ws.gQ, n, gS);
+        w.key().backwardAdd(ws.gK, n, gS);
+        w.value().backwardAdd(ws.gA, n, gS);
+        q.scalarIn().backward(gS, st.sPre, n * f);
+        layerNormReverseAdd(gS, st.normalized, st.rstd, w.normGamma(), gH, n, f);
+
+        // ṽ: back through the vector_in site
+        if (!first) q.vectorIn().backward(ws.gVq, st.vIn, gV, n, f, ws.mddqScratch);
+    }
+
+    /**
+     * For every edge: ∂E/∂a_j, ∂E/∂filter (into gFilterPre, before the SiLU slope), ∂E/∂α per channel, ∂E/∂ṽ_j
+     * and ∂E/∂r̂, from ∂E/∂Δh_i and ∂E/∂Δv_i:
+     * <pre>
+     *   ḡ_m1 = ḡ_Δh,i;  ḡ_m3 = Σ_x ḡ_Δv,i,x r̂_x;  ḡ_m2 = Σ_x ḡ_Δv,i,x ṽ_j,x;  ḡ_r̂,x = Σ_c ḡ_Δv,i,x,c m3_c
+     *   ḡ_a_c,j += ḡ_mc filter_c α;  ḡ_filter_c = ḡ_mc a_c,j α;  ḡ_α = Σ_c ḡ_mc a_c,j filter_c;  ḡ_ṽ_j,x += ḡ_Δv,i,x m2
+     * </pre>
+     */
+    private void messagesReverse(Workspace ws, Workspace.LayerState st, float[] vq, int[] neighbor) {
+        int n = ws.atoms, f3 = 3 * f;
+        float[] gDh = ws.gDh, gDv = ws.gDvPre, gA = ws.gA, gFilter = ws.gFilterPre, gAlphaF = ws.gAlphaF, gUnit = ws.gUnit;
+        float[] gVq = ws.gVq, a = st.a, filter = st.filter, alphaF = st.alphaF, unit = ws.unit;
+        java.util.Arrays.fill(gA, 0, n * f3, 0f);
+        for (int i = 0; i < n; i++) {
+            int hi = i * f, vi = i * f3;
+            for (int edge = ws.segmentStart[i]; edge < ws.segmentStart[i + 1]; edge++) {
+                int j = neighbor[edge], aj = j * f3, vj = j * f3, fe = edge * f3, ae = edge * f;
+                float ux = unit[3 * edge], uy = unit[3 * edge + 1], uz = unit[3 * edge + 2];
+                FloatVector gux = FloatVector.zero(S), guy = gux, guz = gux;
+                for (int c = 0; c < f; c += LANES) {
+                    FloatVector al = FloatVector.fromArray(S, alphaF, ae + c);
+                    FloatVector a1 = FloatVector.fromArray(S, a, aj + c), f1 = FloatVector.fromArray(S, filter, fe + c);
+                    FloatVector a3 = FloatVector.fromArray(S, a, aj + 2 * f + c), f3v = FloatVector.fromArray(S, filter, fe + 2 * f + c);
+                    FloatVector gx = FloatVector.fromArray(S, gDv, vi + c), gy = FloatVector.fromArray(S, gDv, vi + f + c);
+                    FloatVector gz = FloatVector.fromArray(S, gDv, vi + 2 * f + c);
+                    FloatVector gm1 = FloatVector.fromArray(S, gDh, hi + c);
+                    FloatVector gm3 = gx.mul(ux).add(gy.mul(uy)).add(gz.mul(uz));
+                    FloatVector m3 = a3.mul(f3v).mul(al);
+                    gux = gx.fma(m3, gux);
+                    guy = gy.fma(m3, guy);
+                    guz = gz.fma(m3, guz);
+                    gm1.mul(f1).mul(al).add(FloatVector.fromArray(S, gA, aj + c)).intoArray(gA, aj + c);
+                    gm3.mul(f3v).mul(al).add(FloatVector.fromArray(S, gA, aj + 2 * f + c)).intoArray(gA, aj + 2 * f + c);
+                    gm1.mul(a1).mul(al).intoArray(gFilter, fe + c);
+                    gm3.mul(a3).mul(al).intoArray(gFilter, fe + 2 * f + c);
+                    FloatVector gAl = gm1.mul(a1).mul(f1).add(gm3.mul(a3).mul(f3v));
+                    if (first) {
+                        gAl.intoArray(gAlphaF, ae + c);
+                        FloatVector.zero(S).intoArray(gFilter, fe + f + c);
+                        continue;
+                    }
+                    FloatVector a2 = FloatVector.fromArray(S, a, aj + f + c), f2 = FloatVector.fromArray(S, filter, fe + f + c);
+                    FloatVector v0 = FloatVector.fromArray(S, vq, vj + c), v1 = FloatVector.fromArray(S, vq, vj + f + c);
+                    FloatVector v2 = FloatVector.fromArray(S, vq, vj + 2 * f + c);
+                    FloatVector gm2 = gx.mul(v0).add(gy.mul(v1)).add(gz.mul(v2));
+                    FloatVector m2 = a2.mul(f2).mul(al);
+                    gx.fma(m2, FloatVector.fromArray(S, gVq, vj + c)).intoArray(gVq, vj + c);
+                    gy.fma(m2, FloatVector.fromArray(S, gVq, vj + f + c)).intoArray(gVq, vj + f + c);
+                    gz.fma(m2, FloatVector.fromArray(S, gVq, vj + 2 * f + c)).intoArray(gVq, vj + 2 * f + c);
+                    gm2.mul(f2).mul(al).add(FloatVector.fromArray(S, gA, aj + f + c)).intoArray(gA, aj + f + c);
+                    gm2.mul(a2).mul(al).intoArray(gFilter, fe + f + c);
+                    gAl.add(gm2.mul(a2).mul(f2)).intoArray(gAlphaF, ae + c);
+                }
+                gUnit[3 * edge] += gux.reduceLanes(VectorOperators.ADD);
+                gUnit[3 * edge + 1] += guy.reduceLanes(VectorOperators.ADD);
+                gUnit[3 * edge + 2] += guz.reduceLanes(VectorOperators.ADD);
+            }
+        }
+    }
+
+    /** ∂E/∂q = (ḡ − q̃ (q̃·ḡ)) / ‖q‖ per head (cosine attention), or ḡ itself. */
+    private void normalizeHeadsReverse(float[] g, float[] normalized, float[] norms, float[] out, int n) {
+        if (!cosineAttention) {
+            System.arraycopy(g, 0, out, 0, n * f);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int hh = 0; hh < heads; hh++) {
+                int o0 = i * f + hh * headDim;
+                float radial = 0f;
+                for (int d = 0; d < headDim; d++) radial += normalized[o0 + d] * g[o0 + d];
+                float inv = 1f / norms[i * heads + hh];
+                for (int d = 0; d < headDim; d++) out[o0 + d] = (g[o0 + d] - normalized[o0 + d] * radial) * inv;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ shared pieces
+
+    /** out = Q(x) at a scalar site; returns the array holding the site's output (x itself for an FP32 site). */
+    static float[] quantizeScalar(ScalarQuantization site, float[] x, float[] out, int count) {
+        if (site.isIdentity()) return x;
+        site.forward(x, out, count);
+        return out;
+    }
+
+    private float[] quantizeVector(VectorQuantization site, float[] v, float[] out, int n) {
+        if (site.isIdentity()) return v;
+        site.forward(v, out, n, f);
+        return out;
+    }
+
+    static void addBias(float[] y, float[] bias, int rows, int width) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < width; c++) y[r * width + c] += bias[c];
+        }
+    }
+
+    /** y = γ ⊙ (x − mean)/√(var + ε) + β per row, keeping x̂ and 1/√(var + ε). */
+    static void layerNormForward(float[] x, float[] gamma, float[] beta, float[] normalized, float[] rstd, float[] y, int rows, int f) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * f;
+            float sum = 0f;
+            for (int c = 0; c < f; c++) sum += x[o + c];
+            float mean = sum / f;
+            float sq = 0f;
+            for (int c = 0; c < f; c++) {
+                float d = x[o + c] - mean;
+                sq += d * d;
+            }
+            float inv = 1f / (float) Math.sqrt(sq / f + LAYER_NORM_EPS);
+            rstd[r] = inv;
+            for (int c = 0; c < f; c++) {
+                float xn = (x[o + c] - mean) * inv;
+                normalized[o + c] = xn;
+                y[o + c] = xn * gamma[c] + beta[c];
+            }
+        }
+    }
+
+    /** gx += (ḡ_x̂ − mean(ḡ_x̂) − x̂ mean(ḡ_x̂ ⊙ x̂)) / σ with ḡ_x̂ = ḡ_y ⊙ γ. */
+    static void layerNormReverseAdd(float[] gy, float[] normalized, float[] rstd, float[] gamma, float[] gx, int rows, int f) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * f;
+            float sumG = 0f, sumGx = 0f;
+            for (int c = 0; c < f; c++) {
+                float g = gy[o + c] * gamma[c];
+                sumG += g;
+                sumGx += g * normalized[o + c];
+            }
+            float meanG = sumG / f, meanGx = sumGx / f, inv = rstd[r];
+            for (int c = 0; c < f; c++) {
+                float g = gy[o + c] * gamma[c];
+                gx[o + c] += (g - meanG - normalized[o + c] * meanGx) * inv;
+            }
+        }
+    }
+}

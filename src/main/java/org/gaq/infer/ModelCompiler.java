@@ -1,0 +1,127 @@
+package org.gaq.infer;
+
+import org.gaq.engine.FusedMddq;
+import org.gaq.engine.IntegerLinear;
+import org.gaq.engine.IntegerSites;
+import org.gaq.model.ActivationSites;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.ModelConfig;
+import org.gaq.quant.FakeQuantizer;
+import org.gaq.quant.LsqQuantizer;
+import org.gaq.quant.MddqQuantizer;
+import org.gaq.quant.ModelFiles;
+import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.Signedness;
+import org.gaq.tensor.GradMode;
+import org.gaq.tensor.Tensor;
+
+import java.util.Map;
+
+/**
+ * Turns a model as the tape runs it (an {@link EquivariantTransformer} with FP32, fake-quantized or integer
+ * sites) into a {@link CompiledModel} that computes the same energies and forces: FP32 parameters are copied,
+ * fake-quantized weights are rounded once into FP32 projections, integer layers become
+ * {@link IntegerProjection}s, and every activation site becomes the engine's form of its quantizer.
+ *
+ * <p>Sites the engine has no form for (protective masking of Degree-Quant, component-wise vector quantization,
+ * the geometric straight-through estimator, a plan still calibrating) make {@link #compile} throw
+ * {@link UnsupportedOperationException} naming the site: such models run on the tape ({@code --engine tape}).
+ */
+public final class ModelCompiler {
+    private ModelCompiler() {}
+
+    public static CompiledModel compile(EquivariantTransformer model) {
+        ModelConfig c = model.config();
+        Map<String, Tensor> p = model.parameters();
+        ActivationSites sites = model.sites();
+        int f = c.features(), k = c.radialBasis(), h = c.heads();
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        if (f % lanes != 0) throw new UnsupportedOperationException(f + " features are not a multiple of the " + lanes + " float lanes of this CPU");
+        InteractionLayer[] layers = new InteractionLayer[c.layers()];
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (int l = 0; l < c.layers(); l++) {
+                String lp = "layers." + l + ".";
+                Weights w = new Weights(model, sites);
+                LayerWeights weights = new LayerWeights(
+                        values(p, lp + "norm.gamma"), values(p, lp + "norm.beta"),
+                        w.projection(lp + "query.weight", f, f), w.projection(lp + "key.weight", f, f),
+                        w.projection(lp + "value.weight", f, 3 * f), values(p, lp + "value.bias"),
+                        w.projection(lp + "vector_mix.weight", f, 3 * f),
+                        w.projection(lp + "radial_filter.weight", k, 3 * f), values(p, lp + "radial_filter.bias"),
+                        w.projection(lp + "radial_bias.weight", k, h),
+                        values(p, lp + "temperature"),
+                        w.projection(lp + "output.weight", f, 3 * f), values(p, lp + "output.bias"));
+                layers[l] = new InteractionLayer(l == 0, f, h, k, c.cosineAttention(), weights, layerSites(sites, lp, f));
+            }
+        }
+        EnergyHead head = new EnergyHead(f, values(p, "head.norm.gamma"), values(p, "head.norm.beta"),
+                new Fp32Projection(values(p, "head.hidden.weight"), f, f), values(p, "head.hidden.bias"),
+                new Fp32Projection(values(p, "head.out.weight"), f, 1), values(p, "head.out.bias")[0]);
+        return new CompiledModel(c, values(p, "embedding"), model.elementShift().clone(), model.elementScale().clone(),
+                layers, head, ModelFiles.describePrecision(model));
+    }
+
+    private static float[] values(Map<String, Tensor> parameters, String name) {
+        Tensor t = parameters.get(name);
+        if (t == null) throw new IllegalArgumentException("the model has no parameter " + name);
+        return t.data().clone();
+    }
+
+    /** Where a layer's weight products come from: the model's FP32 (or fake-quantized) weights, or integer layers. */
+    private record Weights(EquivariantTransformer model, ActivationSites sites) {
+        Projection projection(String name, int in, int out) {
+            if (sites instanceof IntegerSites integer) {
+                IntegerLinear layer = integer.layers().get(name);
+                if (layer != null) return new IntegerProjection(layer);
+            }
+            Tensor weight = model.parameters().get(name);
+            if (weight == null) throw new IllegalArgumentException("the model has neither a weight nor an integer layer " + name);
+            Tensor seen = sites.weight(name, weight);   // FP32, or the fake-quantized values
+            return new Fp32Projection(seen.data(), in, out);
+        }
+    }
+
+    private static LayerSites layerSites(ActivationSites sites, String lp, int f) {
+        QuantizationPlan plan = switch (sites) {
+            case QuantizationPlan qp -> qp;
+            case IntegerSites integer -> integer.activations();
+            default -> null;
+        };
+        if (plan == null) {
+            if (sites != ActivationSites.FP32) throw new UnsupportedOperationException("the compiled engine does not know sites " + sites.getClass().getSimpleName());
+            return LayerSites.fp32();
+        }
+        if (plan.calibrating()) throw new UnsupportedOperationException("the quantization plan is still calibrating");
+        if (plan.protectiveMasking() != null) throw new UnsupportedOperationException("protective masking (Degree-Quant) runs on the tape only");
+        // v = 0 entering the first layer: the model skips its vector_in site (it has no quantizer)
+        VectorQuantization vectorIn = lp.equals("layers.0.") ? new VectorQuantization.None() : vectorSite(plan, lp + "vector_in", f);
+        return new LayerSites(vectorIn, scalarSite(plan, lp + "scalar_in"), scalarSite(plan, lp + "rbf_in"),
+                scalarSite(plan, lp + "attention_query"), scalarSite(plan, lp + "attention_key"),
+                scalarSite(plan, lp + "scalar_message"), vectorSite(plan, lp + "vector_message", f));
+    }
+
+    private static boolean identityGradient(QuantizationPlan plan) {
+        return plan.spec().gradient() == QuantizationPlan.Gradient.IDENTITY;
+    }
+
+    private static ScalarQuantization scalarSite(QuantizationPlan plan, String site) {
+        LsqQuantizer q = plan.plainScalarQuantizer(site);
+        if (q == null) return new ScalarQuantization.None();    // FP32 site, branch off, or quantizer disabled
+        return new ScalarQuantization.Lsq(q.stepValues(), q.qn(), q.qp(), identityGradient(plan));
+    }
+
+    private static VectorQuantization vectorSite(QuantizationPlan plan, String site, int features) {
+        FakeQuantizer q = plan.plainVectorQuantizer(site);
+        if (q == null) return new VectorQuantization.None();
+        if (!(q instanceof MddqQuantizer m)) {
+            throw new UnsupportedOperationException(site + ": " + plan.spec().vectorScheme() + " vector quantization runs on the tape only");
+        }
+        if (m.geometricSte()) throw new UnsupportedOperationException(site + ": the geometric straight-through estimator runs on the tape only");
+        if (m.magnitude().bits() == LsqQuantizer.FULL_PRECISION || !m.magnitude().isEnabled() || m.directionBits() == LsqQuantizer.FULL_PRECISION) {
+            throw new UnsupportedOperationException(site + ": MDDQ with an unquantized magnitude or direction runs on the tape only");
+        }
+        float[] steps = FusedMddq.channelSteps(m.magnitude().stepValues(), features);
+        return new VectorQuantization.Mddq(steps, m.magnitude().qn(), m.magnitude().qp(),
+                Signedness.SIGNED.qp(m.directionBits()), identityGradient(plan));
+    }
+}

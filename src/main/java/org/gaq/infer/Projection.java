@@ -1,0 +1,25 @@
+package org.gaq.infer;
+
+/**
+ * A product with one weight matrix W [in × out] of the model, in the precision its weights are stored in.
+ * Each precision is its own type that owns its kernels, so the engine's layer code never asks which one it
+ * holds: {@link Fp32Projection} (FP32 weights, also the fake-quantized weights of a QAT model, which are
+ * FP32 values on the quantization grid) and {@link IntegerProjection} (int8 codes per output channel or
+ * packed int4 codes in groups, with their scales).
+ *
+ * <p>Arrays are row-major and may be longer than what is in use (workspaces are sized by capacity).
+ */
+public sealed interface Projection permits Fp32Projection, IntegerProjection {
+    int in();
+
+    int out();
+
+    /** y[rows × out] = x[rows × in] · W. */
+    void forward(float[] x, int rows, float[] y);
+
+    /** dx[rows × in] += dy[rows × out] · Wᵀ: the input gradient of the reverse pass (no weight gradient). */
+    void backwardAdd(float[] dy, int rows, float[] dx);
+
+    /** Bytes of weight data this projection keeps in memory. */
+    long residentBytes();
+}

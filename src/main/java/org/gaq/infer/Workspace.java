@@ -1,0 +1,190 @@
+package org.gaq.infer;
+
+/**
+ * Every array one evaluation needs, sized for a capacity of atoms, edges and molecules and reused across
+ * calls: once it has grown to the largest structure seen, an evaluation allocates nothing. Not thread-safe;
+ * one workspace per thread.
+ *
+ * <p>Layouts are row-major: atom features [N, F], vector features [N, 3, F] (row a·3 + x), edge features
+ * [E, ·], per-head values [·, H]. The forward pass keeps per layer what the reverse pass reads
+ * ({@link LayerState}); the reverse pass's gradients live in the shared arrays below.
+ */
+public final class Workspace {
+    final int features, heads, radialBasis;
+    int atomCapacity = -1, edgeCapacity = -1, moleculeCapacity = -1;
+
+    // the structure in use
+    int atoms, edges, molecules;
+    int[] segmentStart = new int[0];      // edges of centre i: [segmentStart[i], segmentStart[i+1])
+
+    // edge geometry
+    float[] unit, distance, cutoff, cutoffDerivative, rbf, rbfDerivative;
+
+    // atom state, updated layer by layer
+    float[] h, v;
+
+    final LayerState[] layers;
+
+    // energy head
+    float[] headNormalized, headRstd, headInput, hiddenPre, hidden, atomic;
+
+    // reverse pass
+    float[] gH, gV, gVq, gS, gO, gU, gDh, gDv, gDvPre, gA, gFilterPre, gAlphaF, gAlpha, gLogit, gQt, gKt, gQ, gK,
+            gRbfSite, gRbf, gUnit, gCutoff, gHidden, gAtomic, siluSlope;
+    float[] mddqScratch = new float[org.gaq.engine.FusedMddq.SCRATCH_LENGTH];
+
+    double[] positions = new double[0];   // float positions of a GraphBatch, widened
+
+    // results
+    double[] energies = new double[0];
+    float[] forces = new float[0];
+
+    Workspace(int features, int heads, int radialBasis, int layerCount) {
+        this.features = features;
+        this.heads = heads;
+        this.radialBasis = radialBasis;
+        this.layers = new LayerState[layerCount];
+        for (int l = 0; l < layerCount; l++) layers[l] = new LayerState();
+    }
+
+    /** Energies (eV) of the molecules of the last evaluation; valid entries: the number of molecules. */
+    public double[] energies() {
+        return energies;
+    }
+
+    /** Forces (eV/Å, [N, 3]) of the last evaluation with forces; valid entries: 3 × the number of atoms. */
+    public float[] forces() {
+        return forces;
+    }
+
+    double[] positionsOf(float[] source, int n) {
+        if (positions.length < 3 * n) positions = new double[3 * n];
+        for (int k = 0; k < 3 * n; k++) positions[k] = source[k];
+        return positions;
+    }
+
+    /** Grows the arrays (never shrinks them) to hold {@code n} atoms, {@code e} edges and {@code m} molecules. */
+    void ensure(int n, int e, int m) {
+        if (m > moleculeCapacity) {
+            moleculeCapacity = m;
+            energies = new double[m];
+        }
+        if (n > atomCapacity) {
+            atomCapacity = grow(n);
+            allocateAtoms(atomCapacity);
+        }
+        if (e > edgeCapacity) {
+            edgeCapacity = grow(e);
+            allocateEdges(edgeCapacity);
+        }
+        atoms = n;
+        edges = e;
+        molecules = m;
+    }
+
+    private static int grow(int x) {
+        return Math.max(x, 8);
+    }
+
+    private void allocateAtoms(int n) {
+        int f = features, hd = heads;
+        segmentStart = new int[n + 1];
+        h = new float[n * f];
+        v = new float[n * 3 * f];
+        for (LayerState s : layers) s.allocateAtoms(n, f, hd);
+        headNormalized = new float[n * f];
+        headRstd = new float[n];
+        headInput = new float[n * f];
+        hiddenPre = new float[n * f];
+        hidden = new float[n * f];
+        atomic = new float[n];
+        gH = new float[n * f];
+        gV = new float[n * 3 * f];
+        gVq = new float[n * 3 * f];
+        gS = new float[n * f];
+        gO = new float[n * 3 * f];
+        gU = new float[n * 9 * f];
+        gDh = new float[n * f];
+        gDv = new float[n * 3 * f];
+        gDvPre = new float[n * 3 * f];
+        gA = new float[n * 3 * f];
+        gQt = new float[n * f];
+        gKt = new float[n * f];
+        gQ = new float[n * f];
+        gK = new float[n * f];
+        gHidden = new float[n * f];
+        gAtomic = new float[n];
+        forces = new float[n * 3];
+    }
+
+    private void allocateEdges(int e) {
+        int f = features, hd = heads, k = radialBasis;
+        unit = new float[e * 3];
+        distance = new float[e];
+        cutoff = new float[e];
+        cutoffDerivative = new float[e];
+        rbf = new float[e * k];
+        rbfDerivative = new float[e * k];
+        for (LayerState s : layers) s.allocateEdges(e, f, hd, k);
+        gFilterPre = new float[e * 3 * f];
+        siluSlope = new float[e * 3 * f];
+        gAlphaF = new float[e * f];
+        gAlpha = new float[e * hd];
+        gLogit = new float[e * hd];
+        gRbfSite = new float[e * k];
+        gRbf = new float[e * k];
+        gUnit = new float[e * 3];
+        gCutoff = new float[e];
+    }
+
+    /** What the forward pass of one interaction layer keeps for the reverse pass. */
+    static final class LayerState {
+        // atoms
+        float[] normalized, rstd;            // LayerNorm: x̂ [N, F], 1/σ [N]
+        float[] sPre, s;                     // LayerNorm output before and after the scalar_in site
+        float[] vIn, vq;                     // v before and after the vector_in site [N, 3, F]
+        float[] q, k, qNorm, kNorm;          // projections [N, F]; per-head norms [N, H]
+        float[] qtPre, ktPre, qt, kt;        // normalised, before and after the attention sites
+        float[] a;                           // values [N, 3F]
+        float[] dhPre, dh, dvPre, dv;        // aggregated messages before and after their sites
+        float[] u;                           // vector mix [N, 3, 3F]
+        float[] o;                           // output projection [N, 3F]
+        // edges
+        float[] rbfSite;                     // radial basis after the rbf_in site [E, K]
+        float[] p, alpha, alphaF;            // e^{l−m}/Z and α [E, H]; α per channel [E, F]
+        float[] filterPre, filter;           // W_r rbf + b_r and its SiLU [E, 3F]
+
+        void allocateAtoms(int n, int f, int hd) {
+            normalized = new float[n * f];
+            rstd = new float[n];
+            sPre = new float[n * f];
+            s = new float[n * f];
+            vIn = new float[n * 3 * f];
+            vq = new float[n * 3 * f];
+            q = new float[n * f];
+            k = new float[n * f];
+            qNorm = new float[n * hd];
+            kNorm = new float[n * hd];
+            qtPre = new float[n * f];
+            ktPre = new float[n * f];
+            qt = new float[n * f];
+            kt = new float[n * f];
+            a = new float[n * 3 * f];
+            dhPre = new float[n * f];
+            dh = new float[n * f];
+            dvPre = new float[n * 3 * f];
+            dv = new float[n * 3 * f];
+            u = new float[n * 9 * f];
+            o = new float[n * 3 * f];
+        }
+
+        void allocateEdges(int e, int f, int hd, int k) {
+            rbfSite = new float[e * k];
+            p = new float[e * hd];
+            alpha = new float[e * hd];
+            alphaF = new float[e * f];
+            filterPre = new float[e * 3 * f];
+            filter = new float[e * 3 * f];
+        }
+    }
+}
