@@ -82,11 +82,13 @@ public final class DataSource {
     }
 
     private static Dataset read(Format format, Path file, Units.EnergyUnit unit) throws IOException {
-        return switch (format) {
+        Dataset data = switch (format) {
             case RMD17_NPZ -> Rmd17Reader.read(file);
             case QM9_XYZ -> Qm9Xyz.read(file);
             case EXTXYZ -> ExtXyz.read(file, ExtXyz.ReadOptions.DEFAULT.withEnergyUnit(unit));
         };
+        AtomSeparation.check(data, file);
+        return data;
     }
 
     /** Resolves with the real environment, working directory and code location. */

@@ -208,8 +208,33 @@ public final class Trainer {
         return System.nanoTime();
     }
 
+    /**
+     * Trains to the end of the options' epochs (or the time budget, or a plateau at the minimum rate), then refits
+     * the best model's energy shifts. A NaN or infinite loss, gradient, parameter or validation error stops the run
+     * with {@link TrainingDivergedException} before anything of that epoch is saved, so last.safetensors and
+     * best.safetensors keep the last good models (best's shifts are still refitted).
+     */
     public void run() throws Exception {
         Files.createDirectories(runDir);
+        TrainingDivergedException stopped = null;
+        try {
+            epochs();
+        } catch (TrainingDivergedException e) {
+            stopped = e;
+        }
+        if (stopped == null) {
+            refitBestEnergyShifts();
+            return;
+        }
+        try {
+            refitBestEnergyShifts();
+        } catch (RuntimeException e) {
+            log.println("the energy shifts of best.safetensors were not refitted: " + e.getMessage());
+        }
+        throw stopped;
+    }
+
+    private void epochs() throws Exception {
         long deadline = budgetClock() + (long) (options.maxMinutes() * 60e9);
         ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "gaq-train");
@@ -233,11 +258,19 @@ public final class Trainer {
                 try (Progress progress = Progress.start("epoch " + (epoch + 1) + "/" + options.epochs(), stepsPerEpoch)) {
                     for (int s = 0; s < stepsPerEpoch; s++) {
                         List<Frame> batch = new ArrayList<>();
+                        List<Integer> frameNumbers = new ArrayList<>();
                         for (int k = s * options.batchSize(); k < Math.min(order.length, (s + 1) * options.batchSize()); k++) {
                             batch.add(split.train().frame(order[k]));
+                            frameNumbers.add(order[k]);
                         }
                         float stepLr = warmupLr(s, stepsPerEpoch);
-                        lossSum += step(batch, stepLr, pool);
+                        try {
+                            lossSum += step(batch, stepLr, pool);
+                        } catch (NonFiniteStep e) {
+                            String frames = frameNumbers.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+                            throw diverged(epoch + 1, String.format("step %d of %d: %s on training frames %s of %s", s + 1, stepsPerEpoch,
+                                    e.getMessage(), frames, split.train().name()), stepLr);
+                        }
                         progress.step();
                         progress.setExtra(String.format("loss %.4f lr %.1e", lossSum / (s + 1), stepLr));
                     }
@@ -250,6 +283,8 @@ public final class Trainer {
                 double trainLoss = lossSum / stepsPerEpoch;
                 Metrics.Result val = Metrics.evaluate(model, split.validation(), 16, 0, options.seed(), pool);
                 double valLoss = validationLoss(val);
+                String broken = Double.isFinite(valLoss) ? FiniteCheck.model(model) : "the validation loss is " + valLoss;
+                if (broken != null) throw diverged(epoch, "the end of the epoch: " + broken, lr);
                 // An improvement must be relative 1e-4 at least (as PyTorch's ReduceLROnPlateau): rounding-level
                 // gains do not reset the plateau count.
                 boolean best = fullyQuantized && valLoss < bestValidation * (1 - 1e-4);
@@ -359,9 +394,35 @@ public final class Trainer {
                 }
             }
         }
+        String problem = FiniteCheck.step(loss, grads, this::parameterName);
+        if (problem != null) throw new NonFiniteStep(problem);      // before the update: the weights stay as they were
         adam.step(grads, stepLr);
         if (oscillationFreezer != null && plan.weightBranch() && epoch < freezeWeightsFrom) oscillationFreezer.afterStep();
         return loss;
+    }
+
+    /** A step whose loss or gradient is not finite; {@link #epochs} adds where it happened. */
+    private static final class NonFiniteStep extends RuntimeException {
+        NonFiniteStep(String problem) {
+            super(problem, null, false, false);
+        }
+    }
+
+    /** The name of trained tensor {@code p} ({@link #params}: the model's parameters, then quantizer steps and scales). */
+    private String parameterName(int p) {
+        return p < model.parameters().size() ? params.get(p).name() : "quantizer tensor " + p;
+    }
+
+    /** The one-line report of a run stopped in epoch {@code epochNumber} (from 1): where, what is kept, what to try. */
+    private TrainingDivergedException diverged(int epochNumber, String where, float rate) {
+        Path last = runDir.resolve("last.safetensors"), best = runDir.resolve("best.safetensors");
+        String kept = Files.exists(last)
+                ? "nothing of epoch " + epochNumber + " was saved: " + last + " (epoch " + (epochNumber - 1) + ")"
+                        + (Files.exists(best) ? " and " + best : "") + " are the last good models"
+                : "nothing was saved (no epoch had finished)";
+        return new TrainingDivergedException(epochNumber, String.format("training stopped in epoch %d at %s; %s. "
+                + "Check those frames (coincident atoms, absurd labels) or train with a smaller --lr (the rate was %.2e).",
+                epochNumber, where, kept, rate));
     }
 
     /** One worker's share of a batch: its loss and the loss gradient of every trained tensor. */
