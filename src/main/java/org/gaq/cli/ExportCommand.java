@@ -3,6 +3,7 @@ package org.gaq.cli;
 import org.gaq.engine.IntegerModelFile;
 import org.gaq.engine.IntegerSites;
 import org.gaq.engine.kernels.Int8Kernels;
+import org.gaq.run.RunFolders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,6 +23,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        RunFolders.requireOutputFile(out, from, "--out");
         IntegerModelFile.export(from, out);
         var integer = IntegerModelFile.load(out);
         long resident = ((IntegerSites) integer.sites()).residentWeightBytes();

@@ -11,11 +11,18 @@ import org.gaq.md.RunFiles;
 import org.gaq.md.Simulation;
 import org.gaq.md.VelocityVerlet;
 import org.gaq.quant.ModelFiles;
+import org.gaq.report.Records;
+import org.gaq.run.RunFolders;
+import org.gaq.run.RunLock;
+import org.gaq.run.RunOrigin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code gaq md}: NVE or Langevin MD of one molecule with a gaq model; resumable. */
@@ -37,10 +44,12 @@ public final class MdCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "10", description = "steps between energy-log rows and checkpoints (default: ${DEFAULT-VALUE})") int logEvery;
     @Option(names = "--trajectory-every", defaultValue = "100", description = "steps between trajectory frames (default: ${DEFAULT-VALUE})") int trajectoryEvery;
     @Option(names = "--max-force", defaultValue = "50", description = "eV/Å; a larger force stops the run as a blow-up (default: ${DEFAULT-VALUE})") double maxForce;
-    @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: runs/md-<ensemble>)") Path out;
+    @Option(names = "--out", paramLabel = "DIR", description = "run folder; one that holds another run is refused "
+            + "(default: runs/md-<ensemble>, or its first free numbered sibling)") Path out;
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint") Path resume;
     @Option(names = "--weights-only", description = "run a fake-quantized model with its quantized weights and FP32 activations: "
             + "a smooth energy whose exact gradient are the forces (energy-conserving NVE)") boolean weightsOnly;
+    @Spec CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
@@ -57,11 +66,22 @@ public final class MdCommand implements Callable<Integer> {
         } else {
             if (modelFile == null) throw new IllegalArgumentException("give a MODEL file (or --resume DIR)");
             if (structure == null) throw new IllegalArgumentException("give --structure FILE or rmd17:<molecule>");
-            runDir = out != null ? out : Path.of("runs", "md-" + ensemble);
+            runDir = RunFolders.forFreshRun(out != null ? out : Path.of("runs", "md-" + ensemble), out != null,
+                    "continue it with gaq md --resume DIR", System.out);
             settings = new RunFiles.Settings(modelFile.toString(), structure, ensemble, dt, temperature, friction, seed,
                     steps == null ? 1000 : steps, logEvery, trajectoryEvery, maxForce, weightsOnly);
         }
         if (settings.steps() < 1) throw new IllegalArgumentException("--steps must be ≥ 1");
+        String command = CommandChecks.commandLine(commandSpec);
+        try (RunLock lock = RunLock.acquire(runDir, command, System.err)) {
+            if (resume != null) RunOrigin.recordResume(runDir, command);
+            else RunOrigin.now(command, Map.of("structure", settings.structure(), "frame", String.valueOf(frameIndex)),
+                    Map.of("file", settings.model(), "sha256", Records.sha256(Path.of(settings.model())))).write(runDir);
+            return run(settings, runDir);
+        }
+    }
+
+    private int run(RunFiles.Settings settings, Path runDir) throws Exception {
         Frame start = startFrame(settings.structure());
         var model = ModelFiles.load(Path.of(settings.model()));
         if (settings.weightsOnly()) ModelFiles.weightsOnly(model, Path.of(settings.model()));

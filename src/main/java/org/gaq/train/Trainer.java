@@ -60,6 +60,13 @@ public final class Trainer {
             }
         }
 
+        /** The same run with another length, time budget or thread count: what a resumed run may change. */
+        public Options withBudget(int newEpochs, int newThreads, double newMaxMinutes) {
+            return new Options(newEpochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
+                    energyWeight, forceWeight, weightDecay, seed, newThreads, newMaxMinutes, leeWeight, vectorWarmupEpochs,
+                    stepRateFactor, weightScaleRateFactor);
+        }
+
         /**
          * Quantizer steps move by lr·k·(Adam's normalised gradient) in log space (k = 100 at lr 1e-5: up to
          * 0.1% of a step per update), or stay at their calibrated values with k = 0, the default: learned
@@ -109,6 +116,7 @@ public final class Trainer {
     private boolean cpuBudget;
     private int freezeWeightsFrom = Integer.MAX_VALUE;
     private OscillationFreezer oscillationFreezer;     // null: no iterative freezing
+    private final Map<String, String> identity;        // the data and options a resume must match (ResumeCheck)
 
     public Trainer(EquivariantTransformer model, Split split, Options options, Path runDir, PrintStream log) {
         this.model = model;
@@ -131,6 +139,7 @@ public final class Trainer {
         for (int p = modelParams; p < stepParams; p++) adam.setLogScale(p, options.stepRateFactor());
         for (int p = stepParams; p < params.size(); p++) adam.setLogScale(p, options.weightScaleRateFactor());
         this.lr = options.learningRate();
+        this.identity = ResumeCheck.metadata(split, options);
     }
 
     /** A fresh run: fits the element energies on the training set first. */
@@ -363,8 +372,8 @@ public final class Trainer {
         m.put("train.lr", String.valueOf(lr));
         m.put("train.best_validation", String.valueOf(bestValidation));
         m.put("train.epochs_since_best", String.valueOf(epochsSinceBest));
-        m.put("train.dataset", split.train().name());
         m.put("train.seed", String.valueOf(options.seed()));
+        m.putAll(identity);
         return m;
     }
 
