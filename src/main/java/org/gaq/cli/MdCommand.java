@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -29,14 +30,18 @@ import java.util.concurrent.Callable;
 @Command(name = "md", mixinStandardHelpOptions = true,
         description = {"Molecular dynamics with a gaq model (FP32 or quantized): velocity Verlet (nve) or Langevin BAOAB (langevin).",
                 "Writes trajectory.xyz, energy.csv, energy.png and checkpoints (state.json) to the run folder and "
-                        + "reports the total-energy drift. Resume an interrupted run with --resume DIR."})
+                        + "reports the total-energy drift. Resume an interrupted run with --resume DIR.",
+                "Stops (exit code 3, last good frame saved) when the run leaves the physical regime: non-finite values, a force "
+                        + "above --max-force, a temperature above 5 × max(--temperature, 300 K), a molecule splitting (an atom "
+                        + "3 Å from all others), or in NVE a total-energy jump above k_B·max(--temperature, 300 K) per atom in one step."})
 public final class MdCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "a .safetensors model (not needed with --resume)") Path modelFile;
     @Option(names = "--structure", paramLabel = "SPEC", description = "start structure: an extended-XYZ or .npz file, or rmd17:<molecule>") String structure;
     @Option(names = "--frame", defaultValue = "0", description = "which frame of the structure source (default: ${DEFAULT-VALUE})") int frameIndex;
     @Option(names = "--data-dir", paramLabel = "DIR", description = "folder holding rmd17/ (default: $GAQ_DATA_DIR, else ../shared/data)") Path dataDir;
     @Option(names = "--steps", description = "total number of steps (default: 1000; with --resume: the run's own)") Long steps;
-    @Option(names = "--dt", defaultValue = "0.5", description = "time step in fs (default: ${DEFAULT-VALUE})") double dt;
+    @Option(names = "--dt", defaultValue = "0.5", description = "time step in fs (default: ${DEFAULT-VALUE}); with --resume, a new "
+            + "time step for the rest of the run (e.g. smaller, after a blow-up)") double dt;
     @Option(names = "--ensemble", defaultValue = "nve", description = "nve or langevin (default: ${DEFAULT-VALUE})") String ensemble;
     @Option(names = "--temperature", defaultValue = "300", description = "K: Maxwell–Boltzmann start and Langevin bath (default: ${DEFAULT-VALUE})") double temperature;
     @Option(names = "--friction", defaultValue = "0.01", description = "Langevin friction in 1/fs (default: ${DEFAULT-VALUE})") double friction;
@@ -58,7 +63,14 @@ public final class MdCommand implements Callable<Integer> {
         if (resume != null) {
             runDir = resume;
             RunFiles.Settings saved = RunFiles.readJson(runDir.resolve(RunFiles.SETTINGS), RunFiles.Settings.class);
+            for (String option : List.of("--structure", "--frame", "--ensemble", "--temperature", "--friction", "--seed", "--log-every",
+                    "--trajectory-every", "--max-force", "--out")) {
+                if (commandSpec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    throw new IllegalArgumentException("--resume continues the run as it was started (only --steps and --dt may change): leave out " + option);
+                }
+            }
             settings = steps == null ? saved : saved.withSteps(steps);
+            if (commandSpec.commandLine().getParseResult().hasMatchedOption("--dt")) settings = settings.withDt(dt);
             if (weightsOnly && !saved.weightsOnly()) throw new IllegalArgumentException("--resume continues the run as it was started; it was not started with --weights-only");
             if (modelFile != null && !modelFile.toString().equals(saved.model())) {
                 throw new IllegalArgumentException("--resume continues with the run's own model " + saved.model() + "; do not pass another one");

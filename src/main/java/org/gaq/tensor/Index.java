@@ -32,10 +32,11 @@ public final class Index {
             throw new IllegalArgumentException("indexAdd: " + index.length + " indices for a tensor of shape " + Shape.str(a.shape));
         }
         checkIndex(index, numRows, "indexAdd", null);
-        int row = a.shape[0] == 0 ? 0 : a.data.length / a.shape[0];
         int[] outShape = a.shape.clone();
         outShape[0] = numRows;
-        float[] out = new float[numRows * Math.max(row, 0)];
+        // The row size comes from the shape, not data.length / rows: with no rows (no edges) the output still has numRows rows.
+        int row = Shape.size(java.util.Arrays.copyOfRange(a.shape, 1, a.shape.length));
+        float[] out = new float[numRows * row];
         if (row == 1) {
             for (int e = 0; e < index.length; e++) out[index[e]] += a.data[e];
         } else {

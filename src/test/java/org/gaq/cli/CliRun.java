@@ -67,4 +67,23 @@ final class CliRun {
 
     /** Tiny-model training options for {@code gaq train} (seconds per run). */
     static final String[] TINY_TRAINING = {"--features", "8", "--layers", "1", "--heads", "2", "--threads", "1", "--warmup-epochs", "0"};
+
+    /** The ethanol-like test geometry as a one-frame extended-XYZ file. */
+    static Path ethanolXyz(Path file) throws IOException {
+        int[] z = org.gaq.model.TestMolecules.ETHANOL_ELEMENTS;
+        double[] x = org.gaq.model.TestMolecules.ETHANOL_POSITIONS;
+        StringBuilder sb = new StringBuilder(z.length + "\nProperties=species:S:1:pos:R:3 pbc=\"F F F\"\n");
+        for (int i = 0; i < z.length; i++) {
+            sb.append(String.format(Locale.ROOT, "%s %.4f %.4f %.4f%n", org.gaq.data.Elements.symbol(z[i]), x[3 * i], x[3 * i + 1], x[3 * i + 2]));
+        }
+        Files.writeString(file, sb.toString());
+        return file;
+    }
+
+    /** The committed FP32 ethanol model (tests that need a trained model skip without it). */
+    static Path ethanolModel() {
+        Path model = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "models/ethanol-fp32.safetensors");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(model), "no committed model " + model);
+        return model;
+    }
 }

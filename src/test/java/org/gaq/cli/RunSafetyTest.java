@@ -159,4 +159,21 @@ class RunSafetyTest {
         assertTrue(r.code == 1 && r.err.contains("is a file, not a folder"), r.toString());
         assertArrayEquals(before, Files.readAllBytes(model));
     }
+
+    @Test
+    void mdAtDt10StopsWithOneLineAndResumesWithASmallerStep(@TempDir Path dir) throws Exception {
+        Path model = CliRun.ethanolModel(), xyz = CliRun.ethanolXyz(dir.resolve("ethanol.xyz")), md = dir.resolve("md");
+        CliRun r = CliRun.of("md", model, "--structure", xyz, "--dt", "10", "--steps", "200", "--out", md);
+        assertEquals(3, r.code, r.toString());
+        assertTrue(r.err.startsWith("gaq md: MD stopped at step ") && r.err.contains("last_good.xyz") && r.err.contains("--resume"), r.err);
+        assertEquals(1, r.errorLines(), r.err);
+        assertFalse(r.stackTrace(), r.err);
+        assertTrue(Files.exists(md.resolve("last_good.xyz")));
+
+        r = CliRun.of("md", "--resume", md, "--temperature", "500");
+        assertTrue(r.code == 1 && r.err.contains("leave out --temperature"), r.toString());
+        r = CliRun.of("md", "--resume", md, "--dt", "0.25", "--steps", "20");
+        assertEquals(0, r.code, r.toString());
+        assertTrue(Files.readString(md.resolve("run.json")).contains("\"dtFs\": 0.25"));
+    }
 }
