@@ -10,6 +10,7 @@ import org.gaq.md.ModelForceField;
 import org.gaq.md.RunFiles;
 import org.gaq.md.Simulation;
 import org.gaq.md.VelocityVerlet;
+import org.gaq.model.ModelElements;
 import org.gaq.quant.ModelFiles;
 import org.gaq.report.Records;
 import org.gaq.run.RunFolders;
@@ -98,6 +99,7 @@ public final class MdCommand implements Callable<Integer> {
         var model = ModelFiles.load(Path.of(settings.model()));
         if (settings.weightsOnly()) ModelFiles.weightsOnly(model, Path.of(settings.model()));
         ModelForceField forceField = new ModelForceField(model, start.atomicNumbers());
+        ModelElements.warnUnseen(model, start.atomicNumbers(), commandSpec.commandLine().getErr());
         Integrator integrator = switch (settings.ensemble()) {
             case "nve" -> new VelocityVerlet();
             case "langevin" -> new LangevinBaoab(settings.temperatureK(), settings.frictionPerFs(), settings.seed());

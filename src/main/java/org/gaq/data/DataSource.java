@@ -137,6 +137,10 @@ public final class DataSource {
         }
         String lower = s.toLowerCase(Locale.ROOT);
         boolean npz = lower.endsWith(".npz"), xyz = lower.endsWith(".xyz") || lower.endsWith(".extxyz");
+        if (Files.isDirectory(p)) {
+            throw new IllegalArgumentException(p + " is a folder, not a data file: give an .npz or extended-XYZ file, "
+                    + "rmd17:<molecule> or qm9 (with --data-dir for the folder holding rmd17/ and qm9/)");
+        }
         if (!npz && !xyz) throw new IllegalArgumentException(usage(spec));
         if (!Files.isRegularFile(p)) throw new DataNotFoundException("data file not found: " + p + "\n" + usage(spec));
         if (npz) {

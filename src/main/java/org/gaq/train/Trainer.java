@@ -516,6 +516,10 @@ public final class Trainer {
 
     /** Ensures frames carry the labels training needs. */
     public static void requireLabels(Dataset d) {
+        if (d.size() == 0) {
+            throw new IllegalArgumentException(d.name() + " has no frames: the data is too small to split into training and "
+                    + "validation frames (it needs at least 5)");
+        }
         if (!d.allHaveEnergies() || !d.allHaveForces()) {
             throw new IllegalArgumentException(d.name() + ": training needs energies and forces on every frame");
         }
