@@ -1,7 +1,6 @@
 package org.gaq.cli;
 
 import org.gaq.data.Dataset;
-import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelElements;
 import org.gaq.quant.ModelFiles;
@@ -26,7 +25,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a .safetensors model")
     Path modelFile;
     @Mixin DataOptions data;
-    @Option(names = "--split", defaultValue = "test", description = "test, validation, train or all (default: ${DEFAULT-VALUE})")
+    @Option(names = "--split", description = "test, validation, train or all (default: all frames of an explicit data file; the test "
+            + "part of rmd17:<molecule> or qm9)")
     String which;
     @Option(names = "--lee-rotations", defaultValue = "1", description = "random rotations per frame for the LEE (0: skip)")
     int leeRotations;
@@ -53,14 +53,9 @@ public final class EvalCommand implements Callable<Integer> {
         EquivariantTransformer model = ModelFiles.load(modelFile);
         if (weightsOnly) ModelFiles.weightsOnly(model, modelFile);
         var source = data.resolve();
-        Split split = source.split(seed);
-        Dataset set = switch (which) {
-            case "test" -> split.test();
-            case "validation" -> split.validation();
-            case "train" -> split.train();
-            case "all" -> source.load();
-            default -> throw new IllegalArgumentException("--split must be test, validation, train or all, not '" + which + "'");
-        };
+        if (which == null) which = source.explicitFile() ? "all" : "test";
+        EvalFrames frames = EvalFrames.of(source, which, seed);
+        Dataset set = frames.data();
         if (against == null) requireEnergyLabels(set);     // (--against labels the frames with a model's predictions)
         ModelElements.requireKnown(model, set);
         ModelElements.warnUnseen(model, set, commandSpec.commandLine().getErr());
@@ -71,7 +66,8 @@ public final class EvalCommand implements Callable<Integer> {
         Metrics.Result r = Metrics.evaluate(model, set, batchSize, leeRotations, seed, workers);
         PrintWriter out = commandSpec.commandLine().getOut();
         String precision = ModelFiles.describePrecision(model);
-        out.printf("%-22s %s (%s, %d frames)%n", "model", modelFile, set.name(), r.frames());
+        out.printf("%-22s %s%n", "model", modelFile);
+        out.printf("%-22s %s%n", "frames", frames.description());
         if (against != null) out.printf("%-22s %s (errors below are against its predictions)%n", "reference", against);
         out.printf("%-22s %s%n", "precision", precision);
         out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());

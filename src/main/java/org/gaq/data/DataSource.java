@@ -62,6 +62,12 @@ public final class DataSource {
             return new Source(spec, format, file, testFile, unit);
         }
 
+        /** True if the spec names a file (not rmd17:&lt;molecule&gt; or qm9): the user chose exactly these frames. */
+        public boolean explicitFile() {
+            String s = spec.strip().toLowerCase(Locale.ROOT);
+            return !s.startsWith("rmd17:") && !s.equals("qm9");
+        }
+
         public Dataset load() throws IOException {
             return read(format, file, xyzEnergyUnit);
         }

@@ -196,4 +196,14 @@ class UserErrorsTest {
         assertTrue(r.err.contains("is already an integer model file (written by gaq export)"), r.err);
         assertFalse(Files.exists(dir.resolve("again.safetensors")));
     }
+
+    @Test
+    void anExplicitDataFileIsEvaluatedWholeAndTheOutputSaysWhichFrames(@TempDir Path dir) throws Exception {
+        Path model = tinyModel(dir.resolve("m.safetensors")), data = CliRun.h2Frames(dir.resolve("h2.xyz"), 30);
+        CliRun r = CliRun.of("eval", model, "--data", data, "--lee-rotations", "0");
+        assertEquals(0, r.code, r.toString());
+        assertTrue(r.out.contains("frames                 all 30 frames of " + data), r.out);
+        r = CliRun.of("eval", model, "--data", data, "--split", "test", "--lee-rotations", "0");
+        assertTrue(r.out.contains("the test part of a split of " + data + ": 3 of its 30 frames (seed 1"), r.out);
+    }
 }
