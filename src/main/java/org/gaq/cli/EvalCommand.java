@@ -53,6 +53,10 @@ public final class EvalCommand implements Callable<Integer> {
         EquivariantTransformer model = ModelFiles.load(modelFile);
         if (weightsOnly) ModelFiles.weightsOnly(model, modelFile);
         var source = data.resolve();
+        if (record != null) {
+            RunFolders.requireOutputFile(record, source.file(), "--record");
+            if (against != null) RunFolders.requireOutputFile(record, against, "--record");
+        }
         if (which == null) which = source.explicitFile() ? "all" : "test";
         EvalFrames frames = EvalFrames.of(source, which, seed);
         Dataset set = frames.data();

@@ -36,7 +36,7 @@ final class PhysicsGuard {
     private final int degreesOfFreedom;
     private final double maxForce, referenceK, maxTemperature, maxEnergyStepPerAtom;
     private final boolean conservesEnergy;
-    private int startFragments = -1;                // set by the first state checked
+    private int startFragments = -1;                // pieces of the state the run started (or resumed) from
 
     PhysicsGuard(int[] atomicNumbers, double[] masses, Integrator integrator, RunFiles.Settings settings) {
         this.atomicNumbers = atomicNumbers;
@@ -49,14 +49,15 @@ final class PhysicsGuard {
         this.conservesEnergy = integrator instanceof VelocityVerlet;
     }
 
-    /** What is wrong with {@code s} (the step after {@code previous}, null for the first state), or null if nothing. */
+    /**
+     * What is wrong with {@code s}, or null if nothing. {@code previous} is the state it was integrated from; null for
+     * a starting state, which is only checked for non-finite values and the force limit (its temperature and shape are
+     * the user's choice, and the reference for the later ones).
+     */
     String problem(MdState s, MdState previous) {
         String p = nonFiniteOrLargeForce(s);
-        if (p != null) return p;
-        if (startFragments < 0) {
-            startFragments = fragments(s.positions()).size();   // the reference: how many pieces it started as
-            return null;
-        }
+        if (p != null || previous == null) return p;
+        if (startFragments < 0) startFragments = fragments(previous.positions()).size();   // the run's first state: its pieces
         double t = Dynamics.temperature(Dynamics.kineticEnergy(masses, s.velocities()), degreesOfFreedom);
         if (t > maxTemperature) {
             return String.format(Locale.ROOT, "the temperature is %.0f K, above the limit of %.0f K (%.0f × the %.0f K it started from)",
@@ -64,7 +65,7 @@ final class PhysicsGuard {
         }
         p = split(s.positions());
         if (p != null) return p;
-        if (conservesEnergy && previous != null) {
+        if (conservesEnergy) {
             double change = Math.abs(total(s) - total(previous)) / masses.length;
             if (change > maxEnergyStepPerAtom) {
                 return String.format(Locale.ROOT, "the total energy changed by %.1f meV/atom in one step (NVE allows %.1f)",

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 
 /**
  * Energy + force training (design notes §3): loss = w_E·mean_m((E_m − Ê_m)/σ)² + w_F·mean_c((F_c − F̂_c)/σ)²,
@@ -276,7 +277,7 @@ public final class Trainer {
                         try {
                             lossSum += step(batch, stepLr, pool);
                         } catch (NonFiniteStep e) {
-                            String frames = frameNumbers.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+                            String frames = frameNumbers.stream().sorted().map(String::valueOf).collect(Collectors.joining(", "));
                             throw diverged(epoch + 1, String.format("step %d of %d: %s on training frames %s of %s", s + 1, stepsPerEpoch,
                                     e.getMessage(), frames, split.train().name()), stepLr);
                         }
@@ -430,7 +431,7 @@ public final class Trainer {
                         + (Files.exists(best) ? " and " + best : "") + " are the last good models"
                 : "nothing was saved (no epoch had finished)";
         return new TrainingDivergedException(epochNumber, String.format("training stopped in epoch %d at %s; %s. "
-                + "Check those frames (coincident atoms, absurd labels) or train with a smaller --lr (the rate was %.2e).",
+                + "Check the data (coincident atoms, absurd labels) or train with a smaller --lr (the rate was %.2e).",
                 epochNumber, where, kept, rate));
     }
 
