@@ -66,7 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
             fp32 = locate(COMMITTED_MODEL);
             if (fp32 == null) System.out.println("no committed FP32 model (" + COMMITTED_MODEL + ") found: training a small one instead");
         }
-        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int workers = CommandChecks.threads(threads);
         var settings = new DemoPipeline.Settings(out, fp32, DemoPipeline.SMALL, minutes, qatMinutes, qatFrames, qatWarmup,
                 org.gaq.train.QatRecipe.RECOMMENDED_CALIBRATION_FRAMES,
                 testFrames, benchWarmup, benchSeconds, 64, workers, seed);

@@ -2,6 +2,7 @@ package org.gaq.cli;
 
 import org.gaq.data.Elements;
 import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.ModelElements;
 import org.gaq.quant.ModelFiles;
 import org.gaq.serve.IpiAddress;
 import org.gaq.serve.IpiChannel;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,6 +73,7 @@ public final class DriveCommand implements Callable<Integer> {
         EquivariantTransformer model = ModelFiles.load(modelFile);
         int[] elements = StructureElements.read(structure, dataDir);
         ModelForceEngine engine = new ModelForceEngine(model, elements);
+        ModelElements.warnUnseen(model, elements, new PrintWriter(System.err, true));   // with drive's other status lines
         String structureName = "--structure " + structure;
         System.err.printf(Locale.ROOT, "gaq drive: %s for %d atoms (%s) from %s; connecting to %s%n", modelFile,
                 elements.length, Elements.formula(elements), structure, where);

@@ -1,10 +1,11 @@
 package org.gaq.cli;
 
 import org.gaq.data.Dataset;
-import org.gaq.data.Split;
-import org.gaq.model.Checkpoint;
 import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.ModelElements;
+import org.gaq.quant.ModelFiles;
 import org.gaq.report.Records;
+import org.gaq.run.RunFolders;
 import org.gaq.train.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,7 +14,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -22,7 +25,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a .safetensors model")
     Path modelFile;
     @Mixin DataOptions data;
-    @Option(names = "--split", defaultValue = "test", description = "test, validation, train or all (default: ${DEFAULT-VALUE})")
+    @Option(names = "--split", description = "test, validation, train or all (default: all frames of an explicit data file; the test "
+            + "part of rmd17:<molecule> or qm9)")
     String which;
     @Option(names = "--lee-rotations", defaultValue = "1", description = "random rotations per frame for the LEE (0: skip)")
     int leeRotations;
@@ -42,40 +46,62 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EquivariantTransformer model = org.gaq.quant.ModelFiles.load(modelFile);
-        if (weightsOnly) org.gaq.quant.ModelFiles.weightsOnly(model, modelFile);
+        CommandChecks.positive("--batch-size", batchSize);
+        int workers = CommandChecks.threads(threads);
+        if (leeRotations < 0) throw new IllegalArgumentException("--lee-rotations must be 0 (skip the LEE) or more, got " + leeRotations);
+        if (record != null) RunFolders.requireOutputFile(record, modelFile, "--record");
+        EquivariantTransformer model = ModelFiles.load(modelFile);
+        if (weightsOnly) ModelFiles.weightsOnly(model, modelFile);
         var source = data.resolve();
-        Split split = source.split(seed);
-        Dataset set = switch (which) {
-            case "test" -> split.test();
-            case "validation" -> split.validation();
-            case "train" -> split.train();
-            case "all" -> source.load();
-            default -> throw new IllegalArgumentException("--split must be test, validation, train or all, not '" + which + "'");
-        };
+        if (record != null) {
+            RunFolders.requireOutputFile(record, source.file(), "--record");
+            if (against != null) RunFolders.requireOutputFile(record, against, "--record");
+        }
+        if (which == null) which = source.explicitFile() ? "all" : "test";
+        EvalFrames frames = EvalFrames.of(source, which, seed);
+        Dataset set = frames.data();
+        if (against == null) requireEnergyLabels(set);     // (--against labels the frames with a model's predictions)
+        ModelElements.requireKnown(model, set);
+        ModelElements.warnUnseen(model, set, commandSpec.commandLine().getErr());
         if (against != null) {
             if (record != null) throw new IllegalArgumentException("--record keeps errors against the data's labels: not with --against");
-            set = Metrics.relabelled(org.gaq.quant.ModelFiles.load(against), set, batchSize);
+            set = Metrics.relabelled(ModelFiles.load(against), set, batchSize);
         }
-        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Metrics.Result r = Metrics.evaluate(model, set, batchSize, leeRotations, seed, workers);
-        String precision = org.gaq.quant.ModelFiles.describePrecision(model);
-        System.out.printf("%-22s %s (%s, %d frames)%n", "model", modelFile, set.name(), r.frames());
-        if (against != null) System.out.printf("%-22s %s (errors below are against its predictions)%n", "reference", against);
-        System.out.printf("%-22s %s%n", "precision", precision);
-        System.out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
-        System.out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
-        System.out.printf("%-22s %10.3f%n", "force MAE (meV/Å)", r.forceMaeMeVPerA());
-        System.out.printf("%-22s %10.3f%n", "force RMSE (meV/Å)", r.forceRmseMeVPerA());
-        if (leeRotations > 0) System.out.printf("%-22s %10.5f%n", "LEE forces (meV/Å)", r.leeMeVPerA());
+        PrintWriter out = commandSpec.commandLine().getOut();
+        String precision = ModelFiles.describePrecision(model);
+        out.printf("%-22s %s%n", "model", modelFile);
+        out.printf("%-22s %s%n", "frames", frames.description());
+        if (against != null) out.printf("%-22s %s (errors below are against its predictions)%n", "reference", against);
+        out.printf("%-22s %s%n", "precision", precision);
+        out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
+        out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
+        if (set.allHaveForces()) {
+            out.printf("%-22s %10.3f%n", "force MAE (meV/Å)", r.forceMaeMeVPerA());
+            out.printf("%-22s %10.3f%n", "force RMSE (meV/Å)", r.forceRmseMeVPerA());
+        } else {
+            out.printf("%-22s %s%n", "force MAE (meV/Å)", "— (not every frame has force labels)");
+        }
+        if (leeRotations > 0) out.printf("%-22s %10.5f%n", "LEE forces (meV/Å)", r.leeMeVPerA());
         if (record != null) {
             String args = Records.shellWords(commandSpec.commandLine().getParseResult().originalArgs());
             Records.write(record, new Records.Eval(name != null ? name : modelFile.getFileName().toString(), modelFile.toString(),
                     Records.sha256(modelFile), precision, data.spec, which, r.frames(), leeRotations, seed, r.energyMaeMeV(),
                     r.forceMaeMeVPerA(), r.energyRmseMeV(), r.forceRmseMeVPerA(), leeRotations > 0 ? r.leeMeVPerA() : null,
-                    r.frameForceMaeMeVPerA(), "./gaq " + args, java.time.LocalDate.now().toString()));
-            System.out.println("record: " + record);
+                    r.frameForceMaeMeVPerA(), "./gaq " + args, LocalDate.now().toString()));
+            out.println("record: " + record);
         }
+        out.flush();
         return 0;
+    }
+
+    /** Errors need labels: a frame without an energy would make every average NaN. */
+    private static void requireEnergyLabels(Dataset set) {
+        for (int f = 0; f < set.size(); f++) {
+            if (!set.frame(f).hasEnergy()) {
+                throw new IllegalArgumentException(set.name() + " frame " + f + " has no energy label: gaq eval measures errors against "
+                        + "labels (gaq md and gaq drive compute energies of unlabelled structures)");
+            }
+        }
     }
 }

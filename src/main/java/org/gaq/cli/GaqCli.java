@@ -3,9 +3,11 @@ package org.gaq.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
+import org.gaq.run.RunStoppedException;
+
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.concurrent.ExecutionException;
 
 /** Entry point of the {@code gaq} command line: one picocli subcommand per job. */
 @Command(name = "gaq",
@@ -66,25 +68,33 @@ public final class GaqCli implements Runnable {
     }
 
     /**
-     * A command failed. File and I/O problems are usually the user's (a missing or corrupt file) and
-     * their message says what is wrong, so print just that; anything else is a bug: full stack trace.
-     * GAQ_DEBUG=1 always prints the stack trace. Exit code 1.
+     * A command failed. A run stopped on purpose (training diverged, MD blew up) prints its message and exits
+     * {@link RunStoppedException#EXIT_CODE}. File and I/O problems are usually the user's (a missing or corrupt
+     * file) and their message says what is wrong, so print just that (exit 1); anything else is a bug: full stack
+     * trace. Work done on a thread pool arrives wrapped in an ExecutionException: its cause is what failed.
+     * GAQ_DEBUG=1 always prints the stack trace.
      */
-    static int handleFailure(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
+    static int handleFailure(Exception thrown, CommandLine cmd, CommandLine.ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
-        boolean userProblem = ex instanceof IOException || ex instanceof UncheckedIOException
-                || ex instanceof IllegalArgumentException;   // bad specs, sizes, elements: the message says what
+        Throwable ex = unwrap(thrown);
         boolean debug = System.getenv("GAQ_DEBUG") != null && !System.getenv("GAQ_DEBUG").isEmpty();
-        if (userProblem && !debug) {
-            String msg = ex instanceof UncheckedIOException u && u.getCause() != null ? u.getCause().getMessage() : ex.getMessage();
-            err.println(cmd.getColorScheme().errorText("gaq " + cmd.getCommandName() + ": error: "
-                    + (msg != null ? msg : ex.getClass().getSimpleName())));
-            err.println("(set GAQ_DEBUG=1 for the stack trace)");
-        } else {
-            err.println(cmd.getColorScheme().errorText("gaq " + cmd.getCommandName() + ": internal error: " + ex));
-            ex.printStackTrace(err);
+        String userMessage = UserMessages.of(ex);
+        if (userMessage != null && !debug) {
+            boolean stopped = ex instanceof RunStoppedException;
+            err.println(cmd.getColorScheme().errorText("gaq " + cmd.getCommandName() + (stopped ? ": " : ": error: ") + userMessage));
+            if (!stopped) err.println("(set GAQ_DEBUG=1 for the stack trace)");
+            err.flush();
+            return stopped ? RunStoppedException.EXIT_CODE : cmd.getCommandSpec().exitCodeOnExecutionException();
         }
+        err.println(cmd.getColorScheme().errorText("gaq " + cmd.getCommandName() + ": internal error: " + ex));
+        ex.printStackTrace(err);
         err.flush();
-        return cmd.getCommandSpec().exitCodeOnExecutionException();
+        return ex instanceof RunStoppedException ? RunStoppedException.EXIT_CODE : cmd.getCommandSpec().exitCodeOnExecutionException();
+    }
+
+    /** The failure inside ExecutionException and UncheckedIOException wrappers. */
+    static Throwable unwrap(Throwable ex) {
+        while ((ex instanceof ExecutionException || ex instanceof UncheckedIOException) && ex.getCause() != null) ex = ex.getCause();
+        return ex;
     }
 }

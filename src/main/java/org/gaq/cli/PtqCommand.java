@@ -4,6 +4,7 @@ import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.run.RunFolders;
 import org.gaq.train.QatRecipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,6 +33,7 @@ public final class PtqCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        RunFolders.requireOutputFile(out, from, "--out");
         EquivariantTransformer model = ModelFiles.load(from);
         QatRecipe.requireFp32(model, from);
         QuantizationPlan.Spec spec = switch (method) {

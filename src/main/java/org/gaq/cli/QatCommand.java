@@ -1,16 +1,24 @@
 package org.gaq.cli;
 
+import org.gaq.data.DataFingerprint;
 import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.report.Records;
+import org.gaq.run.RunFolders;
+import org.gaq.run.RunLock;
+import org.gaq.run.RunOrigin;
 import org.gaq.train.QatRecipe;
 import org.gaq.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -72,7 +80,9 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--patience", defaultValue = "3") int patience;
     @Option(names = "--seed", defaultValue = "1") long seed;
     @Option(names = "--threads") Integer threads;
-    @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: runs/qat-<method>-<bits>)") Path out;
+    @Option(names = "--out", paramLabel = "DIR", description = "run folder; one that holds another run is refused (default: "
+            + "runs/qat-<method>-<bits>, or its first free numbered sibling)") Path out;
+    @Spec CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
@@ -91,11 +101,25 @@ public final class QatCommand implements Callable<Integer> {
         if (continueQuantized) QatRecipe.requireFakeQuantized(model, from);
         else if (requantize) QatRecipe.dropPlan(model, from);
         else QatRecipe.requireFp32(model, from);
-        Split split = data.resolve().split(seed);
+        CommandChecks.positive("--batch-size", batchSize);
+        int workers = CommandChecks.threads(threads);
+        var source = data.resolve();
+        Split split = source.split(seed);
         Trainer.requireLabels(split.train());
+        Path runDir = RunFolders.forFreshRun(out != null ? out : Path.of("runs", continueQuantized ? "qat-continued" : "qat-" + method + "-" + bits),
+                out != null, "fine-tune its model further with --continue --from DIR/best.safetensors into a new --out", System.out);
+        String command = CommandChecks.commandLine(commandSpec);
+        try (RunLock lock = RunLock.acquire(runDir, command, System.err)) {
+            RunOrigin.now(command, Map.of("spec", source.spec(), "train", DataFingerprint.describe(split.train()),
+                    "validation", DataFingerprint.describe(split.validation())), Map.of("from", from.toString(), "sha256", Records.sha256(from)))
+                    .write(runDir);
+            return train(model, m, split, runDir, frozen, workers);
+        }
+    }
+
+    /** Both stages of QAT into {@code runDir}. */
+    private int train(EquivariantTransformer model, QatRecipe.Method m, Split split, Path runDir, int frozen, int workers) throws Exception {
         float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();
-        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Path runDir = out != null ? out : Path.of("runs", continueQuantized ? "qat-continued" : "qat-" + method + "-" + bits);
         float rate;
         Path best = from;
         if (continueQuantized) {

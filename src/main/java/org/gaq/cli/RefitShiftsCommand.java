@@ -1,5 +1,6 @@
 package org.gaq.cli;
 
+import org.gaq.run.RunFolders;
 import org.gaq.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,6 +22,7 @@ public final class RefitShiftsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        RunFolders.requireOutputFile(out, modelFile, "--out");
         var train = data.resolve().split(seed).train();
         double rms = Trainer.refitEnergyShifts(modelFile, out, train);
         System.out.printf("refitted on %d training frames: RMS energy change %.3f meV -> %s%n", train.size(), 1000 * rms, out);

@@ -1,23 +1,39 @@
 package org.gaq.cli;
 
+import org.gaq.data.DataFingerprint;
+import org.gaq.data.DataSource;
 import org.gaq.data.Dataset;
 import org.gaq.data.Split;
+import org.gaq.model.Checkpoint;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
+import org.gaq.quant.ModelFiles;
+import org.gaq.run.RunFolders;
+import org.gaq.run.RunLock;
+import org.gaq.run.RunOrigin;
+import org.gaq.train.ResumeCheck;
 import org.gaq.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train an FP32 equivariant transformer on energies and forces (rMD17 protocol: 950 train + 50 validation of train_01).")
+        description = {"Train an FP32 equivariant transformer on energies and forces (rMD17 protocol: 950 train + 50 validation of train_01).",
+                "A fresh run refuses an --out folder that holds another run; --resume continues a run on its own data with its own "
+                        + "options (only --epochs, --max-minutes, --cpu-budget and --threads may change)."})
 public final class TrainCommand implements Callable<Integer> {
     @Mixin DataOptions data;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "run folder: checkpoints, train.csv, learning_curve.png (default: runs/<data name>)")
+    @Option(names = "--out", paramLabel = "DIR", description = "run folder: checkpoints, train.csv, learning_curve.png (default: runs/<data name>; "
+            + "with --resume: the checkpoint's folder)")
     Path out;
     @Option(names = "--resume", paramLabel = "CHECKPOINT", description = "continue from a run's last.safetensors")
     Path resume;
@@ -43,14 +59,61 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--heads", defaultValue = "8") int heads;
     @Option(names = "--plain-attention", description = "q·k/√d instead of the paper's L2-normalised attention (ablation)")
     boolean plainAttention;
+    @Spec CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
+        CommandChecks.positive("--batch-size", batchSize);
+        if (threads != null) CommandChecks.positive("--threads", threads);
+        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        var options = Trainer.Options.fp32(epochs, batchSize, lr, minLr, warmupEpochs, patience, decay, energyWeight,
+                forceWeight, weightDecay, seed, workers, maxMinutes);
+        var config = new ModelConfig(features, layers, heads, 32, 5.0, !plainAttention, 18);
         var source = data.resolve();
-        Split split = source.split(seed);
+        String command = CommandChecks.commandLine(commandSpec);
+
+        Path runDir;
+        Split split;
+        if (resume != null) {
+            Checkpoint.Contents saved = ModelFiles.loadContents(resume);
+            Trainer.Options recorded = ResumeCheck.recordedOptions(resume, saved.extraMetadata());
+            if (recorded != null) {
+                ResumedOptions.requireUnchanged(commandSpec, options, recorded);
+                options = recorded.withBudget(epochs, workers, maxMinutes);
+            }
+            ResumedOptions.requireSameModel(commandSpec, config, saved.model().config());
+            split = split(source, options.seed());
+            ResumeCheck.requireSameData(resume, saved.extraMetadata(), split);
+            Path own = resume.toAbsolutePath().getParent();
+            runDir = out == null ? own : ownOrFresh(out, own);
+        } else {
+            split = split(source, seed);
+            runDir = RunFolders.forFreshRun(out != null ? out : Path.of("runs", source.spec().replaceAll("[^A-Za-z0-9._-]", "_")),
+                    out != null, "continue it with --resume DIR/last.safetensors", System.out);
+        }
+        try (RunLock lock = RunLock.acquire(runDir, command, System.err)) {
+            Trainer trainer;
+            if (resume != null) {
+                trainer = Trainer.resume(resume, split, options, runDir, System.out);
+                RunOrigin.recordResume(runDir, command);
+            } else {
+                RunOrigin.now(command, describe(source, split), Map.of("config", config.toString())).write(runDir);
+                trainer = Trainer.start(new EquivariantTransformer(config, seed), split, options, runDir, System.out);
+            }
+            System.out.printf("training on %d frames (%d validation), %d parameters, %d threads; run folder %s%n",
+                    split.train().size(), split.validation().size(), trainer.model().parameterCount(), options.threads(), runDir);
+            trainer.cpuBudget(cpuBudget).run();
+        }
+        System.out.println("best model: " + runDir.resolve("best.safetensors"));
+        return 0;
+    }
+
+    /** The data split this run trains on (the first --train-frames of the training part, if given), labels checked. */
+    private Split split(DataSource.Source source, long splitSeed) throws IOException {
+        Split split = source.split(splitSeed);
         Dataset train = split.train();
         if (trainFrames != null) {
-            if (trainFrames <= 0) throw new IllegalArgumentException("--train-frames must be positive");
+            CommandChecks.positive("--train-frames", trainFrames);
             int n = Math.min(trainFrames, train.size());
             int[] idx = new int[n];
             for (int i = 0; i < n; i++) idx[i] = i;
@@ -59,21 +122,20 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Trainer.requireLabels(split.train());
         Trainer.requireLabels(split.validation());
-        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        var options = Trainer.Options.fp32(epochs, batchSize, lr, minLr, warmupEpochs, patience, decay, energyWeight,
-                forceWeight, weightDecay, seed, workers, maxMinutes);
-        Path runDir = out != null ? out : Path.of("runs", source.spec().replaceAll("[^A-Za-z0-9._-]", "_"));
-        Trainer trainer;
-        if (resume != null) {
-            trainer = Trainer.resume(resume, split, options, runDir, System.out);
-        } else {
-            var config = new ModelConfig(features, layers, heads, 32, 5.0, !plainAttention, 18);
-            trainer = Trainer.start(new EquivariantTransformer(config, seed), split, options, runDir, System.out);
-        }
-        System.out.printf("training on %d frames (%d validation), %d parameters, %d threads; run folder %s%n",
-                split.train().size(), split.validation().size(), trainer.model().parameterCount(), workers, runDir);
-        trainer.cpuBudget(cpuBudget).run();
-        System.out.println("best model: " + runDir.resolve("best.safetensors"));
-        return 0;
+        return split;
+    }
+
+    /** A resumed run writes into its own folder; another --out must be free of other runs. */
+    private static Path ownOrFresh(Path out, Path own) throws IOException {
+        if (out.toAbsolutePath().normalize().equals(own.normalize())) return out;
+        return RunFolders.forFreshRun(out, true, "resume into the checkpoint's own folder " + own, System.out);
+    }
+
+    private static Map<String, String> describe(DataSource.Source source, Split split) {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("spec", source.spec());
+        d.put("train", DataFingerprint.describe(split.train()));
+        d.put("validation", DataFingerprint.describe(split.validation()));
+        return d;
     }
 }

@@ -62,6 +62,12 @@ public final class DataSource {
             return new Source(spec, format, file, testFile, unit);
         }
 
+        /** True if the spec names a file (not rmd17:&lt;molecule&gt; or qm9): the user chose exactly these frames. */
+        public boolean explicitFile() {
+            String s = spec.strip().toLowerCase(Locale.ROOT);
+            return !s.startsWith("rmd17:") && !s.equals("qm9");
+        }
+
         public Dataset load() throws IOException {
             return read(format, file, xyzEnergyUnit);
         }
@@ -82,11 +88,13 @@ public final class DataSource {
     }
 
     private static Dataset read(Format format, Path file, Units.EnergyUnit unit) throws IOException {
-        return switch (format) {
+        Dataset data = switch (format) {
             case RMD17_NPZ -> Rmd17Reader.read(file);
             case QM9_XYZ -> Qm9Xyz.read(file);
             case EXTXYZ -> ExtXyz.read(file, ExtXyz.ReadOptions.DEFAULT.withEnergyUnit(unit));
         };
+        AtomSeparation.check(data, file);
+        return data;
     }
 
     /** Resolves with the real environment, working directory and code location. */
@@ -135,6 +143,10 @@ public final class DataSource {
         }
         String lower = s.toLowerCase(Locale.ROOT);
         boolean npz = lower.endsWith(".npz"), xyz = lower.endsWith(".xyz") || lower.endsWith(".extxyz");
+        if (Files.isDirectory(p)) {
+            throw new IllegalArgumentException(p + " is a folder, not a data file: give an .npz or extended-XYZ file, "
+                    + "rmd17:<molecule> or qm9 (with --data-dir for the folder holding rmd17/ and qm9/)");
+        }
         if (!npz && !xyz) throw new IllegalArgumentException(usage(spec));
         if (!Files.isRegularFile(p)) throw new DataNotFoundException("data file not found: " + p + "\n" + usage(spec));
         if (npz) {

@@ -9,7 +9,9 @@ package org.gaq.data;
  * never cross molecules. Edges are sorted by centre, then neighbour.
  *
  * @param atomicNumbers  Z of every atom, length A (total atoms)
- * @param positions      Å, length 3A, atom-major (float32: the model computes in float)
+ * @param positions      Å, length 3A, atom-major, each molecule moved by a multiple of 16 Å towards the origin
+ *                       (float32: the model computes in float, and coordinates near the origin keep their differences
+ *                       exact to float rounding at the molecule's size; see NeighborList.batch)
  * @param moleculeOfAtom molecule index (0..numMolecules-1) of each atom, length A
  * @param atomOffsets    first atom of each molecule, length numMolecules+1 (last = A)
  * @param center         i of each edge (receiver), length E

@@ -1,7 +1,9 @@
 package org.gaq.md;
 
-/** The run left the physical regime (non-finite or absurd forces); the last good state is on disk. */
-public final class MdBlowUpException extends RuntimeException {
+import org.gaq.run.RunStoppedException;
+
+/** The run left the physical regime ({@link PhysicsGuard}); the last good state is on disk. */
+public final class MdBlowUpException extends RunStoppedException {
     private final long step;
 
     public MdBlowUpException(long step, String message) {

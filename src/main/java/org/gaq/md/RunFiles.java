@@ -60,6 +60,12 @@ public final class RunFiles {
             this(model, structure, ensemble, dtFs, temperatureK, frictionPerFs, seed, steps, logEvery, trajectoryEvery, maxForceEvPerA, false);
         }
 
+        /** The same run with another time step (resuming after a blow-up). */
+        public Settings withDt(double newDtFs) {
+            return new Settings(model, structure, ensemble, newDtFs, temperatureK, frictionPerFs, seed, steps, logEvery,
+                    trajectoryEvery, maxForceEvPerA, weightsOnly);
+        }
+
         /** The same run with another total number of steps (extending a run on resume). */
         public Settings withSteps(long newSteps) {
             return new Settings(model, structure, ensemble, dtFs, temperatureK, frictionPerFs, seed, newSteps, logEvery,

@@ -16,9 +16,10 @@ import java.util.Map;
 /**
  * Runs an integrator and keeps its record in a run folder ({@link RunFiles}): every {@code logEvery}
  * steps a row of energy.csv, every {@code trajectoryEvery} steps a frame of trajectory.xyz and a
- * checkpoint (state.json), and both at the last step; at the end energy.png and the {@link EnergyDrift}. Each step's forces and energy
- * are checked: non-finite values or a force above {@code maxForce} stop the run with
- * {@link MdBlowUpException}, after writing the last good frame (last_good.xyz) and its state.
+ * checkpoint (state.json), and both at the last step; at the end energy.png and the {@link EnergyDrift}. Every step is
+ * checked by a {@link PhysicsGuard} (non-finite values, a force above {@code maxForce}, overheating, a molecule splitting,
+ * an NVE energy jump): a failed check stops the run with {@link MdBlowUpException}, after writing the last good frame
+ * (last_good.xyz) and its state, from which the run can be resumed.
  */
 public final class Simulation {
     private final ForceField forceField;
@@ -27,6 +28,7 @@ public final class Simulation {
     private final int[] atomicNumbers;
     private final RunFiles.Settings settings;
     private final Path runDir;
+    private final PhysicsGuard guard;
     private boolean plot = true;
 
     public record Result(MdState finalState, EnergyDrift drift, double stepsPerSecond, long stepsRun) {}
@@ -41,6 +43,7 @@ public final class Simulation {
         this.masses = org.gaq.data.Elements.masses(atomicNumbers);
         this.settings = settings;
         this.runDir = runDir;
+        this.guard = new PhysicsGuard(atomicNumbers, masses, integrator, settings);
     }
 
     /** Whether {@link #run} ends with energy.png (on by default; rendering costs seconds in a cold JVM). */
@@ -115,21 +118,9 @@ public final class Simulation {
         return new Frame(atomicNumbers, s.positions(), s.potentialEnergy(), s.forces());
     }
 
-    /** Stops the run if {@code s} is not physical; {@code lastGood} (null at the start) is saved first. */
+    /** Stops the run if {@code s} is not physical ({@link PhysicsGuard}); {@code lastGood} (null at the start) is saved first. */
     private void check(MdState s, MdState lastGood) {
-        String problem = null;
-        if (!Double.isFinite(s.potentialEnergy())) problem = "the potential energy is " + s.potentialEnergy();
-        double maxForce = 0;
-        for (int i = 0; i < s.forces().length && problem == null; i += 3) {
-            double f = Math.sqrt(s.forces()[i] * s.forces()[i] + s.forces()[i + 1] * s.forces()[i + 1] + s.forces()[i + 2] * s.forces()[i + 2]);
-            if (!Double.isFinite(f) || !Double.isFinite(s.positions()[i] + s.positions()[i + 1] + s.positions()[i + 2])) {
-                problem = "atom " + i / 3 + " has non-finite forces or positions";
-            }
-            maxForce = Math.max(maxForce, f);
-        }
-        if (problem == null && maxForce > settings.maxForceEvPerA()) {
-            problem = String.format("a force of %.1f eV/Å exceeds the limit of %.1f eV/Å (--max-force)", maxForce, settings.maxForceEvPerA());
-        }
+        String problem = guard.problem(s, lastGood);
         if (problem == null) return;
         String where = String.format("step %d (t = %.1f fs): %s", s.step(), s.timeFs(), problem);
         if (lastGood == null) throw new MdBlowUpException(s.step(), "the starting structure is not usable: " + where);
@@ -140,8 +131,8 @@ public final class Simulation {
             where += " (and saving the last good state failed: " + e.getMessage() + ")";
         }
         throw new MdBlowUpException(s.step(), "MD stopped at " + where + ". The last good frame (step " + lastGood.step() + ") is in "
-                + runDir.resolve(RunFiles.LAST_GOOD) + " and state.json; the energy log is kept. Try a smaller --dt, or resume with --resume "
-                + runDir + ".");
+                + runDir.resolve(RunFiles.LAST_GOOD) + " and state.json; the energy log is kept. Continue from it with gaq md --resume "
+                + runDir + " and a smaller --dt.");
     }
 
     /** Reads energy.csv back, writes energy.png (energies relative to the first row, meV) and fits the drift. */

@@ -33,6 +33,7 @@ public final class Checkpoint {
 
     public static void save(Path file, EquivariantTransformer model, Map<String, float[]> extras,
                             Map<String, String> extraMetadata) throws IOException {
+        requireFinite(file, model);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("version", VERSION);
@@ -109,6 +110,24 @@ public final class Checkpoint {
             if (!Float.isFinite(v)) throw new SafeTensorsException(file, "tensor '" + name + "' holds NaN or infinite values");
         }
         System.arraycopy(values, 0, target, 0, values.length);
+    }
+
+    /**
+     * Refuses to write a model with a NaN or infinite parameter, shift or scale: {@link #load} would refuse the file,
+     * so writing it could only replace a good file (a previous checkpoint) by one that nothing can read.
+     */
+    private static void requireFinite(Path file, EquivariantTransformer model) throws SafeTensorsException {
+        for (var e : model.parameters().entrySet()) requireFinite(file, e.getKey(), e.getValue().data());
+        requireFinite(file, "element_shift", model.elementShift());
+        requireFinite(file, "element_scale", model.elementScale());
+    }
+
+    private static void requireFinite(Path file, String name, float[] values) throws SafeTensorsException {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                throw new SafeTensorsException(file, "not written: tensor '" + name + "' holds NaN or infinite values (the file, if any, is unchanged)");
+            }
+        }
     }
 
     static long[] toLong(int[] shape) {

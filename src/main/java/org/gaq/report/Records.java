@@ -2,11 +2,16 @@ package org.gaq.report;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import org.gaq.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Set;
 
 /**
  * The measurements {@code gaq report} builds docs/results.md from, one JSON file each, written by the
@@ -56,14 +62,36 @@ public final class Records {
         }
     }
 
+    /** Fields a record may leave out (null): everything else must be there, or the report would fail on it later. */
+    private static final Set<String> OPTIONAL = Set.of("leeMeVPerA", "frameForceMaeMeVPerA");
+
     public static <T> T read(Path file, Class<T> type) throws IOException {
         if (!Files.exists(file)) throw new IOException("record " + file + " does not exist");
         try {
-            T value = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), type);
-            if (value == null) throw new IOException("record " + file + " is empty");
-            return value;
-        } catch (JsonParseException e) {
+            JsonElement json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            if (json == null || json.isJsonNull()) throw new IOException("record " + file + " is empty");
+            requireFields(file, json, type);
+            return GSON.fromJson(json, type);
+        } catch (JsonParseException | IllegalStateException e) {
             throw new IOException("record " + file + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Throws naming the first field of {@code type} (a record) that {@code json} lacks, here or in nested records. */
+    private static void requireFields(Path file, JsonElement json, Class<?> type) throws IOException {
+        if (!type.isRecord()) return;
+        if (!json.isJsonObject()) throw new IOException("record " + file + " is not a JSON object of " + type.getSimpleName());
+        JsonObject o = json.getAsJsonObject();
+        for (RecordComponent c : type.getRecordComponents()) {
+            JsonElement v = o.get(c.getName());
+            if (v == null || v.isJsonNull()) {
+                if (OPTIONAL.contains(c.getName())) continue;
+                throw new IOException("record " + file + " lacks the field '" + c.getName() + "' of a " + type.getSimpleName()
+                        + " record: re-run the command that writes it");
+            }
+            if (v.isJsonArray() && c.getGenericType() instanceof ParameterizedType p && p.getActualTypeArguments()[0] instanceof Class<?> element) {
+                for (JsonElement e : v.getAsJsonArray()) requireFields(file, e, element);
+            }
         }
     }
 

@@ -2,6 +2,8 @@ package org.gaq.tensor;
 
 import org.gaq.tensor.kernels.ElementwiseKernels;
 
+import java.util.Arrays;
+
 /**
  * Graph ops: gather rows by index (node → edge) and its adjoint, index-add / segment sum
  * (edge → node). A "row" is everything below the first axis, so [N, 3, F] gathers whole 3×F blocks.
@@ -32,10 +34,11 @@ public final class Index {
             throw new IllegalArgumentException("indexAdd: " + index.length + " indices for a tensor of shape " + Shape.str(a.shape));
         }
         checkIndex(index, numRows, "indexAdd", null);
-        int row = a.shape[0] == 0 ? 0 : a.data.length / a.shape[0];
         int[] outShape = a.shape.clone();
         outShape[0] = numRows;
-        float[] out = new float[numRows * Math.max(row, 0)];
+        // The row size comes from the shape, not data.length / rows: with no rows (no edges) the output still has numRows rows.
+        int row = Shape.size(Arrays.copyOfRange(a.shape, 1, a.shape.length));
+        float[] out = new float[numRows * row];
         if (row == 1) {
             for (int e = 0; e < index.length; e++) out[index[e]] += a.data[e];
         } else {
@@ -53,7 +56,7 @@ public final class Index {
         checkIndex(segment, numSegments, "segmentMax", null);
         int cols = a.shape[1];
         float[] out = new float[numSegments * cols];
-        java.util.Arrays.fill(out, Float.NEGATIVE_INFINITY);
+        Arrays.fill(out, Float.NEGATIVE_INFINITY);
         for (int e = 0; e < segment.length; e++) {
             int dst = segment[e] * cols;
             for (int c = 0; c < cols; c++) out[dst + c] = Math.max(out[dst + c], a.data[e * cols + c]);

@@ -52,7 +52,8 @@ public final class ElementEnergies {
      * Refits the shifts μ_Z of a trained model on its training set: least squares of the energy
      * residuals E_m − Ê_m on the element counts, added to μ. With a small energy weight the network's
      * constant offset drifts during training (forces do not see it); this removes the drift using
-     * training labels only. Returns the RMS correction per molecule (eV).
+     * training labels only. Returns the RMS correction per molecule (eV). A non-finite prediction or label
+     * throws before any shift changes (a NaN would otherwise spread into every shift).
      */
     public static double refit(EquivariantTransformer model, Dataset train, int batchSize) {
         float[] shift = model.elementShift();
@@ -66,6 +67,10 @@ public final class ElementEnergies {
                 double[] counts = new double[zMax + 1];
                 for (int z : frames.get(m).atomicNumbers()) counts[z]++;
                 double residual = frames.get(m).energy() - predicted[m];
+                if (!Double.isFinite(residual)) {
+                    throw new IllegalArgumentException(train.name() + " frame " + (s + m) + ": the model predicts an energy of "
+                            + predicted[m] + " eV (label " + frames.get(m).energy() + "): the energy shifts are left as they were");
+                }
                 for (int a = 0; a <= zMax; a++) {
                     if (counts[a] == 0) continue;
                     atb[a] += counts[a] * residual;

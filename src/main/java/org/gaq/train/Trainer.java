@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 
 /**
  * Energy + force training (design notes §3): loss = w_E·mean_m((E_m − Ê_m)/σ)² + w_F·mean_c((F_c − F̂_c)/σ)²,
@@ -58,6 +59,13 @@ public final class Trainer {
             if (energyWeight < 0 || forceWeight < 0 || energyWeight + forceWeight == 0 || leeWeight < 0) {
                 throw new IllegalArgumentException("loss weights must be non-negative and not both zero");
             }
+        }
+
+        /** The same run with another length, time budget or thread count: what a resumed run may change. */
+        public Options withBudget(int newEpochs, int newThreads, double newMaxMinutes) {
+            return new Options(newEpochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
+                    energyWeight, forceWeight, weightDecay, seed, newThreads, newMaxMinutes, leeWeight, vectorWarmupEpochs,
+                    stepRateFactor, weightScaleRateFactor);
         }
 
         /**
@@ -109,6 +117,7 @@ public final class Trainer {
     private boolean cpuBudget;
     private int freezeWeightsFrom = Integer.MAX_VALUE;
     private OscillationFreezer oscillationFreezer;     // null: no iterative freezing
+    private final Map<String, String> identity;        // the data and options a resume must match (ResumeCheck)
 
     public Trainer(EquivariantTransformer model, Split split, Options options, Path runDir, PrintStream log) {
         this.model = model;
@@ -131,6 +140,7 @@ public final class Trainer {
         for (int p = modelParams; p < stepParams; p++) adam.setLogScale(p, options.stepRateFactor());
         for (int p = stepParams; p < params.size(); p++) adam.setLogScale(p, options.weightScaleRateFactor());
         this.lr = options.learningRate();
+        this.identity = ResumeCheck.metadata(split, options);
     }
 
     /** A fresh run: fits the element energies on the training set first. */
@@ -208,8 +218,33 @@ public final class Trainer {
         return System.nanoTime();
     }
 
+    /**
+     * Trains to the end of the options' epochs (or the time budget, or a plateau at the minimum rate), then refits
+     * the best model's energy shifts. A NaN or infinite loss, gradient, parameter or validation error stops the run
+     * with {@link TrainingDivergedException} before anything of that epoch is saved, so last.safetensors and
+     * best.safetensors keep the last good models (best's shifts are still refitted).
+     */
     public void run() throws Exception {
         Files.createDirectories(runDir);
+        TrainingDivergedException stopped = null;
+        try {
+            epochs();
+        } catch (TrainingDivergedException e) {
+            stopped = e;
+        }
+        if (stopped == null) {
+            refitBestEnergyShifts();
+            return;
+        }
+        try {
+            refitBestEnergyShifts();
+        } catch (RuntimeException e) {
+            log.println("the energy shifts of best.safetensors were not refitted: " + e.getMessage());
+        }
+        throw stopped;
+    }
+
+    private void epochs() throws Exception {
         long deadline = budgetClock() + (long) (options.maxMinutes() * 60e9);
         ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "gaq-train");
@@ -233,11 +268,19 @@ public final class Trainer {
                 try (Progress progress = Progress.start("epoch " + (epoch + 1) + "/" + options.epochs(), stepsPerEpoch)) {
                     for (int s = 0; s < stepsPerEpoch; s++) {
                         List<Frame> batch = new ArrayList<>();
+                        List<Integer> frameNumbers = new ArrayList<>();
                         for (int k = s * options.batchSize(); k < Math.min(order.length, (s + 1) * options.batchSize()); k++) {
                             batch.add(split.train().frame(order[k]));
+                            frameNumbers.add(order[k]);
                         }
                         float stepLr = warmupLr(s, stepsPerEpoch);
-                        lossSum += step(batch, stepLr, pool);
+                        try {
+                            lossSum += step(batch, stepLr, pool);
+                        } catch (NonFiniteStep e) {
+                            String frames = frameNumbers.stream().sorted().map(String::valueOf).collect(Collectors.joining(", "));
+                            throw diverged(epoch + 1, String.format("step %d of %d: %s on training frames %s of %s", s + 1, stepsPerEpoch,
+                                    e.getMessage(), frames, split.train().name()), stepLr);
+                        }
                         progress.step();
                         progress.setExtra(String.format("loss %.4f lr %.1e", lossSum / (s + 1), stepLr));
                     }
@@ -250,6 +293,8 @@ public final class Trainer {
                 double trainLoss = lossSum / stepsPerEpoch;
                 Metrics.Result val = Metrics.evaluate(model, split.validation(), 16, 0, options.seed(), pool);
                 double valLoss = validationLoss(val);
+                String broken = Double.isFinite(valLoss) ? FiniteCheck.model(model) : "the validation loss is " + valLoss;
+                if (broken != null) throw diverged(epoch, "the end of the epoch: " + broken, lr);
                 // An improvement must be relative 1e-4 at least (as PyTorch's ReduceLROnPlateau): rounding-level
                 // gains do not reset the plateau count.
                 boolean best = fullyQuantized && valLoss < bestValidation * (1 - 1e-4);
@@ -328,8 +373,8 @@ public final class Trainer {
         m.put("train.lr", String.valueOf(lr));
         m.put("train.best_validation", String.valueOf(bestValidation));
         m.put("train.epochs_since_best", String.valueOf(epochsSinceBest));
-        m.put("train.dataset", split.train().name());
         m.put("train.seed", String.valueOf(options.seed()));
+        m.putAll(identity);
         return m;
     }
 
@@ -359,9 +404,35 @@ public final class Trainer {
                 }
             }
         }
+        String problem = FiniteCheck.step(loss, grads, this::parameterName);
+        if (problem != null) throw new NonFiniteStep(problem);      // before the update: the weights stay as they were
         adam.step(grads, stepLr);
         if (oscillationFreezer != null && plan.weightBranch() && epoch < freezeWeightsFrom) oscillationFreezer.afterStep();
         return loss;
+    }
+
+    /** A step whose loss or gradient is not finite; {@link #epochs} adds where it happened. */
+    private static final class NonFiniteStep extends RuntimeException {
+        NonFiniteStep(String problem) {
+            super(problem, null, false, false);
+        }
+    }
+
+    /** The name of trained tensor {@code p} ({@link #params}: the model's parameters, then quantizer steps and scales). */
+    private String parameterName(int p) {
+        return p < model.parameters().size() ? params.get(p).name() : "quantizer tensor " + p;
+    }
+
+    /** The one-line report of a run stopped in epoch {@code epochNumber} (from 1): where, what is kept, what to try. */
+    private TrainingDivergedException diverged(int epochNumber, String where, float rate) {
+        Path last = runDir.resolve("last.safetensors"), best = runDir.resolve("best.safetensors");
+        String kept = Files.exists(last)
+                ? "nothing of epoch " + epochNumber + " was saved: " + last + " (epoch " + (epochNumber - 1) + ")"
+                        + (Files.exists(best) ? " and " + best : "") + " are the last good models"
+                : "nothing was saved (no epoch had finished)";
+        return new TrainingDivergedException(epochNumber, String.format("training stopped in epoch %d at %s; %s. "
+                + "Check the data (coincident atoms, absurd labels) or train with a smaller --lr (the rate was %.2e).",
+                epochNumber, where, kept, rate));
     }
 
     /** One worker's share of a batch: its loss and the loss gradient of every trained tensor. */
@@ -446,6 +517,10 @@ public final class Trainer {
 
     /** Ensures frames carry the labels training needs. */
     public static void requireLabels(Dataset d) {
+        if (d.size() == 0) {
+            throw new IllegalArgumentException(d.name() + " has no frames: the data is too small to split into training and "
+                    + "validation frames (it needs at least 5)");
+        }
         if (!d.allHaveEnergies() || !d.allHaveForces()) {
             throw new IllegalArgumentException(d.name() + ": training needs energies and forces on every frame");
         }

@@ -116,4 +116,94 @@ class UserErrorsTest {
         assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
         assertFalse(Files.exists(out), "nothing written");
     }
+
+    /** An extended-XYZ file of one labelled frame: {@code atoms} lines "El x y z". */
+    private static Path xyz(Path file, String... atoms) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder(atoms.length + "\nProperties=species:S:1:pos:R:3:forces:R:3 energy=-100.0 pbc=\"F F F\"\n");
+        for (String a : atoms) sb.append(a).append(" 0 0 0\n");
+        Files.writeString(file, sb.toString());
+        return file;
+    }
+
+    @Test
+    void structuresWithNoEdgesAreValidInEvalAndMd(@TempDir Path dir) throws Exception {
+        Path model = tinyModel(dir.resolve("m.safetensors"));
+        Path lone = xyz(dir.resolve("lone.xyz"), "O 1 2 3");
+        Path apart = xyz(dir.resolve("apart.xyz"), "O 0 0 0", "H 0 0 20");
+        for (Path data : new Path[]{lone, apart}) {
+            CliRun r = CliRun.of("eval", model, "--data", data, "--split", "all");
+            assertEquals(0, r.code, r.toString());
+            assertTrue(r.out.contains("energy MAE") && !r.out.contains("NaN"), r.out);
+            r = CliRun.of("md", model, "--structure", data, "--steps", "3", "--out", dir.resolve("md-" + data.getFileName()));
+            assertEquals(0, r.code, r.toString());
+        }
+    }
+
+    @Test
+    void elementsOutsideTheModelAreAnErrorAndElementsItNeverSawAWarning(@TempDir Path dir) throws Exception {
+        var m = new org.gaq.model.EquivariantTransformer(new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1);
+        m.elementShift()[1] = -13.6f;                             // trained on hydrogen only
+        Path model = dir.resolve("h-only.safetensors");
+        org.gaq.model.Checkpoint.save(model, m);
+        CliRun r = CliRun.of("eval", model, "--data", xyz(dir.resolve("hbr.xyz"), "H 0 0 0", "Br 0 0 1.41"), "--split", "all");
+        assertEquals(1, r.code, r.toString());
+        assertTrue(r.err.contains("atom 1: Br (Z = 35) is outside the model's elements (atomic numbers 1..18)"), r.err);
+        assertFalse(r.stackTrace(), r.err);
+
+        r = CliRun.of("eval", model, "--data", xyz(dir.resolve("nh.xyz"), "N 0 0 0", "H 0 0 1.01"), "--split", "all");
+        assertEquals(0, r.code, r.toString());
+        assertTrue(r.err.contains("warning: the model never saw N (Z = 7) in training"), r.err);
+        assertFalse(r.err.contains("saw H"), r.err);
+    }
+
+    @Test
+    void everyMistakeOfIssue18GetsOneLineSayingWhatIsWrong(@TempDir Path dir) throws Exception {
+        Path model = tinyModel(dir.resolve("m.safetensors")), data = h2Xyz(dir);
+        Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(dir.resolve("docs/results.template.md"), "forces {{broken:F}}\n");
+        Files.createDirectories(dir.resolve("results/eval"));
+        Files.writeString(dir.resolve("results/eval/broken.json"), "{}");
+        Path folderData = Files.createDirectories(dir.resolve("frames.npz"));
+        Path unlabelled = dir.resolve("unlabelled.xyz");
+        Files.writeString(unlabelled, "1\nProperties=species:S:1:pos:R:3 pbc=\"F F F\"\nH 0 0 0\n");
+        // {the command, what its one-line error must say}
+        Object[][] cases = {
+                {new Object[]{"report", "--root", dir, "--out", dir.resolve("r.md")}, "lacks the field 'name'"},
+                {new Object[]{"eval", model, "--data", data, "--threads", "0"}, "--threads must be at least 1, got 0"},
+                {new Object[]{"eval", model, "--data", data, "--batch-size", "-1"}, "--batch-size must be at least 1, got -1"},
+                {new Object[]{"train", "--data", data, "--threads", "0", "--out", dir.resolve("t")}, "--threads must be at least 1"},
+                {new Object[]{"eval", dir.resolve("missing.safetensors"), "--data", data}, "no such file or folder: " + dir.resolve("missing.safetensors")},
+                {new Object[]{"eval", model, "--data", folderData}, "is a folder, not a data file"},
+                {new Object[]{"eval", model, "--data", data, "--record", dir}, "is a folder: give the file to write"},
+                {new Object[]{"export", model, "--out", dir.resolve("x.safetensors")}, "is an FP32 model: quantize it first"},
+                {new Object[]{"eval", model, "--data", unlabelled, "--split", "all"}, "frame 0 has no energy label"},
+        };
+        for (Object[] c : cases) {
+            CliRun r = CliRun.of((Object[]) c[0]);
+            assertEquals(1, r.code, java.util.Arrays.toString((Object[]) c[0]) + ": " + r);
+            assertTrue(r.err.contains((String) c[1]), java.util.Arrays.toString((Object[]) c[0]) + ": " + r.err);
+            assertEquals(1, r.errorLines(), r.err);
+            assertFalse(r.stackTrace(), r.err);
+        }
+    }
+
+    @Test
+    void anIntegerModelIsNotExportedAgain(@TempDir Path dir) throws Exception {
+        Path integer = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "models/ethanol-gaq-w8a8.int.safetensors");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(integer));
+        CliRun r = CliRun.of("export", integer, "--out", dir.resolve("again.safetensors"));
+        assertEquals(1, r.code, r.toString());
+        assertTrue(r.err.contains("is already an integer model file (written by gaq export)"), r.err);
+        assertFalse(Files.exists(dir.resolve("again.safetensors")));
+    }
+
+    @Test
+    void anExplicitDataFileIsEvaluatedWholeAndTheOutputSaysWhichFrames(@TempDir Path dir) throws Exception {
+        Path model = tinyModel(dir.resolve("m.safetensors")), data = CliRun.h2Frames(dir.resolve("h2.xyz"), 30);
+        CliRun r = CliRun.of("eval", model, "--data", data, "--lee-rotations", "0");
+        assertEquals(0, r.code, r.toString());
+        assertTrue(r.out.contains("frames                 all 30 frames of " + data), r.out);
+        r = CliRun.of("eval", model, "--data", data, "--split", "test", "--lee-rotations", "0");
+        assertTrue(r.out.contains("the test part of a split of " + data + ": 3 of its 30 frames (seed 1"), r.out);
+    }
 }

@@ -200,4 +200,56 @@ class MdTest {
         assertTrue(Files.size(dir.resolve(RunFiles.ENERGY_PLOT)) > 1000);
         assertThrows(IllegalArgumentException.class, () -> new ModelForceField(model, new int[]{6, 92}));
     }
+
+    /** A force field from an energy function alone: zero forces unless {@code forces} says otherwise. */
+    record Scripted(int[] z, java.util.function.ToDoubleFunction<double[]> energy, java.util.function.Function<double[], double[]> forces)
+            implements ForceField {
+        @Override
+        public Evaluation evaluate(double[] x) {
+            return new Evaluation(energy.applyAsDouble(x), forces.apply(x));
+        }
+
+        @Override
+        public int[] atomicNumbers() {
+            return z.clone();
+        }
+    }
+
+    @Test
+    void overheatingStopsTheRunThoughForcesStaySmall(@TempDir Path dir) throws Exception {
+        // Two carbons 1 Å apart pushed apart by a constant 5 eV/Å (E = −5·(x₁ − x₀)): they heat past 5 × 300 K long before 3 Å.
+        ForceField push = new Scripted(new int[]{6, 6}, x -> -5 * (x[3] - x[0]), x -> new double[]{-5, 0, 0, 5, 0, 0});
+        Simulation sim = new Simulation(push, new VelocityVerlet(), settings("nve", 1000, 0.5), dir).plot(false);
+        MdBlowUpException e = assertThrows(MdBlowUpException.class, () -> sim.run(sim.initialState(new double[]{0, 0, 0, 1, 0, 0}, new double[6])));
+        assertTrue(e.getMessage().contains("the temperature is") && e.getMessage().contains("above the limit of 1500 K"), e.getMessage());
+        assertTrue(e instanceof org.gaq.run.RunStoppedException, "the command line prints it as one line, exit code 3");
+        assertEquals(e.step() - 1, RunFiles.readState(dir).step(), "the last good state is the checkpoint");
+    }
+
+    @Test
+    void aMoleculeSplittingStopsTheRunAtNormalTemperature(@TempDir Path dir) throws Exception {
+        // Free atoms (no forces) at ~100 K, the first carbon drifting away: nothing heats, nothing is large, but C–H–C comes apart.
+        ForceField free = new Scripted(new int[]{6, 1, 6}, x -> 0, x -> new double[9]);
+        double[] x = {0, 0, 0, 1.0, 0, 0, 2.0, 0, 0}, v = {-0.006, 0, 0, 0, 0, 0, 0.002, 0, 0};
+        Simulation sim = new Simulation(free, new VelocityVerlet(), settings("nve", 1000, 0.5), dir).plot(false);
+        MdBlowUpException e = assertThrows(MdBlowUpException.class, () -> sim.run(sim.initialState(x, v)));
+        assertTrue(e.getMessage().contains("the molecule split into 2 pieces (it started as 1): atom 0 (C) is more than 3.0 Å from every other atom"),
+                e.getMessage());
+        assertTrue(Files.exists(dir.resolve(RunFiles.LAST_GOOD)));
+    }
+
+    @Test
+    void anNveEnergyJumpStopsTheRunButALangevinBathMayChangeTheEnergy(@TempDir Path dir) throws Exception {
+        // Zero forces, atoms at rest, and a potential energy that jumps by 1 eV at the 11th call: not energy-conserving.
+        AtomicInteger calls = new AtomicInteger();
+        ForceField jumpy = new Scripted(new int[]{6, 6}, x -> calls.incrementAndGet() > 10 ? 1.0 : 0.0, x -> new double[6]);
+        double[] x = {0, 0, 0, 1.2, 0, 0};
+        Simulation nve = new Simulation(jumpy, new VelocityVerlet(), settings("nve", 40, 0.5), dir.resolve("nve")).plot(false);
+        MdBlowUpException e = assertThrows(MdBlowUpException.class, () -> nve.run(nve.initialState(x, new double[6])));
+        assertTrue(e.getMessage().contains("the total energy changed by 500.0 meV/atom in one step (NVE allows 25.9)"), e.getMessage());
+
+        calls.set(0);
+        Simulation langevin = new Simulation(jumpy, new LangevinBaoab(300, 1e-3, 1), settings("langevin", 40, 0.5), dir.resolve("l")).plot(false);
+        assertEquals(40, langevin.run(langevin.initialState(x, new double[6])).finalState().step());
+    }
 }

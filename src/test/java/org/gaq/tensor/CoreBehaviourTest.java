@@ -125,4 +125,15 @@ class CoreBehaviourTest {
         float[] sums = a.indexAdd(seg, 2).data();
         for (float s : sums) assertEquals(1f, s, 1e-6);
     }
+
+    @Test
+    void segmentOpsOnNoEdgesGiveZeroRowsOfTheRightShape() {
+        // A structure with no atom pair inside the cutoff has no edges: every segment sum is over nothing.
+        Tensor none = Tensor.leaf(new float[0], 0, 8);
+        Tensor sum = none.indexAdd(new int[0], 3);
+        assertArrayEquals(new int[]{3, 8}, sum.shape());
+        assertArrayEquals(new float[24], sum.data());
+        Tensor g = Autograd.grad(sum.sum(), new Tensor[]{none}, false)[0];
+        assertArrayEquals(new int[]{0, 8}, g.shape());
+    }
 }

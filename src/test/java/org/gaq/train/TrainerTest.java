@@ -134,4 +134,61 @@ class TrainerTest {
         Thread.sleep(1000);
         assertTrue(t.budgetClock() - cpu0 < 700_000_000L, "sleeping costs (almost) no CPU time: " + (t.budgetClock() - cpu0) / 1e6 + " ms");
     }
+
+    /** {@code data} with frame {@code k}'s second atom moved onto its first (the model's forces are NaN there). */
+    static Dataset withCoincidentAtoms(Dataset data, int k) {
+        List<Frame> frames = new ArrayList<>(data.frames());
+        Frame f = frames.get(k);
+        double[] p = f.positions().clone();
+        System.arraycopy(p, 0, p, 3, 3);
+        frames.set(k, f.withPositions(p));
+        return new Dataset(data.name(), frames);
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunAndKeepsTheLastGoodModels(@TempDir Path dir) throws Exception {
+        Split split = split();
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        Trainer.start(new EquivariantTransformer(TINY, 2), split, options(2), dir, quiet).run();
+        byte[] last = Files.readAllBytes(dir.resolve("last.safetensors"));
+        Split poisoned = new Split(withCoincidentAtoms(split.train(), 5), split.validation(), split.test());
+
+        Trainer resumed = Trainer.resume(dir.resolve("last.safetensors"), poisoned, options(4), dir, quiet);
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, resumed::run);
+        assertEquals(3, e.epoch());
+        assertTrue(e.getMessage().contains("epoch 3") && e.getMessage().contains("the loss is NaN")
+                && e.getMessage().matches(".*training frames [0-9, ]*\\b5\\b.*") && e.getMessage().contains("last.safetensors (epoch 2)"), e.getMessage());
+        assertArrayEquals(last, Files.readAllBytes(dir.resolve("last.safetensors")), "last.safetensors is the epoch-2 checkpoint");
+        assertNotNull(Checkpoint.loadModel(dir.resolve("best.safetensors")), "best.safetensors still loads (its shift refit skipped NaN)");
+        assertEquals(3, Files.readAllLines(dir.resolve("train.csv")).size(), "no row for the epoch that diverged");
+    }
+
+    @Test
+    void aDivergenceInTheFirstEpochWritesNoModel(@TempDir Path dir) {
+        Split split = split();
+        Split poisoned = new Split(withCoincidentAtoms(split.train(), 0), split.validation(), split.test());
+        var e = assertThrows(TrainingDivergedException.class, () -> Trainer.start(new EquivariantTransformer(TINY, 2), poisoned, options(2),
+                dir, new PrintStream(new ByteArrayOutputStream())).run());
+        assertTrue(e.getMessage().contains("nothing was saved"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("last.safetensors")) || Files.exists(dir.resolve("best.safetensors")));
+    }
+
+    @Test
+    void theShiftRefitAndTheCheckpointWriterRefuseNonFiniteValues(@TempDir Path dir) throws Exception {
+        Split split = split();
+        EquivariantTransformer m = new EquivariantTransformer(TINY, 5);
+        ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
+        float[] shifts = m.elementShift().clone();
+        var e = assertThrows(IllegalArgumentException.class, () -> ElementEnergies.refit(m, withCoincidentAtoms(split.train(), 3), 8));
+        assertTrue(e.getMessage().contains("frame 3"), e.getMessage());
+        assertArrayEquals(shifts, m.elementShift(), "no shift changed");
+
+        Path file = dir.resolve("m.safetensors");
+        Checkpoint.save(file, m);
+        byte[] good = Files.readAllBytes(file);
+        m.parameters().get("head.out.bias").leafData()[0] = Float.NaN;
+        var io = assertThrows(java.io.IOException.class, () -> Checkpoint.save(file, m));
+        assertTrue(io.getMessage().contains("head.out.bias"), io.getMessage());
+        assertArrayEquals(good, Files.readAllBytes(file), "the file on disk is unchanged");
+    }
 }
