@@ -4,6 +4,7 @@ import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
 import org.gaq.engine.IntegerSites;
+import org.gaq.infer.Potential;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.tensor.Tensor;
 import org.gaq.tensor.kernels.Parallel;
@@ -58,27 +59,30 @@ public final class ModelBench {
 
     private final double warmupSeconds, seconds;
     private final int threads;
+    private final boolean withForces;
 
     public ModelBench(double warmupSeconds, double seconds) {
-        this(warmupSeconds, seconds, 1);
+        this(warmupSeconds, seconds, 1, true);
     }
 
-    public ModelBench(double warmupSeconds, double seconds, int threads) {
+    /** @param withForces energy and forces (true), or energies only (the paper's latency protocol) */
+    public ModelBench(double warmupSeconds, double seconds, int threads, boolean withForces) {
         if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1");
         this.warmupSeconds = warmupSeconds;
         this.seconds = seconds;
         this.threads = threads;
+        this.withForces = withForces;
     }
 
     /** Times {@code models} (name → model) on one molecule and on a batch of {@code batchFrames}. */
-    public List<Result> run(List<String> names, List<EquivariantTransformer> models, Frame molecule, List<Frame> batchFrames, PrintStream log) {
+    public List<Result> run(List<String> names, List<Potential> models, Frame molecule, List<Frame> batchFrames, PrintStream log) {
         return run(names, models, List.of(
                 new Workload("1 molecule (" + molecule.numAtoms() + " atoms)", List.of(molecule)),
                 new Workload(batchFrames.size() + " molecules, per molecule", batchFrames)), log);
     }
 
     /** Times every model on every workload; results workload by workload, models in the given order. */
-    public List<Result> run(List<String> names, List<EquivariantTransformer> models, List<Workload> workloads, PrintStream log) {
+    public List<Result> run(List<String> names, List<Potential> models, List<Workload> workloads, PrintStream log) {
         List<Result> results = new ArrayList<>();
         int before = Parallel.threads();
         Parallel.setThreads(threads);
@@ -96,7 +100,7 @@ public final class ModelBench {
                 List<GraphBatch> parts = new ArrayList<>();
                 int p = Math.min(threads, frames.size());
                 for (int i = 0; i < p; i++) parts.add(NeighborList.batch(frames.subList(i * frames.size() / p, (i + 1) * frames.size() / p), cutoff));
-                for (EquivariantTransformer m : models) time(m, parts, pool, warmupSeconds);       // warm-up, every model
+                for (Potential m : models) time(m, parts, pool, warmupSeconds);       // warm-up, every model
                 List<List<Double>> samples = new ArrayList<>();
                 for (int i = 0; i < models.size(); i++) samples.add(new ArrayList<>());
                 long end = System.nanoTime() + (long) (seconds * models.size() * 1e9);
@@ -174,18 +178,18 @@ public final class ModelBench {
     }
 
     /** Time of one repetition in ms (thread CPU time with one part and no pool, else wall-clock), repeated for at least {@code minSeconds}. */
-    private static double time(EquivariantTransformer m, List<GraphBatch> parts, ExecutorService pool, double minSeconds) {
+    private double time(Potential m, List<GraphBatch> parts, ExecutorService pool, double minSeconds) {
         long wallEnd = System.nanoTime() + (long) (minSeconds * 1e9);
         double ms;
         do {
             if (pool == null) {
                 long t0 = CLOCK.getCurrentThreadCpuTime();
-                for (GraphBatch g : parts) check(m.predict(g, false));
+                for (GraphBatch g : parts) check(m.compute(g, withForces));
                 ms = (CLOCK.getCurrentThreadCpuTime() - t0) / 1e6;
             } else {
                 long t0 = System.nanoTime();
-                List<Future<EquivariantTransformer.Prediction>> futures = new ArrayList<>();
-                for (GraphBatch g : parts) futures.add(pool.submit(() -> m.predict(g, false)));
+                List<Future<Potential.Prediction>> futures = new ArrayList<>();
+                for (GraphBatch g : parts) futures.add(pool.submit(() -> m.compute(g, withForces)));
                 try {
                     for (var f : futures) check(f.get());
                 } catch (Exception e) {
@@ -197,7 +201,7 @@ public final class ModelBench {
         return ms;
     }
 
-    private static void check(EquivariantTransformer.Prediction p) {
+    private static void check(Potential.Prediction p) {
         if (!Double.isFinite(p.energies()[0])) throw new IllegalStateException("non-finite energy");
     }
 

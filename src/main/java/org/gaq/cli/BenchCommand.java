@@ -1,6 +1,7 @@
 package org.gaq.cli;
 
 import java.io.IOException;
+import org.gaq.infer.Potential;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -103,7 +104,11 @@ public final class BenchCommand implements Runnable {
               @Option(names = "--threads", defaultValue = "1", description = "threads: 1 (CPU time) or more (wall-clock time) (default: ${DEFAULT-VALUE})") int threads,
               @Option(names = "--seconds", defaultValue = "3", description = "timed seconds per model and workload (default: ${DEFAULT-VALUE})") double seconds,
               @Option(names = "--warmup", defaultValue = "3", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})") double warmup,
-              @Option(names = "--record", paramLabel = "FILE", description = "also write the table as a JSON record (what `gaq report` reads)") Path record)
+              @Option(names = "--record", paramLabel = "FILE", description = "also write the table as a JSON record (what `gaq report` reads)") Path record,
+              @Option(names = "--engine", defaultValue = "auto", split = ",", paramLabel = "ENGINE",
+                      description = "auto (compiled where possible), compiled, tape, or several, e.g. compiled,tape: each model on each, side by side (default: ${DEFAULT-VALUE})")
+              List<String> engines,
+              @Option(names = "--energy-only", description = "time energies only (no forces): the paper's latency protocol") boolean energyOnly)
             throws IOException {
         if (batch < 1 || seconds <= 0 || warmup < 0 || threads < 1 || copies.stream().anyMatch(c -> c < 0)
                 || !List.of("apart", "packed", "both").contains(layout)) {
@@ -111,10 +116,17 @@ public final class BenchCommand implements Runnable {
                     "--batch ≥ 1, --seconds > 0, --warmup ≥ 0, --threads ≥ 1, --copies ≥ 0, --layout apart|packed|both");
         }
         List<org.gaq.model.EquivariantTransformer> loaded = new java.util.ArrayList<>();
+        List<Potential> potentials = new java.util.ArrayList<>();
         List<String> names = new java.util.ArrayList<>();
         for (Path m : models) {
-            loaded.add(org.gaq.quant.ModelFiles.load(m));
-            names.add(m.getFileName().toString());
+            var model = org.gaq.quant.ModelFiles.load(m);
+            for (String e : engines) {
+                EngineOption choice = new EngineOption();
+                choice.engine = e;
+                loaded.add(model);
+                potentials.add(choice.potential(model, System.err));
+                names.add(m.getFileName() + (engines.size() > 1 ? " [" + e + "]" : ""));
+            }
         }
         List<org.gaq.bench.ModelBench.Workload> molecules = new java.util.ArrayList<>();
         org.gaq.data.Frame first = null;
@@ -138,15 +150,16 @@ public final class BenchCommand implements Runnable {
                 sizes.add(new org.gaq.bench.ModelBench.Workload(String.format("%d × %d atoms, %s (%.1f Å)", c, first.numAtoms(), l, spacing), List.of(system)));
             }
         }
-        System.out.println("Model E+F, " + (threads == 1 ? "one thread, CPU time. " : threads + " threads, wall-clock time. ")
+        System.out.println("Model " + (energyOnly ? "energy only" : "E+F") + ", " + (threads == 1 ? "one thread, CPU time. " : threads + " threads, wall-clock time. ")
                 + CoreBench.environment() + "; integer kernels: " + org.gaq.engine.kernels.Int8Kernels.describe());
-        var bench = new org.gaq.bench.ModelBench(warmup, seconds, threads);
-        var results = new java.util.ArrayList<>(bench.run(names, loaded, molecules, System.err));
+        for (int i = 0; i < names.size(); i++) System.out.println("  " + names.get(i) + ": " + potentials.get(i).description());
+        var bench = new org.gaq.bench.ModelBench(warmup, seconds, threads, !energyOnly);
+        var results = new java.util.ArrayList<>(bench.run(names, potentials, molecules, System.err));
         org.gaq.bench.ModelBench.printTable(results, System.out);
         if (!sizes.isEmpty()) {
             System.out.println();
             System.out.println("Cost against system size (one system; edges are directed pairs within the cutoff):");
-            var scaling = bench.run(names, loaded, sizes, System.err);
+            var scaling = bench.run(names, potentials, sizes, System.err);
             org.gaq.bench.ModelBench.printScaling(scaling, System.out);
             results.addAll(scaling);
         }
@@ -155,6 +168,7 @@ public final class BenchCommand implements Runnable {
         List<org.gaq.bench.ModelBench.Memory> memory = new java.util.ArrayList<>();
         for (int i = 0; i < loaded.size(); i++) memory.add(org.gaq.bench.ModelBench.memory(names.get(i), loaded.get(i)));
         org.gaq.bench.ModelBench.printMemory(memory, System.out);
+        System.out.println(org.gaq.bench.ProcessMemory.describe());
         if (record != null) {
             var rows = results.stream().map(r -> new org.gaq.report.Records.BenchRow(r.model(), r.workload(), r.medianMs(), r.p10Ms(), r.p90Ms())).toList();
             org.gaq.report.Records.write(record, new org.gaq.report.Records.Bench(org.gaq.engine.kernels.Int8Kernels.describe(),

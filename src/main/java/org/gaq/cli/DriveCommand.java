@@ -1,6 +1,7 @@
 package org.gaq.cli;
 
 import org.gaq.data.Elements;
+import org.gaq.infer.Potential;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelElements;
 import org.gaq.quant.ModelFiles;
@@ -11,6 +12,7 @@ import org.gaq.serve.ModelForceEngine;
 import org.gaq.serve.StructureElements;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,6 +31,7 @@ import java.util.concurrent.Callable;
                 "The protocol does not send elements: --structure gives them, in the server's atom order. "
                 + "Ends with exit code 0 when the server sends EXIT or closes the connection. See docs/serving.md."})
 public final class DriveCommand implements Callable<Integer> {
+    @Mixin EngineOption engineOption;
     @Parameters(index = "0", paramLabel = "MODEL", description = "a .safetensors model (FP32 or fake-quantized)")
     Path modelFile;
 
@@ -72,11 +75,12 @@ public final class DriveCommand implements Callable<Integer> {
                 : IpiAddress.unixNamed(address.unixName);
         EquivariantTransformer model = ModelFiles.load(modelFile);
         int[] elements = StructureElements.read(structure, dataDir);
-        ModelForceEngine engine = new ModelForceEngine(model, elements);
+        Potential potential = engineOption.potential(model, System.err);
+        ModelForceEngine engine = new ModelForceEngine(potential, elements);
         ModelElements.warnUnseen(model, elements, new PrintWriter(System.err, true));   // with drive's other status lines
         String structureName = "--structure " + structure;
-        System.err.printf(Locale.ROOT, "gaq drive: %s for %d atoms (%s) from %s; connecting to %s%n", modelFile,
-                elements.length, Elements.formula(elements), structure, where);
+        System.err.printf(Locale.ROOT, "gaq drive: %s (%s) for %d atoms (%s) from %s; connecting to %s%n", modelFile,
+                potential.description(), elements.length, Elements.formula(elements), structure, where);
 
         IpiDriver driver = new IpiDriver(engine, ignoreCell, structureName, System.err);
         SocketChannel socket = where.connect(seconds(connectRetrySeconds));   // fails with its own clear message

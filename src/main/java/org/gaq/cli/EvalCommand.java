@@ -1,6 +1,7 @@
 package org.gaq.cli;
 
 import org.gaq.data.Dataset;
+import org.gaq.infer.Potential;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelElements;
 import org.gaq.quant.ModelFiles;
@@ -25,6 +26,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a .safetensors model")
     Path modelFile;
     @Mixin DataOptions data;
+    @Mixin EngineOption engineOption;
     @Option(names = "--split", description = "test, validation, train or all (default: all frames of an explicit data file; the test "
             + "part of rmd17:<molecule> or qm9)")
     String which;
@@ -65,15 +67,17 @@ public final class EvalCommand implements Callable<Integer> {
         ModelElements.warnUnseen(model, set, commandSpec.commandLine().getErr());
         if (against != null) {
             if (record != null) throw new IllegalArgumentException("--record keeps errors against the data's labels: not with --against");
-            set = Metrics.relabelled(ModelFiles.load(against), set, batchSize);
+            set = Metrics.relabelled(engineOption.potential(ModelFiles.load(against), System.err), set, batchSize);
         }
-        Metrics.Result r = Metrics.evaluate(model, set, batchSize, leeRotations, seed, workers);
+        Potential potential = engineOption.potential(model, System.err);
+        Metrics.Result r = Metrics.evaluate(potential, set, batchSize, leeRotations, seed, workers);
         PrintWriter out = commandSpec.commandLine().getOut();
         String precision = ModelFiles.describePrecision(model);
         out.printf("%-22s %s%n", "model", modelFile);
         out.printf("%-22s %s%n", "frames", frames.description());
         if (against != null) out.printf("%-22s %s (errors below are against its predictions)%n", "reference", against);
         out.printf("%-22s %s%n", "precision", precision);
+        out.printf("%-22s %s%n", "engine", potential.engine().name().toLowerCase(java.util.Locale.ROOT));
         out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
         out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
         if (set.allHaveForces()) {

@@ -18,6 +18,7 @@ import org.gaq.run.RunLock;
 import org.gaq.run.RunOrigin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
@@ -36,6 +37,7 @@ import java.util.concurrent.Callable;
                         + "above --max-force, a temperature above 5 × max(--temperature, 300 K), a molecule splitting (an atom "
                         + "3 Å from all others), or in NVE a total-energy jump above k_B·max(--temperature, 300 K) per atom in one step."})
 public final class MdCommand implements Callable<Integer> {
+    @Mixin EngineOption engineOption;
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "a .safetensors model (not needed with --resume)") Path modelFile;
     @Option(names = "--structure", paramLabel = "SPEC", description = "start structure: an extended-XYZ or .npz file, or rmd17:<molecule>") String structure;
     @Option(names = "--frame", defaultValue = "0", description = "which frame of the structure source (default: ${DEFAULT-VALUE})") int frameIndex;
@@ -98,7 +100,7 @@ public final class MdCommand implements Callable<Integer> {
         Frame start = startFrame(settings.structure());
         var model = ModelFiles.load(Path.of(settings.model()));
         if (settings.weightsOnly()) ModelFiles.weightsOnly(model, Path.of(settings.model()));
-        ModelForceField forceField = new ModelForceField(model, start.atomicNumbers());
+        ModelForceField forceField = new ModelForceField(engineOption.potential(model, System.err), start.atomicNumbers());
         ModelElements.warnUnseen(model, start.atomicNumbers(), commandSpec.commandLine().getErr());
         Integrator integrator = switch (settings.ensemble()) {
             case "nve" -> new VelocityVerlet();
@@ -115,8 +117,9 @@ public final class MdCommand implements Callable<Integer> {
             double[] v = Dynamics.maxwellBoltzmann(org.gaq.data.Elements.masses(start.atomicNumbers()), settings.temperatureK(), settings.seed());
             initial = sim.initialState(start.positions(), v);
         }
-        System.out.printf("%s MD of %s (%d atoms) with %s: dt %.3g fs, %d steps -> %s%n", settings.ensemble(),
-                org.gaq.data.Elements.formula(start.atomicNumbers()), start.numAtoms(), settings.model(), settings.dtFs(), settings.steps(), runDir);
+        System.out.printf("%s MD of %s (%d atoms) with %s (%s): dt %.3g fs, %d steps -> %s%n", settings.ensemble(),
+                org.gaq.data.Elements.formula(start.atomicNumbers()), start.numAtoms(), settings.model(), forceField.describe(),
+                settings.dtFs(), settings.steps(), runDir);
         Simulation.Result r = sim.run(initial);
         Simulation.describe(r).forEach((k, v) -> {
             if (settings.ensemble().equals("nve") || !k.startsWith("drift")) System.out.printf("%-24s %s%n", k, v);

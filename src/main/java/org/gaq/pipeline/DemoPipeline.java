@@ -6,6 +6,7 @@ import org.gaq.data.Dataset;
 import org.gaq.data.Split;
 import org.gaq.engine.IntegerModelFile;
 import org.gaq.engine.kernels.Int8Kernels;
+import org.gaq.infer.Potential;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.quant.ModelFiles;
@@ -179,15 +180,15 @@ public final class DemoPipeline {
         List<String> names = List.of("FP32", "GAQ W8A8 (int8)", "GAQ W4A8 (int4)");
         List<Path> files = List.of(fp32File, integer[0], integer[1]);
         step(5, "evaluating on %s (%s): energy MAE, force MAE, LEE with 1 random rotation per frame", test.name(), frames);
-        List<EquivariantTransformer> models = new ArrayList<>();
+        List<Potential> models = new ArrayList<>();
         List<Metrics.Result> metrics = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
-            EquivariantTransformer m = ModelFiles.load(files.get(i));
+            Potential m = Potential.of(ModelFiles.load(files.get(i)), Potential.Engine.AUTO, log);
             models.add(m);
             Metrics.Result r = Metrics.evaluate(m, test, 16, 1, s.seed(), s.threads());
             metrics.add(r);
             log.printf("      %-16s E %.2f meV  F %.2f meV/Å  LEE %.4f meV/Å  (%s)%n", names.get(i), r.energyMaeMeV(), r.forceMaeMeVPerA(),
-                    r.leeMeVPerA(), ModelFiles.describePrecision(m));
+                    r.leeMeVPerA(), m.description());
         }
 
         // 6. benchmark

@@ -1,18 +1,18 @@
 package org.gaq.serve;
 
 import org.gaq.md.ModelForceField;
-import org.gaq.model.EquivariantTransformer;
+import org.gaq.infer.Potential;
 
 /**
  * A gaq model as a {@link ForceEngine}: one molecule with fixed elements, new positions each call,
  * evaluated exactly as MD does it ({@link ModelForceField}: a neighbour list within the model's cutoff,
- * then {@link EquivariantTransformer#predict} without the second-order graph).
+ * then the model's energy and forces on its engine).
  */
 public final class ModelForceEngine implements ForceEngine {
     private final ModelForceField forceField;
     private final double cutoff;
 
-    public ModelForceEngine(EquivariantTransformer model, int[] atomicNumbers) {
+    public ModelForceEngine(Potential model, int[] atomicNumbers) {
         this.forceField = new ModelForceField(model, atomicNumbers);
         this.cutoff = model.config().cutoff();
     }

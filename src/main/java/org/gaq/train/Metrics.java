@@ -4,6 +4,8 @@ import org.gaq.data.Dataset;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
+import org.gaq.infer.Potential;
+import org.gaq.infer.TapePotential;
 import org.gaq.model.EquivariantTransformer;
 
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ public final class Metrics {
     record BatchSums(double[] sums, double[] frameForceMae) {}
 
     /** Evaluates {@code data} on a pool of {@code threads} worker threads of its own (see the pool variant). */
-    public static Result evaluate(EquivariantTransformer model, Dataset data, int batchSize, int leeRotations,
+    public static Result evaluate(Potential model, Dataset data, int batchSize, int leeRotations,
                                   long seed, int threads) throws Exception {
         ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
         try {
@@ -46,6 +48,12 @@ public final class Metrics {
      * With {@code leeRotations} &gt; 0 each frame is also rotated that many times for the LEE.
      */
     public static Result evaluate(EquivariantTransformer model, Dataset data, int batchSize, int leeRotations,
+                                  long seed, ExecutorService pool) throws Exception {
+        return evaluate(new TapePotential(model), data, batchSize, leeRotations, seed, pool);
+    }
+
+    /** {@link #evaluate(EquivariantTransformer, Dataset, int, int, long, ExecutorService)} on any engine. */
+    public static Result evaluate(Potential model, Dataset data, int batchSize, int leeRotations,
                                   long seed, ExecutorService pool) throws Exception {
         List<List<Frame>> batches = new ArrayList<>();
         for (int s = 0; s < data.size(); s += batchSize) batches.add(data.frames().subList(s, Math.min(data.size(), s + batchSize)));
@@ -78,12 +86,17 @@ public final class Metrics {
      * its FP32 parent gives the error that quantization adds, free of the parent's own error against the labels.
      */
     public static Dataset relabelled(EquivariantTransformer reference, Dataset data, int batchSize) {
+        return relabelled(new TapePotential(reference), data, batchSize);
+    }
+
+    /** {@link #relabelled(EquivariantTransformer, Dataset, int)} on any engine. */
+    public static Dataset relabelled(Potential reference, Dataset data, int batchSize) {
         List<Frame> out = new ArrayList<>(data.size());
         for (int s = 0; s < data.size(); s += batchSize) {
             List<Frame> frames = data.frames().subList(s, Math.min(data.size(), s + batchSize));
-            var pred = reference.predict(NeighborList.batch(frames, reference.config().cutoff()), false);
+            var pred = reference.compute(NeighborList.batch(frames, reference.config().cutoff()), true);
             double[] e = pred.energies();
-            float[] f = pred.forces().data();
+            float[] f = pred.forces();
             int component = 0;
             for (int m = 0; m < frames.size(); m++) {
                 double[] forces = new double[3 * frames.get(m).numAtoms()];
@@ -96,12 +109,12 @@ public final class Metrics {
     }
 
     /** Sums and per-frame force MAEs (meV/Å) for one batch. */
-    static BatchSums evaluateBatch(EquivariantTransformer model, List<Frame> frames, int leeRotations, long seed) {
+    static BatchSums evaluateBatch(Potential model, List<Frame> frames, int leeRotations, long seed) {
         double cutoff = model.config().cutoff();
         GraphBatch g = NeighborList.batch(frames, cutoff);
-        var pred = model.predict(g, false);
+        var pred = model.compute(g, true);
         double[] e = pred.energies();
-        float[] f = pred.forces().data();
+        float[] f = pred.forces();
         double[] out = new double[8];
         double[] frameForceMae = new double[frames.size()];
         out[0] = frames.size();
@@ -135,7 +148,7 @@ public final class Metrics {
                 rotations.add(rot);
                 rotated.add(fr.withPositions(Rotations.apply(rot, fr.positions())));
             }
-            float[] fr = model.predict(NeighborList.batch(rotated, cutoff), false).forces().data();
+            float[] fr = model.compute(NeighborList.batch(rotated, cutoff), true).forces();
             int atom = 0;
             for (int m = 0; m < frames.size(); m++) {
                 double[] rot = rotations.get(m);

@@ -1,5 +1,6 @@
 package org.gaq.bench;
 
+import org.gaq.infer.Potential;
 import org.gaq.data.Frame;
 import org.gaq.data.NeighborList;
 import org.gaq.engine.IntegerModelFile;
@@ -43,10 +44,10 @@ class ModelBenchTest {
         IntegerModelFile.export(fake, file);
         EquivariantTransformer integer = ModelFiles.load(file);
         List<String> names = List.of("fp32", "int4");
-        List<EquivariantTransformer> models = List.of(fp32, integer);
+        List<Potential> models = List.of(Potential.of(fp32), Potential.of(integer));
         List<Frame> batch = TestMolecules.ethanolLike(6, 3);
         for (int threads : new int[]{1, 2}) {
-            var results = new ModelBench(0, 0.02, threads).run(names, models, List.of(
+            var results = new ModelBench(0, 0.02, threads, true).run(names, models, List.of(
                     new ModelBench.Workload("batch", batch),
                     new ModelBench.Workload("grid", List.of(ModelBench.grid(batch.get(0), 8, 12)))), QUIET);
             assertEquals(4, results.size());

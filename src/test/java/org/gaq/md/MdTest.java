@@ -1,5 +1,6 @@
 package org.gaq.md;
 
+import org.gaq.infer.Potential;
 import org.gaq.data.ExtXyz;
 import org.gaq.data.Frame;
 import org.gaq.model.EquivariantTransformer;
@@ -191,14 +192,14 @@ class MdTest {
         EquivariantTransformer model = new EquivariantTransformer(tiny, 5);
         int[] z = org.gaq.model.TestMolecules.ETHANOL_ELEMENTS;
         double[] x = org.gaq.model.TestMolecules.ETHANOL_POSITIONS.clone();
-        ModelForceField ff = new ModelForceField(model, z);
+        ModelForceField ff = new ModelForceField(Potential.of(model), z);
         Simulation sim = new Simulation(ff, new VelocityVerlet(), new RunFiles.Settings("tiny", "test", "nve", 0.25, 300, 0.01, 1, 200, 2, 100, 50), dir);
         var r = sim.run(sim.initialState(x, Dynamics.maxwellBoltzmann(org.gaq.data.Elements.masses(z), 300, 4)));
         // If the forces were not −∇E the total energy would wander by the order of the kinetic energy (~40 meV/atom).
         assertTrue(Math.abs(r.drift().slopeMeVPerAtomPerPs()) < 0.5, "drift " + r.drift());
         assertTrue(r.drift().fluctuationMeVPerAtom() < 0.2, "fluctuation " + r.drift());
         assertTrue(Files.size(dir.resolve(RunFiles.ENERGY_PLOT)) > 1000);
-        assertThrows(IllegalArgumentException.class, () -> new ModelForceField(model, new int[]{6, 92}));
+        assertThrows(IllegalArgumentException.class, () -> new ModelForceField(Potential.of(model), new int[]{6, 92}));
     }
 
     /** A force field from an energy function alone: zero forces unless {@code forces} says otherwise. */

@@ -1,5 +1,6 @@
 package org.gaq.model;
 
+import org.gaq.infer.Potential;
 import org.gaq.data.Frame;
 import org.gaq.data.NeighborList;
 import org.gaq.md.ModelForceField;
@@ -22,7 +23,7 @@ class TranslationTest {
     @Test
     void forcesOfAMoleculeMovedBy1e6AngstromAreTheSameToFloatNoise() {
         double[] x = TestMolecules.ETHANOL_POSITIONS;
-        ModelForceField here = new ModelForceField(MODEL, TestMolecules.ETHANOL_ELEMENTS);
+        ModelForceField here = new ModelForceField(Potential.of(MODEL), TestMolecules.ETHANOL_ELEMENTS);
         var reference = here.evaluate(x);
         double scale = 0;
         for (double f : reference.forces()) scale = Math.max(scale, Math.abs(f));

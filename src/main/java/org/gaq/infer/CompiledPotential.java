@@ -1,0 +1,48 @@
+package org.gaq.infer;
+
+import org.gaq.data.GraphBatch;
+import org.gaq.model.ModelConfig;
+
+/** A {@link CompiledModel} with one {@link Workspace} per calling thread. */
+public final class CompiledPotential implements Potential {
+    private final CompiledModel model;
+    private final ThreadLocal<Workspace> workspaces;
+
+    public CompiledPotential(CompiledModel model) {
+        this.model = model;
+        this.workspaces = ThreadLocal.withInitial(model::newWorkspace);
+    }
+
+    public CompiledModel model() {
+        return model;
+    }
+
+    @Override
+    public ModelConfig config() {
+        return model.config();
+    }
+
+    @Override
+    public String description() {
+        return model.precision() + ", compiled engine";
+    }
+
+    @Override
+    public Engine engine() {
+        return Engine.COMPILED;
+    }
+
+    @Override
+    public Prediction compute(GraphBatch g, boolean withForces) {
+        return compute(g, null, withForces);
+    }
+
+    @Override
+    public Prediction compute(GraphBatch g, double[] positions, boolean withForces) {
+        Workspace ws = workspaces.get();
+        model.evaluate(g, positions, ws, withForces);
+        double[] energies = java.util.Arrays.copyOf(ws.energies(), g.numMolecules());
+        float[] forces = withForces ? java.util.Arrays.copyOf(ws.forces(), 3 * g.numAtoms()) : null;
+        return new Prediction(energies, forces);
+    }
+}

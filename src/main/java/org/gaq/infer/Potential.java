@@ -1,0 +1,61 @@
+package org.gaq.infer;
+
+import org.gaq.data.GraphBatch;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.ModelConfig;
+
+/**
+ * Energies and forces of a model, whichever engine computes them: what evaluation, MD, the i-PI driver and the
+ * benchmarks call. {@link #of} picks the compiled engine ({@link CompiledModel}) unless the model has sites only
+ * the tape can run, or the tape is asked for ({@link Engine#TAPE}, to time both side by side).
+ * Implementations are safe to call from several threads at once.
+ */
+public sealed interface Potential permits CompiledPotential, TapePotential {
+
+    ModelConfig config();
+
+    /** The engine actually used and the model's precision, for logs and tables. */
+    String description();
+
+    Engine engine();
+
+    /** Energies (eV, one per molecule) and, with {@code withForces}, forces (eV/Å, [N, 3]) of the batch. */
+    Prediction compute(GraphBatch g, boolean withForces);
+
+    /** As {@link #compute(GraphBatch, boolean)} with the positions [3N] in double (exact edge vectors on the compiled engine). */
+    Prediction compute(GraphBatch g, double[] positions, boolean withForces);
+
+    /** @param forces null when not asked for */
+    record Prediction(double[] energies, float[] forces) {}
+
+    /** Which engine computes energies and forces. */
+    enum Engine {
+        /** The compiled engine where the model's sites allow it, else the tape (say so on stderr). */
+        AUTO,
+        /** The compiled engine; a model it cannot run is an error. */
+        COMPILED,
+        /** The autodiff tape of training: the reference, and the path for sites only it runs. */
+        TAPE
+    }
+
+    /**
+     * The model on {@code engine}. With {@link Engine#AUTO} a model the compiled engine cannot run (e.g.
+     * Degree-Quant's protective masking) runs on the tape, and {@code notes} (may be null) hears why.
+     */
+    static Potential of(EquivariantTransformer model, Engine engine, java.io.PrintStream notes) {
+        if (engine == Engine.TAPE) return new TapePotential(model);
+        try {
+            return new CompiledPotential(ModelCompiler.compile(model));
+        } catch (UnsupportedOperationException e) {
+            if (engine == Engine.COMPILED) throw new IllegalArgumentException("the compiled engine cannot run this model: " + e.getMessage()
+                    + " (use --engine tape)");
+            if (notes != null) notes.println("note: running on the tape engine: " + e.getMessage());
+            return new TapePotential(model);
+        }
+    }
+
+    /** The model on the compiled engine where possible (see {@link #of}), notes to stderr. */
+    static Potential of(EquivariantTransformer model) {
+        return of(model, Engine.AUTO, System.err);
+    }
+}
