@@ -12,6 +12,7 @@ import org.gaq.serve.ModelForceEngine;
 import org.gaq.serve.StructureElements;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import org.gaq.bench.ProcessMemory;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -94,6 +95,7 @@ public final class DriveCommand implements Callable<Integer> {
         int calls = summary.forceCalls();
         System.out.printf(Locale.ROOT, "gaq drive: served %d force call%s, %.2f ms per call (mean); %s%n",
                 calls, calls == 1 ? "" : "s", calls == 0 ? 0.0 : summary.meanMillisPerCall(), summary.ending().description());
+        System.out.println("gaq drive: " + ProcessMemory.describe());
         return 0;
     }
 

@@ -18,6 +18,7 @@ import org.gaq.run.RunLock;
 import org.gaq.run.RunOrigin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import org.gaq.bench.ProcessMemory;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -124,6 +125,7 @@ public final class MdCommand implements Callable<Integer> {
         Simulation.describe(r).forEach((k, v) -> {
             if (settings.ensemble().equals("nve") || !k.startsWith("drift")) System.out.printf("%-24s %s%n", k, v);
         });
+        System.out.printf("%-24s %s%n", "memory", ProcessMemory.describe());
         System.out.println("files: " + runDir.resolve(RunFiles.TRAJECTORY) + ", " + runDir.resolve(RunFiles.ENERGY_LOG) + ", " + runDir.resolve(RunFiles.ENERGY_PLOT));
         return 0;
     }

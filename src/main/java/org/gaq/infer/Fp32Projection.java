@@ -42,6 +42,18 @@ public final class Fp32Projection implements Projection {
         else Matmul.multiplyOnThisThread(x, w, y, rows, in, out, false);
     }
 
+    /** The rows of y start as b and the product adds to them (one pass over y instead of two). */
+    @Override
+    public void forwardWithBias(float[] x, int rows, float[] bias, float[] y) {
+        if (out % PAIR != 0) {
+            forward(x, rows, y);
+            InteractionLayer.addBias(y, bias, rows, out);
+            return;
+        }
+        for (int r = 0; r < rows; r++) System.arraycopy(bias, 0, y, r * out, out);
+        Matmul.multiplyOnThisThread(x, w, y, rows, in, out, true);
+    }
+
     @Override
     public void backwardAdd(float[] dy, int rows, float[] dx) {
         if (in % PAIR != 0) Matmul.multiplyTransBOnThisThread(dy, w, dx, rows, out, in, true);

@@ -89,11 +89,9 @@ final class InteractionLayer {
         softmax(ws, st, logit, n);
 
         // values, radial filters, messages
-        w.value().forward(s, n, st.a);
-        addBias(st.a, w.valueBias(), n, f3);
-        w.radialFilter().forward(rbf, e, st.filterPre);
-        addBias(st.filterPre, w.radialFilterBias(), e, f3);
-        Activations.apply(Activations.Kind.SILU, st.filterPre, st.filter, e * f3);
+        w.value().forwardWithBias(s, n, w.valueBias(), st.a);
+        w.radialFilter().forwardWithBias(rbf, e, w.radialFilterBias(), st.filterPre);
+        Activations.siluWithSlope(st.filterPre, st.filter, st.filterSlope, e * f3);
         for (int edge = 0; edge < e; edge++) {
             for (int hh = 0; hh < heads; hh++) {
                 java.util.Arrays.fill(st.alphaF, edge * f + hh * headDim, edge * f + (hh + 1) * headDim, st.alpha[edge * heads + hh]);
@@ -104,8 +102,7 @@ final class InteractionLayer {
         float[] dv = quantizeVector(q.vectorMessage(), st.dvPre, st.dv, n);
 
         // update
-        w.output().forward(dh, n, st.o);
-        addBias(st.o, w.outputBias(), n, f3);
+        w.output().forwardWithBias(dh, n, w.outputBias(), st.o);
         float[] h = ws.h, v = ws.v, o = st.o;
         if (first) {
             for (int i = 0; i < n; i++) {
@@ -274,8 +271,7 @@ final class InteractionLayer {
 
         // messages, back to a_j, the filters, α, ṽ_j and r̂
         messagesReverse(ws, st, vq, neighbor);
-        Activations.apply(Activations.Kind.SILU_PRIME, st.filterPre, ws.siluSlope, e * f3);
-        float[] gFilterPre = ws.gFilterPre, slope = ws.siluSlope;
+        float[] gFilterPre = ws.gFilterPre, slope = st.filterSlope;
         for (int k = 0; k < e * f3; k++) gFilterPre[k] *= slope[k];
 
         // softmax: ∂E/∂l_e = α_e (ḡ_α,e − Σ_e' α_e' ḡ_α,e'),  ∂E/∂φ_e = Σ_h p_e (ḡ_α,e − Σ_e' α_e' ḡ_α,e')

@@ -17,6 +17,9 @@ public sealed interface Projection permits Fp32Projection, IntegerProjection {
     /** y[rows × out] = x[rows × in] · W. */
     void forward(float[] x, int rows, float[] y);
 
+    /** y[rows × out] = x[rows × in] · W + b (b [out] added to every row). */
+    void forwardWithBias(float[] x, int rows, float[] bias, float[] y);
+
     /** dx[rows × in] += dy[rows × out] · Wᵀ: the input gradient of the reverse pass (no weight gradient). */
     void backwardAdd(float[] dy, int rows, float[] dx);
 

@@ -30,7 +30,7 @@ public final class Workspace {
 
     // reverse pass
     float[] gH, gV, gVq, gS, gO, gU, gDh, gDv, gDvPre, gA, gFilterPre, gAlphaF, gAlpha, gLogit, gQt, gKt, gQ, gK,
-            gRbfSite, gRbf, gUnit, gCutoff, gHidden, gAtomic, siluSlope;
+            gRbfSite, gRbf, gUnit, gCutoff, gHidden, gAtomic;
     float[] mddqScratch = new float[org.gaq.engine.FusedMddq.SCRATCH_LENGTH];
 
     double[] positions = new double[0];   // float positions of a GraphBatch, widened
@@ -127,7 +127,6 @@ public final class Workspace {
         rbfDerivative = new float[e * k];
         for (LayerState s : layers) s.allocateEdges(e, f, hd, k);
         gFilterPre = new float[e * 3 * f];
-        siluSlope = new float[e * 3 * f];
         gAlphaF = new float[e * f];
         gAlpha = new float[e * hd];
         gLogit = new float[e * hd];
@@ -152,7 +151,7 @@ public final class Workspace {
         // edges
         float[] rbfSite;                     // radial basis after the rbf_in site [E, K]
         float[] p, alpha, alphaF;            // e^{l−m}/Z and α [E, H]; α per channel [E, F]
-        float[] filterPre, filter;           // W_r rbf + b_r and its SiLU [E, 3F]
+        float[] filterPre, filter, filterSlope;  // W_r rbf + b_r, its SiLU and SiLU' [E, 3F]
 
         void allocateAtoms(int n, int f, int hd) {
             normalized = new float[n * f];
@@ -185,6 +184,7 @@ public final class Workspace {
             alphaF = new float[e * f];
             filterPre = new float[e * 3 * f];
             filter = new float[e * 3 * f];
+            filterSlope = new float[e * 3 * f];
         }
     }
 }

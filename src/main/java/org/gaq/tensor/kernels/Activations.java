@@ -26,6 +26,17 @@ public final class Activations {
         else applyPlain(kind, in, out, 0, n);
     }
 
+    /** out = SiLU(in) and slope = SiLU'(in) for i &lt; n, one exponential per element (a forward that keeps its derivative). */
+    public static void siluWithSlope(float[] in, float[] out, float[] slope, int n) {
+        if (in.length < n || out.length < n || slope.length < n) throw new IllegalArgumentException("arrays shorter than " + n);
+        if (SIMD) {
+            SimdActivations.siluWithSlope(in, out, slope, n);
+        } else {
+            applyPlain(Kind.SILU, in, out, 0, n);
+            applyPlain(Kind.SILU_PRIME, in, slope, 0, n);
+        }
+    }
+
     static void applyPlain(Kind kind, float[] in, float[] out, int from, int to) {
         for (int i = from; i < to; i++) out[i] = scalar(kind, in[i]);
     }

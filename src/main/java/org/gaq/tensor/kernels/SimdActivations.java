@@ -26,8 +26,16 @@ final class SimdActivations {
     static void apply(Activations.Kind kind, float[] in, float[] out, int n) {
         int bound = S.loopBound(n);
         if (kind == Activations.Kind.EXP) expLoop(in, out, bound);
-        else sigmoidLoop(kind, in, out, bound);
+        else sigmoidLoop(kind, in, out, null, bound);
         Activations.applyPlain(kind, in, out, bound, n);
+    }
+
+    /** out = SiLU(in) and slope = SiLU'(in) from one exponential per element. */
+    static void siluWithSlope(float[] in, float[] out, float[] slope, int n) {
+        int bound = S.loopBound(n);
+        sigmoidLoop(Activations.Kind.SILU, in, out, slope, bound);
+        Activations.applyPlain(Activations.Kind.SILU, in, out, bound, n);
+        Activations.applyPlain(Activations.Kind.SILU_PRIME, in, slope, bound, n);
     }
 
     /** out = e^x for the first {@code bound} elements (a multiple of the vector length). */
@@ -47,8 +55,11 @@ final class SimdActivations {
         }
     }
 
-    /** σ = 1/(1 + e^{−x}) and the SiLU family from it, for the first {@code bound} elements. */
-    private static void sigmoidLoop(Activations.Kind kind, float[] in, float[] out, int bound) {
+    /**
+     * σ = 1/(1 + e^{−x}) and the SiLU family from it, for the first {@code bound} elements; with SILU and a
+     * {@code slope} array, SiLU' there too.
+     */
+    private static void sigmoidLoop(Activations.Kind kind, float[] in, float[] out, float[] slope, int bound) {
         for (int i = 0; i < bound; i += S.length()) {
             FloatVector x = FloatVector.fromArray(S, in, i);
             FloatVector m = x.neg().max(-87.3f).min(88.3f);      // e^{−x}, as in expLoop
@@ -63,7 +74,10 @@ final class SimdActivations {
             FloatVector s = ONE.div(p.mul(bits.reinterpretAsFloats()).add(1f));
             switch (kind) {
                 case SIGMOID -> s.intoArray(out, i);
-                case SILU -> x.mul(s).intoArray(out, i);
+                case SILU -> {
+                    x.mul(s).intoArray(out, i);
+                    if (slope != null) s.mul(x.mul(s.neg().add(1f)).add(1f)).intoArray(slope, i);
+                }
                 case SILU_PRIME -> s.mul(x.mul(s.neg().add(1f)).add(1f)).intoArray(out, i);
                 case SILU_SECOND -> s.mul(s.neg().add(1f)).mul(x.mul(s.mul(-2f).add(1f)).add(2f)).intoArray(out, i);
                 default -> throw new AssertionError(kind);
