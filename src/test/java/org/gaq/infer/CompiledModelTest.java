@@ -205,4 +205,23 @@ class CompiledModelTest {
         long bytes = threads.getThreadAllocatedBytes(id) - before;
         assertTrue(bytes < 16L * calls, bytes + " bytes allocated over " + calls + " calls");
     }
+
+    @Test
+    void publicApiLoadsAFileAndGivesOneMoleculeOrABatch(@TempDir Path dir) throws Exception {
+        EquivariantTransformer model = randomModel(PAPER, 9);
+        Path file = dir.resolve("m.safetensors");
+        ModelFiles.save(file, model);
+        Potential potential = Potential.load(file);
+        assertEquals(Potential.Engine.COMPILED, potential.engine());
+        List<Frame> frames = TestMolecules.ethanolLike(3, 2);
+        Potential.Result one = potential.energyAndForces(frames.get(1).atomicNumbers(), frames.get(1).positions());
+        List<Potential.Result> batch = potential.energyAndForces(frames);
+        var tape = model.predict(NeighborList.batch(List.of(frames.get(1)), PAPER.cutoff()), false);
+        assertEquals(tape.energies()[0], one.energy(), 2e-6 * Math.abs(one.energy()));
+        assertEquals(one.energy(), batch.get(1).energy(), 2e-6 * Math.abs(one.energy()));
+        for (int i = 0; i < one.forces().length; i++) {
+            assertEquals(tape.forces().data()[i], one.forces()[i], 1e-4);
+            assertEquals(one.forces()[i], batch.get(1).forces()[i], 1e-4);
+        }
+    }
 }

@@ -93,13 +93,15 @@ public final class Matmul {
     /**
      * C[m×n] = (or += with {@code accumulate}) A[m×k]·B[k×n] on the calling thread, allocating nothing: for
      * callers that keep their own buffers and threads (the compiled engine). Column tiles of 64, or of 32 when n
-     * is an odd multiple of 32: best for n ≥ 16.
+     * is an odd multiple of 32 (other widths: the masked tiles of the tape's products): best for n ≥ 16.
      */
     public static void multiplyOnThisThread(float[] a, float[] b, float[] c, int m, int k, int n, boolean accumulate) {
         checkShapes("multiplyOnThisThread", "A", a, m, k, "B", b, k, n, c, m, n);
-        if (SIMD && n % SimdMatmul.PAIR_COLS == 0 && n % (2 * SimdMatmul.PAIR_COLS) != 0) {
+        boolean tiles = n % SimdMatmul.TILE_WIDTH == 0, pairs = n % SimdMatmul.PAIR_COLS == 0;
+        if (SIMD && (tiles || pairs)) {
             if (!accumulate) java.util.Arrays.fill(c, 0, m * n, 0f);
-            SimdMatmul.multiplyPairsAdd(a, b, c, k, n, 0, m);
+            if (tiles) SimdMatmul.multiplyTilesAdd(a, b, c, k, n, 0, m);
+            else SimdMatmul.multiplyPairsAdd(a, b, c, k, n, 0, m);
         } else if (SIMD) SimdMatmul.multiply(a, k, 1, b, c, k, n, 0, m, accumulate);
         else PlainMatmul.multiply(a, k, 1, b, c, k, n, 0, m, accumulate);
     }

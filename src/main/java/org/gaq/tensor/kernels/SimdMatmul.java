@@ -23,6 +23,8 @@ public final class SimdMatmul {
     private static final int K_BLOCK = 128;
     /** Width of the unmasked column pairs of {@link #multiplyPairsAdd}. */
     static final int PAIR_COLS = 2 * LANES;
+    /** Width of the column tiles of {@link #multiplyTilesAdd}. */
+    static final int TILE_WIDTH = TILE_COLS;
 
     private SimdMatmul() {
     }
@@ -46,11 +48,10 @@ public final class SimdMatmul {
                          int k, int n, int rowStart, int rowEnd, boolean accumulate) {
         // Blocks of k keep the B panel (K_BLOCK × 64 floats) in L1 across the row tiles even when k is
         // large (e.g. Xᵀ·dY summed over 100k edges); later blocks add to what earlier ones stored.
-        if (!accumulate) java.util.Arrays.fill(c, rowStart * n, rowEnd * n, 0f);
         int p0 = 0;
         do {
             int p1 = Math.min(k, p0 + K_BLOCK);
-            panels(a, aRowStride, aColStride, b, c, p0, p1, n, rowStart, rowEnd, true);
+            panels(a, aRowStride, aColStride, b, c, p0, p1, n, rowStart, rowEnd, accumulate || p0 > 0);
             p0 = p1;
         } while (p0 < k);
     }
@@ -83,11 +84,10 @@ public final class SimdMatmul {
 
     private static void tile4x4(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
                                 int p0, int p1, int n, int i, int j, boolean accumulate) {
-        int r0 = i * n + j, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-        FloatVector c00 = load(c, r0), c01 = load(c, r0 + LANES), c02 = load(c, r0 + 2 * LANES), c03 = load(c, r0 + 3 * LANES);
-        FloatVector c10 = load(c, r1), c11 = load(c, r1 + LANES), c12 = load(c, r1 + 2 * LANES), c13 = load(c, r1 + 3 * LANES);
-        FloatVector c20 = load(c, r2), c21 = load(c, r2 + LANES), c22 = load(c, r2 + 2 * LANES), c23 = load(c, r2 + 3 * LANES);
-        FloatVector c30 = load(c, r3), c31 = load(c, r3 + LANES), c32 = load(c, r3 + 2 * LANES), c33 = load(c, r3 + 3 * LANES);
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         int a0 = i * aRowStride, a1 = a0 + aRowStride, a2 = a1 + aRowStride, a3 = a2 + aRowStride;
         for (int p = p0; p < p1; p++) {
             int bp = p * n + j;
@@ -105,16 +105,23 @@ public final class SimdMatmul {
             FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3 + ap]);
             c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
         }
-        c00.intoArray(c, r0); c01.intoArray(c, r0 + LANES); c02.intoArray(c, r0 + 2 * LANES); c03.intoArray(c, r0 + 3 * LANES);
-        c10.intoArray(c, r1); c11.intoArray(c, r1 + LANES); c12.intoArray(c, r1 + 2 * LANES); c13.intoArray(c, r1 + 3 * LANES);
-        c20.intoArray(c, r2); c21.intoArray(c, r2 + LANES); c22.intoArray(c, r2 + 2 * LANES); c23.intoArray(c, r2 + 3 * LANES);
-        c30.intoArray(c, r3); c31.intoArray(c, r3 + LANES); c32.intoArray(c, r3 + 2 * LANES); c33.intoArray(c, r3 + 3 * LANES);
+        int row = i * n + j;
+        store(c00, c, row, accumulate); store(c01, c, row + LANES, accumulate);
+        store(c02, c, row + 2 * LANES, accumulate); store(c03, c, row + 3 * LANES, accumulate);
+        row += n;
+        store(c10, c, row, accumulate); store(c11, c, row + LANES, accumulate);
+        store(c12, c, row + 2 * LANES, accumulate); store(c13, c, row + 3 * LANES, accumulate);
+        row += n;
+        store(c20, c, row, accumulate); store(c21, c, row + LANES, accumulate);
+        store(c22, c, row + 2 * LANES, accumulate); store(c23, c, row + 3 * LANES, accumulate);
+        row += n;
+        store(c30, c, row, accumulate); store(c31, c, row + LANES, accumulate);
+        store(c32, c, row + 2 * LANES, accumulate); store(c33, c, row + 3 * LANES, accumulate);
     }
 
     private static void tile1x4(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
                                 int p0, int p1, int n, int i, int j, boolean accumulate) {
-        int row = i * n + j;
-        FloatVector c0 = load(c, row), c1 = load(c, row + LANES), c2 = load(c, row + 2 * LANES), c3 = load(c, row + 3 * LANES);
+        FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
         int a0 = i * aRowStride;
         for (int p = p0; p < p1; p++) {
             int bp = p * n + j;
@@ -124,16 +131,17 @@ public final class SimdMatmul {
             c2 = x.fma(FloatVector.fromArray(SPECIES, b, bp + 2 * LANES), c2);
             c3 = x.fma(FloatVector.fromArray(SPECIES, b, bp + 3 * LANES), c3);
         }
-        c0.intoArray(c, row); c1.intoArray(c, row + LANES); c2.intoArray(c, row + 2 * LANES); c3.intoArray(c, row + 3 * LANES);
+        int row = i * n + j;
+        store(c0, c, row, accumulate); store(c1, c, row + LANES, accumulate);
+        store(c2, c, row + 2 * LANES, accumulate); store(c3, c, row + 3 * LANES, accumulate);
     }
 
     /** Column tail (under 64 columns left): 2 vectors at a time, masked past column n. */
     private static void tile4x2(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
                                 int p0, int p1, int n, int i, int j,
                                 VectorMask<Float> left, VectorMask<Float> right, boolean accumulate) {
-        int r0 = i * n + j, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-        FloatVector c00 = load(c, r0, left), c01 = load(c, r0 + LANES, right), c10 = load(c, r1, left), c11 = load(c, r1 + LANES, right);
-        FloatVector c20 = load(c, r2, left), c21 = load(c, r2 + LANES, right), c30 = load(c, r3, left), c31 = load(c, r3 + LANES, right);
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         int a0 = i * aRowStride, a1 = a0 + aRowStride, a2 = a1 + aRowStride, a3 = a2 + aRowStride;
         for (int p = p0; p < p1; p++) {
             int bp = p * n + j;
@@ -149,17 +157,20 @@ public final class SimdMatmul {
             FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3 + ap]);
             c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
         }
-        c00.intoArray(c, r0, left); c01.intoArray(c, r0 + LANES, right);
-        c10.intoArray(c, r1, left); c11.intoArray(c, r1 + LANES, right);
-        c20.intoArray(c, r2, left); c21.intoArray(c, r2 + LANES, right);
-        c30.intoArray(c, r3, left); c31.intoArray(c, r3 + LANES, right);
+        int row = i * n + j;
+        store(c00, c, row, left, accumulate); store(c01, c, row + LANES, right, accumulate);
+        row += n;
+        store(c10, c, row, left, accumulate); store(c11, c, row + LANES, right, accumulate);
+        row += n;
+        store(c20, c, row, left, accumulate); store(c21, c, row + LANES, right, accumulate);
+        row += n;
+        store(c30, c, row, left, accumulate); store(c31, c, row + LANES, right, accumulate);
     }
 
     private static void tile1x2(float[] a, int aRowStride, int aColStride, float[] b, float[] c,
                                 int p0, int p1, int n, int i, int j,
                                 VectorMask<Float> left, VectorMask<Float> right, boolean accumulate) {
-        int row = i * n + j;
-        FloatVector c0 = load(c, row, left), c1 = load(c, row + LANES, right);
+        FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0;
         int a0 = i * aRowStride;
         for (int p = p0; p < p1; p++) {
             int bp = p * n + j;
@@ -167,19 +178,81 @@ public final class SimdMatmul {
             c0 = x.fma(FloatVector.fromArray(SPECIES, b, bp, left), c0);
             c1 = x.fma(FloatVector.fromArray(SPECIES, b, bp + LANES, right), c1);
         }
-        c0.intoArray(c, row, left);
-        c1.intoArray(c, row + LANES, right);
+        int row = i * n + j;
+        store(c0, c, row, left, accumulate);
+        store(c1, c, row + LANES, right, accumulate);
     }
 
-    // The tiles start from C and add to it (C is zeroed first when not accumulating), so they have no branch on
-    // the kind of store: with both kinds hot, C2 compiled them with boxed vectors (Java fallback, ~40 KB allocated
-    // per 72×32×192 product).
-    private static FloatVector load(float[] c, int offset) {
-        return FloatVector.fromArray(SPECIES, c, offset);
+    private static void store(FloatVector sum, float[] c, int offset, boolean accumulate) {
+        (accumulate ? sum.add(FloatVector.fromArray(SPECIES, c, offset)) : sum).intoArray(c, offset);
     }
 
-    private static FloatVector load(float[] c, int offset, VectorMask<Float> columns) {
-        return FloatVector.fromArray(SPECIES, c, offset, columns);
+    private static void store(FloatVector sum, float[] c, int offset, VectorMask<Float> columns, boolean accumulate) {
+        (accumulate ? sum.add(FloatVector.fromArray(SPECIES, c, offset, columns)) : sum).intoArray(c, offset, columns);
+    }
+
+    /**
+     * Rows [rowStart, rowEnd) of C[·×n] += A[·×k]·B[k×n] (all row-major) for n a multiple of 64: the compiled
+     * engine's products. Its own tiles, which start from C and only add: the tiles of {@link #multiply} choose
+     * between two kinds of store, and with both hot (the engine accumulates, the tape mostly does not) C2
+     * compiled them with boxed vectors (the Vector API's Java fallback, ~40 KB allocated per 72×32×192 product).
+     * Loads and stores are written out in the tiles, since a vector passed to a helper C2 does not inline is
+     * boxed too.
+     */
+    static void multiplyTilesAdd(float[] a, float[] b, float[] c, int k, int n, int rowStart, int rowEnd) {
+        int tiledRowEnd = rowStart + (rowEnd - rowStart) / TILE_ROWS * TILE_ROWS;
+        for (int j = 0; j < n; j += TILE_COLS) {
+            for (int i = rowStart; i < tiledRowEnd; i += TILE_ROWS) addTile4x4(a, b, c, k, n, i, j);
+            for (int i = tiledRowEnd; i < rowEnd; i++) addTile1x4(a, b, c, k, n, i, j);
+        }
+    }
+
+    private static void addTile4x4(float[] a, float[] b, float[] c, int k, int n, int i, int j) {
+        int r0 = i * n + j, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+        FloatVector c00 = FloatVector.fromArray(SPECIES, c, r0), c01 = FloatVector.fromArray(SPECIES, c, r0 + LANES);
+        FloatVector c02 = FloatVector.fromArray(SPECIES, c, r0 + 2 * LANES), c03 = FloatVector.fromArray(SPECIES, c, r0 + 3 * LANES);
+        FloatVector c10 = FloatVector.fromArray(SPECIES, c, r1), c11 = FloatVector.fromArray(SPECIES, c, r1 + LANES);
+        FloatVector c12 = FloatVector.fromArray(SPECIES, c, r1 + 2 * LANES), c13 = FloatVector.fromArray(SPECIES, c, r1 + 3 * LANES);
+        FloatVector c20 = FloatVector.fromArray(SPECIES, c, r2), c21 = FloatVector.fromArray(SPECIES, c, r2 + LANES);
+        FloatVector c22 = FloatVector.fromArray(SPECIES, c, r2 + 2 * LANES), c23 = FloatVector.fromArray(SPECIES, c, r2 + 3 * LANES);
+        FloatVector c30 = FloatVector.fromArray(SPECIES, c, r3), c31 = FloatVector.fromArray(SPECIES, c, r3 + LANES);
+        FloatVector c32 = FloatVector.fromArray(SPECIES, c, r3 + 2 * LANES), c33 = FloatVector.fromArray(SPECIES, c, r3 + 3 * LANES);
+        int a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+        for (int p = 0; p < k; p++) {
+            int bp = p * n + j;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, b, bp + 2 * LANES);
+            FloatVector b3 = FloatVector.fromArray(SPECIES, b, bp + 3 * LANES);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0 + p]);
+            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[a1 + p]);
+            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[a2 + p]);
+            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3 + p]);
+            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
+        }
+        c00.intoArray(c, r0); c01.intoArray(c, r0 + LANES); c02.intoArray(c, r0 + 2 * LANES); c03.intoArray(c, r0 + 3 * LANES);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + LANES); c12.intoArray(c, r1 + 2 * LANES); c13.intoArray(c, r1 + 3 * LANES);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + LANES); c22.intoArray(c, r2 + 2 * LANES); c23.intoArray(c, r2 + 3 * LANES);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + LANES); c32.intoArray(c, r3 + 2 * LANES); c33.intoArray(c, r3 + 3 * LANES);
+    }
+
+    private static void addTile1x4(float[] a, float[] b, float[] c, int k, int n, int i, int j) {
+        int r0 = i * n + j;
+        FloatVector c0 = FloatVector.fromArray(SPECIES, c, r0), c1 = FloatVector.fromArray(SPECIES, c, r0 + LANES);
+        FloatVector c2 = FloatVector.fromArray(SPECIES, c, r0 + 2 * LANES), c3 = FloatVector.fromArray(SPECIES, c, r0 + 3 * LANES);
+        int a0 = i * k;
+        for (int p = 0; p < k; p++) {
+            int bp = p * n + j;
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + p]);
+            c0 = x.fma(FloatVector.fromArray(SPECIES, b, bp), c0);
+            c1 = x.fma(FloatVector.fromArray(SPECIES, b, bp + LANES), c1);
+            c2 = x.fma(FloatVector.fromArray(SPECIES, b, bp + 2 * LANES), c2);
+            c3 = x.fma(FloatVector.fromArray(SPECIES, b, bp + 3 * LANES), c3);
+        }
+        c0.intoArray(c, r0); c1.intoArray(c, r0 + LANES); c2.intoArray(c, r0 + 2 * LANES); c3.intoArray(c, r0 + 3 * LANES);
     }
 
     /**
@@ -197,8 +270,8 @@ public final class SimdMatmul {
 
     private static void pairTile4(float[] a, float[] b, float[] c, int k, int n, int i, int j) {
         int r0 = i * n + j, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-        FloatVector c00 = load(c, r0), c01 = load(c, r0 + LANES), c10 = load(c, r1), c11 = load(c, r1 + LANES);
-        FloatVector c20 = load(c, r2), c21 = load(c, r2 + LANES), c30 = load(c, r3), c31 = load(c, r3 + LANES);
+        FloatVector c00 = FloatVector.fromArray(SPECIES, c, r0), c01 = FloatVector.fromArray(SPECIES, c, r0 + LANES), c10 = FloatVector.fromArray(SPECIES, c, r1), c11 = FloatVector.fromArray(SPECIES, c, r1 + LANES);
+        FloatVector c20 = FloatVector.fromArray(SPECIES, c, r2), c21 = FloatVector.fromArray(SPECIES, c, r2 + LANES), c30 = FloatVector.fromArray(SPECIES, c, r3), c31 = FloatVector.fromArray(SPECIES, c, r3 + LANES);
         int a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
         for (int p = 0; p < k; p++) {
             int bp = p * n + j;
@@ -218,7 +291,7 @@ public final class SimdMatmul {
 
     private static void pairTile1(float[] a, float[] b, float[] c, int k, int n, int i, int j) {
         int r0 = i * n + j;
-        FloatVector c0 = load(c, r0), c1 = load(c, r0 + LANES);
+        FloatVector c0 = FloatVector.fromArray(SPECIES, c, r0), c1 = FloatVector.fromArray(SPECIES, c, r0 + LANES);
         int a0 = i * k;
         for (int p = 0; p < k; p++) {
             int bp = p * n + j;
