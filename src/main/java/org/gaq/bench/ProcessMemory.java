@@ -11,21 +11,19 @@ public final class ProcessMemory {
 
     /** Resident set size in bytes (VmRSS), or −1 where /proc/self/status is not there. */
     public static long residentBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) return 1024L * Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return statusBytes("VmRSS:");
     }
 
     /** Peak resident set size in bytes (VmHWM), or −1. */
     public static long peakResidentBytes() {
+        return statusBytes("VmHWM:");
+    }
+
+    /** A "kB" field of /proc/self/status in bytes, or −1. */
+    private static long statusBytes(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return 1024L * Long.parseLong(line.replaceAll("[^0-9]", ""));
+                if (line.startsWith(field)) return 1024L * Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         } catch (IOException | RuntimeException e) {
             return -1;

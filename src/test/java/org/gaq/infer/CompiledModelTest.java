@@ -10,6 +10,7 @@ import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.train.Rotations;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -155,20 +156,15 @@ class CompiledModelTest {
         double energy = ws.energies()[0];
         float[] forces = ws.forces().clone();
 
-        double[][] rot = randomRotation(new SplittableRandom(11));
-        double[] rotated = new double[p.length];
-        for (int i = 0; i < p.length / 3; i++) {
-            for (int a = 0; a < 3; a++) {
-                for (int b = 0; b < 3; b++) rotated[3 * i + a] += rot[a][b] * p[3 * i + b];
-            }
-        }
+        double[] rot = Rotations.random(new SplittableRandom(11));     // row-major 3×3
+        double[] rotated = Rotations.apply(rot, p);
         compiled.evaluate(NeighborList.batch(List.of(Frame.unlabeled(frame.atomicNumbers(), rotated)), PAPER.cutoff()), rotated, ws, true);
         assertEquals(energy, ws.energies()[0], 1e-5 * Math.abs(energy));
         double maxF = 0, lee = 0;
         for (int i = 0; i < p.length / 3; i++) {
             for (int a = 0; a < 3; a++) {
                 double expected = 0;
-                for (int b = 0; b < 3; b++) expected += rot[a][b] * forces[3 * i + b];
+                for (int b = 0; b < 3; b++) expected += rot[3 * a + b] * forces[3 * i + b];
                 lee = Math.max(lee, Math.abs(expected - ws.forces()[3 * i + a]));
                 maxF = Math.max(maxF, Math.abs(expected));
             }
@@ -179,16 +175,6 @@ class CompiledModelTest {
         for (int k = 0; k < far.length; k++) far[k] += 1e6;
         compiled.evaluate(g, far, ws, true);
         for (int k = 0; k < forces.length; k++) assertEquals(forces[k], ws.forces()[k], 1e-5 * maxF, "force " + k + " 10⁶ Å away");
-    }
-
-    static double[][] randomRotation(SplittableRandom r) {
-        double[] q = {r.nextDouble() - 0.5, r.nextDouble() - 0.5, r.nextDouble() - 0.5, r.nextDouble() - 0.5};
-        double n = Math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-        double w = q[0] / n, x = q[1] / n, y = q[2] / n, z = q[3] / n;
-        return new double[][]{
-                {1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)},
-                {2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)},
-                {2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)}};
     }
 
     @Test
