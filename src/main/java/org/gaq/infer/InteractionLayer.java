@@ -155,26 +155,30 @@ final class InteractionLayer {
      * Keeps p_e = e^{l_e − m}/Z (so α = φ p) in place of the logits, for ∂α/∂φ in the reverse pass.
      */
     private void softmax(Workspace ws, Workspace.LayerState st, float[] logitThenP, int n) {
-        float[] alpha = st.alpha, phi = ws.cutoff;
+        float[] alpha = st.alpha, phi = ws.cutoff, max = ws.segmentMax;
+        // shift by the row maximum, then all exponentials in one vectorised pass
+        for (int i = 0; i < n; i++) {
+            int e0 = ws.segmentStart[i], e1 = ws.segmentStart[i + 1];
+            for (int hh = 0; hh < heads; hh++) {
+                float m = Float.NEGATIVE_INFINITY;
+                for (int edge = e0; edge < e1; edge++) m = Math.max(m, logitThenP[edge * heads + hh]);
+                max[i * heads + hh] = m;
+                for (int edge = e0; edge < e1; edge++) logitThenP[edge * heads + hh] -= m;
+            }
+        }
+        Activations.apply(Activations.Kind.EXP, logitThenP, logitThenP, ws.edges * heads);
         for (int i = 0; i < n; i++) {
             int e0 = ws.segmentStart[i], e1 = ws.segmentStart[i + 1];
             if (e0 == e1) continue;
             for (int hh = 0; hh < heads; hh++) {
-                float max = Float.NEGATIVE_INFINITY;
-                for (int edge = e0; edge < e1; edge++) max = Math.max(max, logitThenP[edge * heads + hh]);
                 float denominator = 0f;
-                for (int edge = e0; edge < e1; edge++) {
-                    int at = edge * heads + hh;
-                    float ex = (float) Math.exp(logitThenP[at] - max);
-                    logitThenP[at] = ex;
-                    denominator += ex * phi[edge];
-                }
-                denominator += ATTENTION_SINK * (float) Math.exp(-max);
+                for (int edge = e0; edge < e1; edge++) denominator += logitThenP[edge * heads + hh] * phi[edge];
+                denominator += ATTENTION_SINK * (float) Math.exp(-max[i * heads + hh]);
                 for (int edge = e0; edge < e1; edge++) {
                     int at = edge * heads + hh;
                     float p = logitThenP[at] / denominator;
                     logitThenP[at] = p;
-                    alpha[at] = logitThenP[at] * phi[edge];
+                    alpha[at] = p * phi[edge];
                 }
             }
         }

@@ -16,9 +16,10 @@ public final class Workspace {
     // the structure in use
     int atoms, edges, molecules;
     int[] segmentStart = new int[0];      // edges of centre i: [segmentStart[i], segmentStart[i+1])
+    float[] segmentMax;                   // the softmax's row maximum per centre and head [N, H]
 
     // edge geometry
-    float[] unit, distance, cutoff, cutoffDerivative, rbf, rbfDerivative;
+    float[] unit, distance, expDistance, cutoff, cutoffDerivative, rbf, rbfDerivative;
 
     // atom state, updated layer by layer
     float[] h, v;
@@ -89,6 +90,7 @@ public final class Workspace {
     private void allocateAtoms(int n) {
         int f = features, hd = heads;
         segmentStart = new int[n + 1];
+        segmentMax = new float[n * hd];
         h = new float[n * f];
         v = new float[n * 3 * f];
         for (LayerState s : layers) s.allocateAtoms(n, f, hd);
@@ -121,6 +123,7 @@ public final class Workspace {
         int f = features, hd = heads, k = radialBasis;
         unit = new float[e * 3];
         distance = new float[e];
+        expDistance = new float[e];
         cutoff = new float[e];
         cutoffDerivative = new float[e];
         rbf = new float[e * k];
