@@ -3,6 +3,8 @@ package org.gaq.infer;
 import org.gaq.data.GraphBatch;
 import org.gaq.model.ModelConfig;
 
+import java.util.Arrays;
+
 /**
  * The model compiled for inference: energies, and forces F = −∂E/∂R by a hand-written reverse pass (positions
  * only: no weight gradients, no graph), over a reusable {@link Workspace}. Built by {@link ModelCompiler} from
@@ -79,12 +81,12 @@ public final class CompiledModel {
             }
             System.arraycopy(embedding, zi * f, ws.h, i * f, f);
         }
-        java.util.Arrays.fill(ws.v, 0, n * 3 * f, 0f);
+        Arrays.fill(ws.v, 0, n * 3 * f, 0f);
         for (int l = 0; l < layers.length; l++) layers[l].forward(ws, ws.layers[l], center, neighbor);
         head.forward(ws);
 
         int m = g.numMolecules();
-        java.util.Arrays.fill(ws.energies, 0, m, 0.0);
+        Arrays.fill(ws.energies, 0, m, 0.0);
         int[] molecule = g.moleculeOfAtom();
         for (int i = 0; i < n; i++) ws.energies[molecule[i]] += ws.atomic[i] * elementScale[z[i]];
         for (int i = 0; i < n; i++) ws.energies[molecule[i]] += elementShift[z[i]];
@@ -92,10 +94,10 @@ public final class CompiledModel {
 
         for (int i = 0; i < n; i++) ws.gAtomic[i] = elementScale[z[i]];
         head.reverse(ws);
-        java.util.Arrays.fill(ws.gV, 0, n * 3 * f, 0f);
-        java.util.Arrays.fill(ws.gRbf, 0, e * config.radialBasis(), 0f);
-        java.util.Arrays.fill(ws.gCutoff, 0, e, 0f);
-        java.util.Arrays.fill(ws.gUnit, 0, 3 * e, 0f);
+        Arrays.fill(ws.gV, 0, n * 3 * f, 0f);
+        Arrays.fill(ws.gRbf, 0, e * config.radialBasis(), 0f);
+        Arrays.fill(ws.gCutoff, 0, e, 0f);
+        Arrays.fill(ws.gUnit, 0, 3 * e, 0f);
         for (int l = layers.length - 1; l >= 0; l--) layers[l].reverse(ws, ws.layers[l], center, neighbor);
         geometry.reverse(ws, center, neighbor);
     }

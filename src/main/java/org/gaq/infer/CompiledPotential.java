@@ -3,6 +3,8 @@ package org.gaq.infer;
 import org.gaq.data.GraphBatch;
 import org.gaq.model.ModelConfig;
 
+import java.util.Arrays;
+
 /** A {@link CompiledModel} with one {@link Workspace} per calling thread. */
 public final class CompiledPotential implements Potential {
     private final CompiledModel model;
@@ -41,8 +43,8 @@ public final class CompiledPotential implements Potential {
     public Prediction compute(GraphBatch g, double[] positions, boolean withForces) {
         Workspace ws = workspaces.get();
         model.evaluate(g, positions, ws, withForces);
-        double[] energies = java.util.Arrays.copyOf(ws.energies(), g.numMolecules());
-        float[] forces = withForces ? java.util.Arrays.copyOf(ws.forces(), 3 * g.numAtoms()) : null;
+        double[] energies = Arrays.copyOf(ws.energies(), g.numMolecules());
+        float[] forces = withForces ? Arrays.copyOf(ws.forces(), 3 * g.numAtoms()) : null;
         return new Prediction(energies, forces);
     }
 }

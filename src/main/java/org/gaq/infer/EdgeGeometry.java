@@ -2,6 +2,8 @@ package org.gaq.infer;
 
 import org.gaq.tensor.kernels.Activations;
 
+import java.util.Arrays;
+
 /**
  * The geometry of the edges (i ← j) and, at the end of the reverse pass, the forces it scatters back to
  * the atoms (docs/engine.md, "Geometry"):
@@ -74,7 +76,7 @@ final class EdgeGeometry {
     void reverse(Workspace ws, int[] center, int[] neighbor) {
         int kk = mu.length;
         float[] forces = ws.forces;
-        java.util.Arrays.fill(forces, 0, 3 * ws.atoms, 0f);
+        Arrays.fill(forces, 0, 3 * ws.atoms, 0f);
         for (int e = 0; e < ws.edges; e++) {
             float gd = ws.gCutoff[e] * ws.cutoffDerivative[e];
             for (int k = 0; k < kk; k++) gd += ws.gRbf[e * kk + k] * ws.rbfDerivative[e * kk + k];

@@ -2,6 +2,8 @@ package org.gaq.infer;
 
 import org.gaq.tensor.kernels.Activations;
 
+import java.util.Arrays;
+
 /**
  * The energy head, always FP32: E_i = σ_Z (w_out · SiLU(W_h LN(h_i) + b_h) + b_out), summed per molecule;
  * its reverse pass seeds ∂E/∂h for the interaction layers (∂ of the sum of all molecules' energies).
@@ -36,13 +38,13 @@ final class EnergyHead {
     /** ws.gH = ∂E/∂h given ws.gAtomic = ∂E/∂atomic (the element scales). */
     void reverse(Workspace ws) {
         int n = ws.atoms;
-        java.util.Arrays.fill(ws.gHidden, 0, n * f, 0f);
+        Arrays.fill(ws.gHidden, 0, n * f, 0f);
         out.backwardAdd(ws.gAtomic, n, ws.gHidden);
         Activations.apply(Activations.Kind.SILU_PRIME, ws.hiddenPre, ws.gS, n * f);
         for (int k = 0; k < n * f; k++) ws.gHidden[k] *= ws.gS[k];
-        java.util.Arrays.fill(ws.gS, 0, n * f, 0f);
+        Arrays.fill(ws.gS, 0, n * f, 0f);
         hidden.backwardAdd(ws.gHidden, n, ws.gS);
-        java.util.Arrays.fill(ws.gH, 0, n * f, 0f);
+        Arrays.fill(ws.gH, 0, n * f, 0f);
         InteractionLayer.layerNormReverseAdd(ws.gS, ws.headNormalized, ws.headRstd, normGamma, ws.gH, n, f);
     }
 }

@@ -5,6 +5,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.gaq.tensor.kernels.Activations;
 
+import java.util.Arrays;
+
 /**
  * One interaction layer of the equivariant transformer (docs/model.md) as a forward pass and a hand-written
  * reverse pass for ∂E/∂(inputs), over a {@link Workspace}. The equations of the reverse pass are in
@@ -94,7 +96,7 @@ final class InteractionLayer {
         Activations.siluWithSlope(st.filterPre, st.filter, st.filterSlope, e * f3);
         for (int edge = 0; edge < e; edge++) {
             for (int hh = 0; hh < heads; hh++) {
-                java.util.Arrays.fill(st.alphaF, edge * f + hh * headDim, edge * f + (hh + 1) * headDim, st.alpha[edge * heads + hh]);
+                Arrays.fill(st.alphaF, edge * f + hh * headDim, edge * f + (hh + 1) * headDim, st.alpha[edge * heads + hh]);
             }
         }
         aggregateMessages(ws, st, vq, neighbor);
@@ -267,7 +269,7 @@ final class InteractionLayer {
             w.vectorMix().backwardAdd(gU, 3 * n, gVq);
         }
         // Δh and Δv: through W_o and the message sites
-        java.util.Arrays.fill(ws.gDh, 0, n * f, 0f);
+        Arrays.fill(ws.gDh, 0, n * f, 0f);
         w.output().backwardAdd(gO, n, ws.gDh);
         float[] dhPre = st.dhPre;
         q.scalarMessage().backward(ws.gDh, dhPre, n * f);
@@ -303,7 +305,7 @@ final class InteractionLayer {
 
         // radial basis at this layer's site: from the filters and the attention bias
         float[] rbf = q.rbfIn().isIdentity() ? ws.rbf : st.rbfSite;
-        java.util.Arrays.fill(ws.gRbfSite, 0, e * radialBasis, 0f);
+        Arrays.fill(ws.gRbfSite, 0, e * radialBasis, 0f);
         w.radialFilter().backwardAdd(gFilterPre, e, ws.gRbfSite);
         w.radialBias().backwardAdd(gLogit, e, ws.gRbfSite);
         q.rbfIn().backward(ws.gRbfSite, ws.rbf, e * radialBasis);
@@ -313,8 +315,8 @@ final class InteractionLayer {
         float[] qt = q.attentionQuery().isIdentity() ? st.qtPre : st.qt;
         float[] kt = q.attentionKey().isIdentity() ? st.ktPre : st.kt;
         float[] gQt = ws.gQt, gKt = ws.gKt;
-        java.util.Arrays.fill(gQt, 0, n * f, 0f);
-        java.util.Arrays.fill(gKt, 0, n * f, 0f);
+        Arrays.fill(gQt, 0, n * f, 0f);
+        Arrays.fill(gKt, 0, n * f, 0f);
         for (int edge = 0; edge < e; edge++) {
             int qi = center[edge] * f, kj = neighbor[edge] * f;
             for (int hh = 0; hh < heads; hh++) {
@@ -332,7 +334,7 @@ final class InteractionLayer {
 
         // s: from q, k and the values; then the scalar_in site and LayerNorm, added to the residual ∂E/∂h
         float[] gS = ws.gS;
-        java.util.Arrays.fill(gS, 0, n * f, 0f);
+        Arrays.fill(gS, 0, n * f, 0f);
         w.query().backwardAdd(ws.gQ, n, gS);
         w.key().backwardAdd(ws.gK, n, gS);
         w.value().backwardAdd(ws.gA, n, gS);
@@ -355,7 +357,7 @@ final class InteractionLayer {
         int n = ws.atoms, f3 = 3 * f;
         float[] gDh = ws.gDh, gDv = ws.gDvPre, gA = ws.gA, gFilter = ws.gFilterPre, gAlphaF = ws.gAlphaF, gUnit = ws.gUnit;
         float[] gVq = ws.gVq, a = st.a, filter = st.filter, alphaF = st.alphaF, unit = ws.unit;
-        java.util.Arrays.fill(gA, 0, n * f3, 0f);
+        Arrays.fill(gA, 0, n * f3, 0f);
         for (int i = 0; i < n; i++) {
             int hi = i * f, vi = i * f3;
             for (int edge = ws.segmentStart[i]; edge < ws.segmentStart[i + 1]; edge++) {

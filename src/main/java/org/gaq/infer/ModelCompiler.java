@@ -1,5 +1,6 @@
 package org.gaq.infer;
 
+import jdk.incubator.vector.FloatVector;
 import org.gaq.engine.FusedMddq;
 import org.gaq.engine.IntegerLinear;
 import org.gaq.engine.IntegerSites;
@@ -35,7 +36,7 @@ public final class ModelCompiler {
         Map<String, Tensor> p = model.parameters();
         ActivationSites sites = model.sites();
         int f = c.features(), k = c.radialBasis(), h = c.heads();
-        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
         if (f % lanes != 0) throw new UnsupportedOperationException(f + " features are not a multiple of the " + lanes + " float lanes of this CPU");
         InteractionLayer[] layers = new InteractionLayer[c.layers()];
         try (GradMode.Scope ignored = GradMode.noGrad()) {

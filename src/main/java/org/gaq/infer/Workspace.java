@@ -1,5 +1,7 @@
 package org.gaq.infer;
 
+import org.gaq.engine.FusedMddq;
+
 /**
  * Every array one evaluation needs, sized for a capacity of atoms, edges and molecules and reused across
  * calls: once it has grown to the largest structure seen, an evaluation allocates nothing. Not thread-safe;
@@ -32,7 +34,7 @@ public final class Workspace {
     // reverse pass
     float[] gH, gV, gVq, gS, gO, gU, gDh, gDv, gDvPre, gA, gFilterPre, gAlphaF, gAlpha, gLogit, gQt, gKt, gQ, gK,
             gRbfSite, gRbf, gUnit, gCutoff, gHidden, gAtomic;
-    float[] mddqScratch = new float[org.gaq.engine.FusedMddq.SCRATCH_LENGTH];
+    float[] mddqScratch = new float[FusedMddq.SCRATCH_LENGTH];
 
     double[] positions = new double[0];   // float positions of a GraphBatch, widened
 
