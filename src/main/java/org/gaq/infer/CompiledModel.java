@@ -33,10 +33,6 @@ public final class CompiledModel {
         this.precision = precision;
     }
 
-    InteractionLayer layer(int l) {
-        return layers[l];
-    }
-
     public ModelConfig config() {
         return config;
     }
