@@ -121,10 +121,8 @@ public final class BenchCommand implements Runnable {
         for (Path m : models) {
             var model = org.gaq.quant.ModelFiles.load(m);
             for (String e : engines) {
-                EngineOption choice = new EngineOption();
-                choice.engine = e;
                 loaded.add(model);
-                potentials.add(choice.potential(model, System.err));
+                potentials.add(EngineOption.potential(model, e, System.err));
                 names.add(m.getFileName() + (engines.size() > 1 ? " [" + e + "]" : ""));
             }
         }

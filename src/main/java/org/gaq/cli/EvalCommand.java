@@ -18,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -77,7 +78,7 @@ public final class EvalCommand implements Callable<Integer> {
         out.printf("%-22s %s%n", "frames", frames.description());
         if (against != null) out.printf("%-22s %s (errors below are against its predictions)%n", "reference", against);
         out.printf("%-22s %s%n", "precision", precision);
-        out.printf("%-22s %s%n", "engine", potential.engine().name().toLowerCase(java.util.Locale.ROOT));
+        out.printf("%-22s %s%n", "engine", potential.engine().name().toLowerCase(Locale.ROOT));
         out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
         out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
         if (set.allHaveForces()) {

@@ -69,7 +69,7 @@ public final class CompiledModel {
         int[] z = g.atomicNumbers(), center = g.center(), neighbor = g.neighbor();
         segments(ws, center, n);
 
-        geometry.forward(ws, r, center, g.neighbor());
+        geometry.forward(ws, r, center, neighbor);
         for (int i = 0; i < n; i++) {
             int zi = z[i];
             if (zi < 1 || zi > config.maxAtomicNumber()) {

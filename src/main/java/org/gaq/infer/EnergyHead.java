@@ -28,9 +28,8 @@ final class EnergyHead {
     void forward(Workspace ws) {
         int n = ws.atoms;
         InteractionLayer.layerNormForward(ws.h, normGamma, normBeta, ws.headNormalized, ws.headRstd, ws.headInput, n, f);
-        hidden.forward(ws.headInput, n, ws.hiddenPre);
-        InteractionLayer.addBias(ws.hiddenPre, hiddenBias, n, f);
-        Activations.apply(Activations.Kind.SILU, ws.hiddenPre, ws.hidden, n * f);
+        hidden.forwardWithBias(ws.headInput, n, hiddenBias, ws.hiddenPre);
+        Activations.siluWithSlope(ws.hiddenPre, ws.hidden, ws.hiddenSlope, n * f);
         out.forward(ws.hidden, n, ws.atomic);
         for (int i = 0; i < n; i++) ws.atomic[i] += outBias;
     }
@@ -40,8 +39,7 @@ final class EnergyHead {
         int n = ws.atoms;
         Arrays.fill(ws.gHidden, 0, n * f, 0f);
         out.backwardAdd(ws.gAtomic, n, ws.gHidden);
-        Activations.apply(Activations.Kind.SILU_PRIME, ws.hiddenPre, ws.gS, n * f);
-        for (int k = 0; k < n * f; k++) ws.gHidden[k] *= ws.gS[k];
+        for (int k = 0; k < n * f; k++) ws.gHidden[k] *= ws.hiddenSlope[k];
         Arrays.fill(ws.gS, 0, n * f, 0f);
         hidden.backwardAdd(ws.gHidden, n, ws.gS);
         Arrays.fill(ws.gH, 0, n * f, 0f);

@@ -46,8 +46,7 @@ public final class Fp32Projection implements Projection {
     @Override
     public void forwardWithBias(float[] x, int rows, float[] bias, float[] y) {
         if (out % PAIR != 0) {
-            forward(x, rows, y);
-            InteractionLayer.addBias(y, bias, rows, out);
+            Projection.super.forwardWithBias(x, rows, bias, y);
             return;
         }
         for (int r = 0; r < rows; r++) System.arraycopy(bias, 0, y, r * out, out);

@@ -42,12 +42,6 @@ public final class IntegerProjection implements Projection {
     }
 
     @Override
-    public void forwardWithBias(float[] x, int rows, float[] bias, float[] y) {
-        forward(x, rows, y);
-        InteractionLayer.addBias(y, bias, rows, out);
-    }
-
-    @Override
     public void backwardAdd(float[] dy, int rows, float[] dx) {
         if (in % 32 != 0) Matmul.multiplyTransBOnThisThread(dy, w, dx, rows, out, in, true);
         else Matmul.multiplyOnThisThread(dy, wt, dx, rows, out, in, true);

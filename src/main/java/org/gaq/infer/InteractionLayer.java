@@ -437,12 +437,6 @@ final class InteractionLayer {
         return out;
     }
 
-    static void addBias(float[] y, float[] bias, int rows, int width) {
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < width; c++) y[r * width + c] += bias[c];
-        }
-    }
-
     /** y = γ ⊙ (x − mean)/√(var + ε) + β per row, keeping x̂ and 1/√(var + ε). */
     static void layerNormForward(float[] x, float[] gamma, float[] beta, float[] normalized, float[] rstd, float[] y, int rows, int f) {
         for (int r = 0; r < rows; r++) {

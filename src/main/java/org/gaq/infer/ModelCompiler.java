@@ -39,10 +39,10 @@ public final class ModelCompiler {
         int lanes = FloatVector.SPECIES_PREFERRED.length();
         if (f % lanes != 0) throw new UnsupportedOperationException(f + " features are not a multiple of the " + lanes + " float lanes of this CPU");
         InteractionLayer[] layers = new InteractionLayer[c.layers()];
+        Weights w = new Weights(model, sites);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int l = 0; l < c.layers(); l++) {
                 String lp = "layers." + l + ".";
-                Weights w = new Weights(model, sites);
                 LayerWeights weights = new LayerWeights(
                         values(p, lp + "norm.gamma"), values(p, lp + "norm.beta"),
                         w.projection(lp + "query.weight", f, f), w.projection(lp + "key.weight", f, f),

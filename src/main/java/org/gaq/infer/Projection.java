@@ -18,7 +18,13 @@ public sealed interface Projection permits Fp32Projection, IntegerProjection {
     void forward(float[] x, int rows, float[] y);
 
     /** y[rows × out] = x[rows × in] · W + b (b [out] added to every row). */
-    void forwardWithBias(float[] x, int rows, float[] bias, float[] y);
+    default void forwardWithBias(float[] x, int rows, float[] bias, float[] y) {
+        forward(x, rows, y);
+        int out = out();
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < out; c++) y[r * out + c] += bias[c];
+        }
+    }
 
     /** dx[rows × in] += dy[rows × out] · Wᵀ: the input gradient of the reverse pass (no weight gradient). */
     void backwardAdd(float[] dy, int rows, float[] dx);

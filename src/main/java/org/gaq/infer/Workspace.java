@@ -29,10 +29,10 @@ public final class Workspace {
     final LayerState[] layers;
 
     // energy head
-    float[] headNormalized, headRstd, headInput, hiddenPre, hidden, atomic;
+    float[] headNormalized, headRstd, headInput, hiddenPre, hidden, hiddenSlope, atomic;
 
     // reverse pass
-    float[] gH, gV, gVq, gS, gO, gU, gDh, gDv, gDvPre, gA, gFilterPre, gAlphaF, gAlpha, gLogit, gQt, gKt, gQ, gK,
+    float[] gH, gV, gVq, gS, gO, gU, gDh, gDvPre, gA, gFilterPre, gAlphaF, gAlpha, gLogit, gQt, gKt, gQ, gK,
             gRbfSite, gRbf, gUnit, gCutoff, gHidden, gAtomic;
     float[] mddqScratch = new float[FusedMddq.SCRATCH_LENGTH];
 
@@ -101,6 +101,7 @@ public final class Workspace {
         headInput = new float[n * f];
         hiddenPre = new float[n * f];
         hidden = new float[n * f];
+        hiddenSlope = new float[n * f];
         atomic = new float[n];
         gH = new float[n * f];
         gV = new float[n * 3 * f];
@@ -109,7 +110,6 @@ public final class Workspace {
         gO = new float[n * 3 * f];
         gU = new float[n * 9 * f];
         gDh = new float[n * f];
-        gDv = new float[n * 3 * f];
         gDvPre = new float[n * 3 * f];
         gA = new float[n * 3 * f];
         gQt = new float[n * f];
