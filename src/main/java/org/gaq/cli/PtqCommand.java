@@ -16,13 +16,14 @@ import java.util.concurrent.Callable;
 /** Post-training quantization baselines: calibrate on training frames, no fine-tuning. */
 @Command(name = "ptq", mixinStandardHelpOptions = true,
         description = "Post-training quantization of an FP32 model (no training): naive (per-component int8, min-max), "
-                + "percentile (Degree-Quant's robust ranges) or mddq (MDDQ vectors, min-max).")
+                + "percentile (Degree-Quant's robust ranges), mddq (MDDQ vectors, min-max) or local-frame (MDDQ in each atom's local frame, "
+                + "exactly equivariant; docs/quantization.md).")
 public final class PtqCommand implements Callable<Integer> {
     @Option(names = "--from", required = true, paramLabel = "FP32_MODEL") Path from;
     @Mixin DataOptions data;
-    @Option(names = "--method", defaultValue = "naive", description = "naive, percentile or mddq (default: ${DEFAULT-VALUE})") String method;
+    @Option(names = "--method", defaultValue = "naive", description = "naive, percentile, mddq or local-frame (default: ${DEFAULT-VALUE})") String method;
     @Option(names = "--bits", defaultValue = "w8a8", description = "w8a8 or w4a8 (default: ${DEFAULT-VALUE})") String bits;
-    @Option(names = "--direction-bits", defaultValue = "8", description = "mddq: bits per direction component (default: ${DEFAULT-VALUE})") int directionBits;
+    @Option(names = "--direction-bits", defaultValue = "8", description = "mddq, local-frame: bits per direction component (default: ${DEFAULT-VALUE})") int directionBits;
     @Option(names = "--scalar-only", description = "quantize the scalar branch only (vectors FP32)") boolean scalarOnly;
     @Option(names = "--vector-only", description = "quantize the vector branch only (scalar activations and weights FP32)") boolean vectorOnly;
     @Option(names = "--calibration", description = "override the method's ranges: min-max, percentile or mean-abs") String calibration;
@@ -39,8 +40,8 @@ public final class PtqCommand implements Callable<Integer> {
         QuantizationPlan.Spec spec = switch (method) {
             case "naive" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
             case "percentile" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.PERCENTILE);
-            case "mddq" -> QatRecipe.spec(bits, "mddq", directionBits, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
-            default -> throw new IllegalArgumentException("--method must be naive, percentile or mddq, not '" + method + "'");
+            case "mddq", "local-frame" -> QatRecipe.spec(bits, method, directionBits, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
+            default -> throw new IllegalArgumentException("--method must be naive, percentile, mddq or local-frame, not '" + method + "'");
         };
         if (calibration != null) {
             spec = new QuantizationPlan.Spec(spec.weightBits(), spec.activationBits(), spec.vectorScheme(), spec.vectorBits(),

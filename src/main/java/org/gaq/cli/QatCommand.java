@@ -46,7 +46,8 @@ public final class QatCommand implements Callable<Integer> {
     @Mixin DataOptions data;
     @Option(names = "--bits", defaultValue = "w8a8", description = "w8a8 or w4a8 (default: ${DEFAULT-VALUE})") String bits;
     @Option(names = "--method", defaultValue = "gaq", description = "gaq, naive or degree-quant (default: ${DEFAULT-VALUE})") String method;
-    @Option(names = "--vector-scheme", description = "mddq or componentwise (default: mddq for gaq, componentwise for the baselines)") String vectorScheme;
+    @Option(names = "--vector-scheme", description = "mddq, local-frame (MDDQ in each atom's local frame: exactly equivariant) or componentwise "
+            + "(default: mddq for gaq, componentwise for the baselines)") String vectorScheme;
     @Option(names = "--direction-bits", defaultValue = "8", description = "MDDQ bits per direction component (default: ${DEFAULT-VALUE}, the paper's)") int directionBits;
     @Option(names = "--geometric-ste", description = "project the direction gradient on the sphere's tangent space (paper v2)") boolean geometricSte;
     @Option(names = "--scalar-only", description = "ablation: quantize the scalar branch only (vectors FP32)") boolean scalarOnly;

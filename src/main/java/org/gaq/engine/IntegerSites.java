@@ -1,6 +1,9 @@
 package org.gaq.engine;
 
 import org.gaq.model.ActivationSites;
+import org.gaq.model.LocalFrames;
+import org.gaq.quant.FakeQuantizer;
+import org.gaq.quant.LocalFrameQuantizer;
 import org.gaq.quant.LsqQuantizer;
 import org.gaq.quant.MddqQuantizer;
 import org.gaq.quant.QuantizationPlan;
@@ -32,13 +35,24 @@ public final class IntegerSites implements ActivationSites {
 
     @Override
     public Tensor vector(String site, Tensor v) {
-        if (activations.plainVectorQuantizer(site) instanceof MddqQuantizer q && !q.geometricSte()
-                && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION
-                && (q.magnitude().channels() == 1 || q.magnitude().channels() == v.dim(2))
-                && q.directionBits() != LsqQuantizer.FULL_PRECISION && v.rank() == 3 && v.dim(1) == 3) {
-            return FusedMddq.apply(v, q, identityGradient());
+        return vector(site, v, null);
+    }
+
+    @Override
+    public Tensor vector(String site, Tensor v, LocalFrames frames) {
+        FakeQuantizer quantizer = activations.plainVectorQuantizer(site);
+        if (quantizer instanceof MddqQuantizer q && fusable(q, v)) return FusedMddq.apply(v, q, identityGradient());
+        if (quantizer instanceof LocalFrameQuantizer q && frames != null && fusable(q.mddq(), v)) {
+            return q.inFrames(v, frames, local -> FusedMddq.apply(local, q.mddq(), identityGradient()));
         }
-        return activations.vector(site, v);
+        return activations.vector(site, v, frames);
+    }
+
+    /** True if the fused kernel computes what {@code q} computes on {@code v}. */
+    private static boolean fusable(MddqQuantizer q, Tensor v) {
+        return !q.geometricSte() && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION
+                && (q.magnitude().channels() == 1 || q.magnitude().channels() == v.dim(2))
+                && q.directionBits() != LsqQuantizer.FULL_PRECISION && v.rank() == 3 && v.dim(1) == 3;
     }
 
     @Override

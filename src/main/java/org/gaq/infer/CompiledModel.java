@@ -70,6 +70,7 @@ public final class CompiledModel {
         segments(ws, center, n);
 
         geometry.forward(ws, r, center, neighbor);
+        ws.geometryChanged(center);
         for (int i = 0; i < n; i++) {
             int zi = z[i];
             if (zi < 1 || zi > config.maxAtomicNumber()) {

@@ -65,7 +65,7 @@ final class InteractionLayer {
         float[] vq = null;
         if (!first) {
             System.arraycopy(ws.v, 0, st.vIn, 0, n * f3);
-            vq = quantizeVector(q.vectorIn(), st.vIn, st.vq, n);
+            vq = quantizeVector(q.vectorIn(), ws, st.vIn, st.vq, n);
         }
         layerNormForward(ws.h, w.normGamma(), w.normBeta(), st.normalized, st.rstd, st.sPre, n, f);
         float[] s = quantizeScalar(q.scalarIn(), st.sPre, st.s, n * f);
@@ -101,7 +101,7 @@ final class InteractionLayer {
         }
         aggregateMessages(ws, st, vq, neighbor);
         float[] dh = quantizeScalar(q.scalarMessage(), st.dhPre, st.dh, n * f);
-        float[] dv = quantizeVector(q.vectorMessage(), st.dvPre, st.dv, n);
+        float[] dv = quantizeVector(q.vectorMessage(), ws, st.dvPre, st.dv, n);
 
         // update
         w.output().forwardWithBias(dh, n, w.outputBias(), st.o);
@@ -273,7 +273,7 @@ final class InteractionLayer {
         w.output().backwardAdd(gO, n, ws.gDh);
         float[] dhPre = st.dhPre;
         q.scalarMessage().backward(ws.gDh, dhPre, n * f);
-        q.vectorMessage().backward(gV, st.dvPre, ws.gDvPre, n, f, ws.mddqScratch);
+        q.vectorMessage().backward(gV, st.dvPre, ws.gDvPre, n, f, ws);
 
         // messages, back to a_j, the filters, α, ṽ_j and r̂
         messagesReverse(ws, st, vq, neighbor);
@@ -342,7 +342,7 @@ final class InteractionLayer {
         layerNormReverseAdd(gS, st.normalized, st.rstd, w.normGamma(), gH, n, f);
 
         // ṽ: back through the vector_in site
-        if (!first) q.vectorIn().backward(ws.gVq, st.vIn, gV, n, f, ws.mddqScratch);
+        if (!first) q.vectorIn().backward(ws.gVq, st.vIn, gV, n, f, ws);
     }
 
     /**
@@ -431,9 +431,9 @@ final class InteractionLayer {
         return out;
     }
 
-    private float[] quantizeVector(VectorQuantization site, float[] v, float[] out, int n) {
+    private float[] quantizeVector(VectorQuantization site, Workspace ws, float[] v, float[] out, int n) {
         if (site.isIdentity()) return v;
-        site.forward(v, out, n, f);
+        site.forward(v, out, n, f, ws);
         return out;
     }
 

@@ -7,7 +7,7 @@ import org.gaq.engine.IntegerSites;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
-import org.gaq.quant.FakeQuantizer;
+import org.gaq.quant.LocalFrameQuantizer;
 import org.gaq.quant.LsqQuantizer;
 import org.gaq.quant.MddqQuantizer;
 import org.gaq.quant.ModelFiles;
@@ -112,11 +112,15 @@ public final class ModelCompiler {
     }
 
     private static VectorQuantization vectorSite(QuantizationPlan plan, String site, int features) {
-        FakeQuantizer q = plan.plainVectorQuantizer(site);
-        if (q == null) return new VectorQuantization.None();
-        if (!(q instanceof MddqQuantizer m)) {
-            throw new UnsupportedOperationException(site + ": " + plan.spec().vectorScheme() + " vector quantization runs on the tape only");
-        }
+        return switch (plan.plainVectorQuantizer(site)) {
+            case null -> new VectorQuantization.None();
+            case MddqQuantizer m -> mddqSite(plan, site, m, features);
+            case LocalFrameQuantizer l -> new VectorQuantization.LocalFrameMddq(mddqSite(plan, site, l.mddq(), features));
+            default -> throw new UnsupportedOperationException(site + ": " + plan.spec().vectorScheme() + " vector quantization runs on the tape only");
+        };
+    }
+
+    private static VectorQuantization.Mddq mddqSite(QuantizationPlan plan, String site, MddqQuantizer m, int features) {
         if (m.geometricSte()) throw new UnsupportedOperationException(site + ": the geometric straight-through estimator runs on the tape only");
         if (m.magnitude().bits() == LsqQuantizer.FULL_PRECISION || !m.magnitude().isEnabled() || m.directionBits() == LsqQuantizer.FULL_PRECISION) {
             throw new UnsupportedOperationException(site + ": MDDQ with an unquantized magnitude or direction runs on the tape only");

@@ -1,6 +1,7 @@
 package org.gaq.infer;
 
 import org.gaq.engine.FusedMddq;
+import org.gaq.model.LocalFrames;
 
 /**
  * Every array one evaluation needs, sized for a capacity of atoms, edges and molecules and reused across
@@ -38,6 +39,11 @@ public final class Workspace {
 
     double[] positions = new double[0];   // float positions of a GraphBatch, widened
 
+    // local frames [N, 3, 3] and vectors in them [N, 3, F]: only local-frame vector quantization asks for them
+    float[] frames = new float[0], frameIn = new float[0], frameOut = new float[0], frameGrad = new float[0];
+    private int[] frameCenter;
+    private boolean framesValid;
+
     // results
     double[] energies = new double[0];
     float[] forces = new float[0];
@@ -58,6 +64,28 @@ public final class Workspace {
     /** Forces (eV/Å, [N, 3]) of the last evaluation with forces; valid entries: 3 × the number of atoms. */
     public float[] forces() {
         return forces;
+    }
+
+    /** New edge geometry (for edges with centres {@code center}): the local frames are computed again when next asked for. */
+    void geometryChanged(int[] center) {
+        frameCenter = center;
+        framesValid = false;
+    }
+
+    /** The atoms' local frames (n × 9) of the current geometry, computed on the first call after it changed. */
+    float[] localFrames() {
+        if (!framesValid) {
+            int n = atomCapacity, vectors = atomCapacity * 3 * features;
+            if (frames.length < n * 9) frames = new float[n * 9];
+            if (frameIn.length < vectors) {
+                frameIn = new float[vectors];
+                frameOut = new float[vectors];
+                frameGrad = new float[vectors];
+            }
+            LocalFrames.compute(atoms, frameCenter, edges, unit, distance, cutoff, frames);
+            framesValid = true;
+        }
+        return frames;
     }
 
     double[] positionsOf(float[] source, int n) {

@@ -23,6 +23,14 @@ public interface ActivationSites {
         return v;
     }
 
+    /**
+     * A vector activation [N, 3, F] at {@code site}, with the atoms' local frames at hand for quantizers that work
+     * in them (the model calls this one; the frames are computed only if a site asks for them).
+     */
+    default Tensor vector(String site, Tensor v, LocalFrames frames) {
+        return vector(site, v);
+    }
+
     /** The weight matrix [in, out] named {@code name}, as the layer should use it. */
     default Tensor weight(String name, Tensor w) {
         return w;

@@ -178,6 +178,7 @@ public final class EquivariantTransformer {
         Tensor unit = rij.div(dij);                                                                 // [E,3]
         Tensor cutoff = Radial.cosineCutoff(dij, config.cutoff());                                  // [E,1]
         Tensor rbf = Radial.physNet(dij, config.radialBasis(), config.cutoff());                    // [E,K]
+        LocalFrames frames = new LocalFrames(n, g.center(), unit, dij, cutoff);                     // for local-frame quantizers
 
         Tensor h = p("embedding").gatherRows(g.atomicNumbers());                                    // [N,F]
         Tensor v = Tensor.zeros(n, 3, f);                                                           // [N,3,F]
@@ -185,7 +186,7 @@ public final class EquivariantTransformer {
         for (int l = 0; l < config.layers(); l++) {
             String lp = "layers." + l + ".";
             boolean vectorsAreZero = l == 0;   // v = 0 entering the first layer: its vector terms vanish
-            if (!vectorsAreZero) v = sites.vector(lp + "vector_in", v);
+            if (!vectorsAreZero) v = sites.vector(lp + "vector_in", v, frames);
             Tensor s = sites.scalar(lp + "scalar_in",
                     Functional.layerNorm(h, p(lp + "norm.gamma"), p(lp + "norm.beta"), 1e-5f));
             Tensor rbfIn = sites.scalar(lp + "rbf_in", rbf);
@@ -225,7 +226,7 @@ public final class EquivariantTransformer {
             Tensor dh = sites.scalar(lp + "scalar_message", m[0].indexAdd(g.center(), n));          // [N,F]
             Tensor vMsg = m[2].reshape(e, 1, f).mul(unit.reshape(e, 3, 1));                          // [E,3,F]
             if (!vectorsAreZero) vMsg = vMsg.add(m[1].reshape(e, 1, f).mul(v.gatherRows(g.neighbor())));
-            Tensor dv = sites.vector(lp + "vector_message", vMsg.indexAdd(g.center(), n));          // [N,3,F]
+            Tensor dv = sites.vector(lp + "vector_message", vMsg.indexAdd(g.center(), n), frames);          // [N,3,F]
 
             // Update: [o1 o2 o3] = W_o Δh + b_o;  h += o3 + o2 ⊙ ⟨u1,u2⟩;  v += o1 ⊙ u3 + Δv,  [u1 u2 u3] = U v
             Tensor outputWeight = w(lp + "output.weight");

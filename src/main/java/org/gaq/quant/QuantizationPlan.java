@@ -1,6 +1,7 @@
 package org.gaq.quant;
 
 import org.gaq.model.ActivationSites;
+import org.gaq.model.LocalFrames;
 import org.gaq.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -23,7 +24,19 @@ import java.util.Map;
 public final class QuantizationPlan implements ActivationSites {
 
     /** How vector (ℓ = 1) activations are quantized. */
-    public enum VectorScheme { MDDQ, COMPONENTWISE }
+    public enum VectorScheme {
+        /** The paper's magnitude + direction quantization, the direction grid fixed in the laboratory frame. */
+        MDDQ,
+        /** The naive baseline: each Cartesian component on its own. */
+        COMPONENTWISE,
+        /** MDDQ in each atom's local frame ({@link LocalFrameQuantizer}): exactly equivariant. */
+        LOCAL_FRAME;
+
+        /** True if the learned step is a magnitude's (unsigned, calibrated on ‖h‖), false if the components'. */
+        public boolean quantizesMagnitudes() {
+            return this != COMPONENTWISE;
+        }
+    }
 
     /**
      * The derivative of an activation quantizer that the backward pass (forces, and training through them)
@@ -142,7 +155,7 @@ public final class QuantizationPlan implements ActivationSites {
         /** True if {@code site} gets one step per channel: a weight's input, or an MDDQ vector site. */
         public boolean isPerChannel(String site, boolean vector) {
             if (!perChannel) return false;
-            return vector ? vectorScheme == VectorScheme.MDDQ : WEIGHT_INPUTS.containsValue(site.substring(site.lastIndexOf('.') + 1));
+            return vector ? vectorScheme.quantizesMagnitudes() : WEIGHT_INPUTS.containsValue(site.substring(site.lastIndexOf('.') + 1));
         }
 
         /** True if {@code site} ("layers.L.name") is one of {@link #fullPrecisionSites}. */
@@ -246,11 +259,17 @@ public final class QuantizationPlan implements ActivationSites {
 
     @Override
     public Tensor vector(String site, Tensor v) {
+        return vector(site, v, null);
+    }
+
+    @Override
+    public Tensor vector(String site, Tensor v, LocalFrames frames) {
         if (spec.vectorBits() == 32 || spec.isFullPrecision(site)) return v;
         if (calibrating) {
             // MDDQ's learned step is the magnitude's (unsigned); the naive scheme's is the components'.
-            Tensor observed = spec.vectorScheme() == VectorScheme.MDDQ ? MddqQuantizer.magnitudes(v.detach()) : v.detach();
-            Signedness sign = spec.vectorScheme() == VectorScheme.MDDQ ? Signedness.UNSIGNED : Signedness.SIGNED;
+            boolean magnitudes = spec.vectorScheme().quantizesMagnitudes();   // invariant: the same in any frame
+            Tensor observed = magnitudes ? MddqQuantizer.magnitudes(v.detach()) : v.detach();
+            Signedness sign = magnitudes ? Signedness.UNSIGNED : Signedness.SIGNED;
             synchronized (vectorObservers) {
                 vectorObservers.computeIfAbsent(site, k -> spec.isPerChannel(site, true) ? new ChannelMaxObserver(sign)
                         : spec.calibration().observer(sign)).observe(observed);
@@ -258,7 +277,8 @@ public final class QuantizationPlan implements ActivationSites {
             return v;
         }
         if (!vectorBranch) return v;
-        Tensor q = apply(quantizer(vectorQuantizers, site), v);
+        FakeQuantizer quantizer = quantizer(vectorQuantizers, site);
+        Tensor q = spec.gradient() == Gradient.IDENTITY ? quantizer.applyWithIdentityGradient(v, frames) : quantizer.apply(v, frames);
         return masking == null ? q : masking.protect(v, q);
     }
 
@@ -431,11 +451,24 @@ public final class QuantizationPlan implements ActivationSites {
 
     /** The spec's vector quantizer with (magnitude or component) steps: one, or one per channel (MDDQ only). */
     private FakeQuantizer vectorQuantizer(double[] steps) {
-        if (spec.vectorScheme() == VectorScheme.MDDQ) {
-            return new MddqQuantizer(spec.vectorBits(), spec.directionBits(), steps, spec.geometricSte());
-        }
-        if (steps.length != 1) throw new IllegalArgumentException("component-wise vector quantization has one step");
-        return new ComponentwiseVectorQuantizer(spec.vectorBits(), steps[0]);
+        return switch (spec.vectorScheme()) {
+            case MDDQ -> new MddqQuantizer(spec.vectorBits(), spec.directionBits(), steps, spec.geometricSte());
+            case LOCAL_FRAME -> new LocalFrameQuantizer(new MddqQuantizer(spec.vectorBits(), spec.directionBits(), steps, spec.geometricSte()));
+            case COMPONENTWISE -> {
+                if (steps.length != 1) throw new IllegalArgumentException("component-wise vector quantization has one step");
+                yield new ComponentwiseVectorQuantizer(spec.vectorBits(), steps[0]);
+            }
+        };
+    }
+
+    /** The scalar quantizer whose steps a vector quantizer learns and saves: MDDQ's magnitude, or the components'. */
+    private static LsqQuantizer stepQuantizer(FakeQuantizer q) {
+        return switch (q) {
+            case MddqQuantizer m -> m.magnitude();
+            case LocalFrameQuantizer l -> l.mddq().magnitude();
+            case ComponentwiseVectorQuantizer c -> c.components();
+            default -> throw new IllegalStateException("unknown vector quantizer " + q.getClass().getSimpleName());
+        };
     }
 
     /** Scalar-branch quantizers on or off (off: identity; the 'vector branch only' ablation). */
@@ -489,9 +522,11 @@ public final class QuantizationPlan implements ActivationSites {
     public Map<String, String> describeSites() {
         Map<String, String> d = new LinkedHashMap<>();
         scalarQuantizers.forEach((site, q) -> d.put(site, "scalar LSQ int" + q.bits()));
-        vectorQuantizers.forEach((site, q) -> d.put(site, q instanceof MddqQuantizer
-                ? "vector MDDQ " + spec.vectorBits() + "+" + spec.directionBits() + " bits"
-                : "vector component-wise int" + spec.vectorBits()));
+        vectorQuantizers.forEach((site, q) -> d.put(site, switch (q) {
+            case MddqQuantizer m -> "vector MDDQ " + spec.vectorBits() + "+" + spec.directionBits() + " bits";
+            case LocalFrameQuantizer l -> "vector local-frame MDDQ " + spec.vectorBits() + "+" + spec.directionBits() + " bits";
+            default -> "vector component-wise int" + spec.vectorBits();
+        }));
         return d;
     }
 
@@ -522,10 +557,7 @@ public final class QuantizationPlan implements ActivationSites {
     public Map<String, float[]> steps() {
         Map<String, float[]> s = new LinkedHashMap<>();
         scalarQuantizers.forEach((site, q) -> s.put(SCALAR_PREFIX + site, q.stepValues()));
-        vectorQuantizers.forEach((site, q) -> {
-            LsqQuantizer inner = q instanceof MddqQuantizer mq ? mq.magnitude() : ((ComponentwiseVectorQuantizer) q).components();
-            s.put(VECTOR_PREFIX + site, inner.stepValues());
-        });
+        vectorQuantizers.forEach((site, q) -> s.put(VECTOR_PREFIX + site, stepQuantizer(q).stepValues()));
         return s;
     }
 }

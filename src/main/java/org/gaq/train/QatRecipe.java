@@ -61,7 +61,7 @@ public final class QatRecipe {
         }
     }
 
-    /** The quantization spec of {@code bits} (w8a8 or w4a8) with the given vector scheme (mddq or componentwise) and switches. */
+    /** The quantization spec of {@code bits} (w8a8 or w4a8) with the given vector scheme (mddq, local-frame or componentwise) and switches. */
     public static QuantizationPlan.Spec spec(String bits, String vectorScheme, int directionBits, boolean geometricSte, boolean scalarOnly,
                                              boolean vectorOnly, QuantizationPlan.Calibration calibration) {
         int weightBits = switch (bits) {
@@ -72,7 +72,8 @@ public final class QatRecipe {
         QuantizationPlan.VectorScheme scheme = switch (vectorScheme) {
             case "mddq" -> QuantizationPlan.VectorScheme.MDDQ;
             case "componentwise" -> QuantizationPlan.VectorScheme.COMPONENTWISE;
-            default -> throw new IllegalArgumentException("--vector-scheme must be mddq or componentwise, not '" + vectorScheme + "'");
+            case "local-frame" -> QuantizationPlan.VectorScheme.LOCAL_FRAME;
+            default -> throw new IllegalArgumentException("--vector-scheme must be mddq, local-frame or componentwise, not '" + vectorScheme + "'");
         };
         if (scalarOnly && vectorOnly) throw new IllegalArgumentException("--scalar-only and --vector-only exclude each other");
         return new QuantizationPlan.Spec(vectorOnly ? 32 : weightBits, vectorOnly ? 32 : 8, scheme, scalarOnly ? 32 : 8,
