@@ -41,6 +41,7 @@ public final class Workspace {
 
     // local frames [N, 3, 3] and vectors in them [N, 3, F]: only local-frame vector quantization asks for them
     float[] frames = new float[0], frameIn = new float[0], frameOut = new float[0], frameGrad = new float[0];
+    private final double[] frameScratch = new double[LocalFrames.SCRATCH_LENGTH];
     private int[] frameCenter;
     private boolean framesValid;
 
@@ -82,7 +83,7 @@ public final class Workspace {
                 frameOut = new float[vectors];
                 frameGrad = new float[vectors];
             }
-            LocalFrames.compute(atoms, frameCenter, edges, unit, distance, cutoff, frames);
+            LocalFrames.compute(atoms, frameCenter, edges, unit, distance, cutoff, frames, frameScratch);
             framesValid = true;
         }
         return frames;
