@@ -58,6 +58,32 @@ class QatTrainerTest {
         assertNotEquals(0, ((QuantizationPlan) loaded.sites()).parameters().size());
     }
 
+    /**
+     * QAT through local-frame vector quantization (the clipped gradient: second derivatives through the frames'
+     * rotations and MDDQ) learns, and its file reloads with the same scheme and forces.
+     */
+    @Test
+    void qatWithLocalFrameVectorsLearnsAndReloads(@TempDir Path dir) throws Exception {
+        Split split = TrainerTest.split();
+        EquivariantTransformer m = new EquivariantTransformer(TrainerTest.TINY, 5);
+        ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
+        var spec = QatRecipe.spec("w8a8", "local-frame", 8, false, false, false, QuantizationPlan.Calibration.MIN_MAX);
+        assertEquals(QuantizationPlan.VectorScheme.LOCAL_FRAME, spec.vectorScheme());
+        new QuantizationPlan(spec).calibrate(m, split.train().frames().subList(0, 8), 4);
+        assertTrue(((QuantizationPlan) m.sites()).describeSites().values().stream().anyMatch(d -> d.contains("local-frame")));
+        double before = Metrics.evaluate(m, split.validation(), 8, 0, 1, null).forceMaeMeVPerA();
+        Trainer.startQat(m, split, qat(6, 0.05f, 0), dir, QUIET).run();
+        double after = Metrics.evaluate(m, split.validation(), 8, 0, 1, null).forceMaeMeVPerA();
+        assertTrue(after < before, "QAT improves the quantized model: " + before + " → " + after);
+        EquivariantTransformer loaded = ModelFiles.load(dir.resolve("last.safetensors"));
+        assertEquals(QuantizationPlan.VectorScheme.LOCAL_FRAME, ((QuantizationPlan) loaded.sites()).spec().vectorScheme());
+        var g = NeighborList.batch(split.validation().frames(), 5.0);
+        assertArrayEquals(m.predict(g, false).forces().data(), loaded.predict(g, false).forces().data());
+        var bad = assertThrows(IllegalArgumentException.class,
+                () -> QatRecipe.spec("w8a8", "local", 8, false, false, false, QuantizationPlan.Calibration.MIN_MAX));
+        assertTrue(bad.getMessage().contains("local-frame"), bad.getMessage());
+    }
+
     @Test
     void recommendedRecipeKeepsTheChosenBitsAndAddsItsChanges() {
         var w8 = QatRecipe.recommended(QatRecipe.spec("w8a8", "mddq", 16, false, false, false, QuantizationPlan.Calibration.MIN_MAX));
