@@ -47,7 +47,7 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--bits", defaultValue = "w8a8", description = "w8a8 or w4a8 (default: ${DEFAULT-VALUE})") String bits;
     @Option(names = "--method", defaultValue = "gaq", description = "gaq, naive or degree-quant (default: ${DEFAULT-VALUE})") String method;
     @Option(names = "--vector-scheme", description = "mddq, local-frame (MDDQ in each atom's local frame: exactly equivariant) or componentwise "
-            + "(default: mddq for gaq, componentwise for the baselines)") String vectorScheme;
+            + "(default: mddq for gaq, componentwise for the baselines); with --continue, switches a model between mddq and local-frame") String vectorScheme;
     @Option(names = "--direction-bits", defaultValue = "8", description = "MDDQ bits per direction component (default: ${DEFAULT-VALUE}, the paper's)") int directionBits;
     @Option(names = "--geometric-ste", description = "project the direction gradient on the sphere's tangent space (paper v2)") boolean geometricSte;
     @Option(names = "--scalar-only", description = "ablation: quantize the scalar branch only (vectors FP32)") boolean scalarOnly;
@@ -99,7 +99,10 @@ public final class QatCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--weight-scale-rate must be ≥ 0 and needs a frozen-codes stage (--frozen-epochs)");
         }
         if (freezeOscillating != null && epochs == 0) throw new IllegalArgumentException("--freeze-oscillating acts in the first stage: --epochs must be > 0");
-        if (continueQuantized) QatRecipe.requireFakeQuantized(model, from);
+        if (continueQuantized) {
+            QatRecipe.requireFakeQuantized(model, from);
+            if (vectorScheme != null) QatRecipe.switchVectorScheme(model, vectorScheme);
+        }
         else if (requantize) QatRecipe.dropPlan(model, from);
         else QatRecipe.requireFp32(model, from);
         CommandChecks.positive("--batch-size", batchSize);

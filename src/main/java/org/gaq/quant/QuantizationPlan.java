@@ -147,6 +147,11 @@ public final class QuantizationPlan implements ActivationSites {
             return new Spec(weightBits, activationBits, vectorScheme, bits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, weightRange);
         }
 
+        /** This spec with vector scheme {@code v}. */
+        public Spec withVectorScheme(VectorScheme v) {
+            return new Spec(weightBits, activationBits, v, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, weightRange);
+        }
+
         /** This spec with the weights' scales chosen by {@code r}. */
         public Spec withWeightRange(WeightQuantizer.Range r) {
             return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, r);
@@ -469,6 +474,26 @@ public final class QuantizationPlan implements ActivationSites {
             case ComponentwiseVectorQuantizer c -> c.components();
             default -> throw new IllegalStateException("unknown vector quantizer " + q.getClass().getSimpleName());
         };
+    }
+
+    /**
+     * A calibrated plan like this one with vector scheme {@code scheme}: the same steps and switches, the vector
+     * quantizers rebuilt (MDDQ ↔ local-frame MDDQ, which learn the same magnitude steps). How a model fine-tuned with
+     * one direction grid is continued with the other ({@code gaq qat --continue --vector-scheme}).
+     */
+    public QuantizationPlan withVectorScheme(VectorScheme scheme) {
+        if (calibrating) throw new IllegalStateException("the plan is still calibrating");
+        if (scheme.quantizesMagnitudes() != spec.vectorScheme().quantizesMagnitudes()) {
+            throw new IllegalArgumentException("cannot switch vector quantization from " + spec.vectorScheme() + " to " + scheme
+                    + ": their steps mean different things (magnitudes or components)");
+        }
+        QuantizationPlan p = new QuantizationPlan(spec.withVectorScheme(scheme));
+        p.restore(steps());
+        p.scalarBranch = scalarBranch;
+        p.vectorBranch = vectorBranch;
+        p.weightBranch = weightBranch;
+        p.masking = masking;
+        return p;
     }
 
     /** Scalar-branch quantizers on or off (off: identity; the 'vector branch only' ablation). */

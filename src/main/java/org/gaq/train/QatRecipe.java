@@ -176,6 +176,13 @@ public final class QatRecipe {
         }
     }
 
+    /** Gives the fake-quantized {@code model} the vector scheme {@code name} (mddq or local-frame), keeping its steps. */
+    public static void switchVectorScheme(EquivariantTransformer model, String name) {
+        QuantizationPlan plan = (QuantizationPlan) model.sites();
+        QuantizationPlan.VectorScheme scheme = spec("w8a8", name, 8, false, false, false, QuantizationPlan.Calibration.MIN_MAX).vectorScheme();
+        model.setSites(plan.withVectorScheme(scheme));
+    }
+
     /**
      * Turns the fake-quantized {@code model} (read from {@code what}) into the FP32 model of its latent weights, to be
      * quantized anew: the same weight quantizer then gives the same codes.

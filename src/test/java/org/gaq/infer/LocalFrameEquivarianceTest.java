@@ -122,6 +122,30 @@ class LocalFrameEquivarianceTest {
         for (int m = 0; m < g.numMolecules(); m++) assertEquals(a.energies()[m], b.energies()[m], 1e-3 * (Math.abs(a.interaction().data()[m]) + 1));
     }
 
+    /** A fine-tuned MDDQ model switched to local frames (gaq qat --continue --vector-scheme local-frame) keeps its steps, and back. */
+    @Test
+    void aPlanSwitchesBetweenLaboratoryAndLocalFrames() {
+        EquivariantTransformer m = quantized(QuantizationPlan.VectorScheme.MDDQ, QuantizationPlan.Gradient.IDENTITY, TestMolecules.ethanolLike(4, 1));
+        QuantizationPlan lab = (QuantizationPlan) m.sites();
+        GraphBatch g = NeighborList.batch(TestMolecules.ethanolLike(3, 5), SMALL.cutoff());
+        double[] before = m.predict(g, false).energies();
+        Frame test = TestMolecules.ethanolLike(1, 77).get(0);
+        double labLee = relativeLee(m, null, test.atomicNumbers(), test.positions(), 2, false);
+
+        QuantizationPlan local = lab.withVectorScheme(QuantizationPlan.VectorScheme.LOCAL_FRAME);
+        assertEquals(lab.steps().keySet(), local.steps().keySet());
+        lab.steps().forEach((k, v) -> assertArrayEquals(v, local.steps().get(k), k));
+        m.setSites(local);
+        double localLee = relativeLee(m, null, test.atomicNumbers(), test.positions(), 2, false);
+        assertTrue(localLee < 0.05 * labLee, "local " + localLee + " against laboratory " + labLee);
+        double[] during = m.predict(g, false).energies();
+        assertNotEquals(before[0], during[0], "the direction grid moved");
+
+        m.setSites(local.withVectorScheme(QuantizationPlan.VectorScheme.MDDQ));
+        assertArrayEquals(before, m.predict(g, false).energies(), "back to the laboratory grid: the same model");
+        assertThrows(IllegalArgumentException.class, () -> lab.withVectorScheme(QuantizationPlan.VectorScheme.COMPONENTWISE));
+    }
+
     /**
      * Molecules with degenerate frames: ideal methane (T_d: the carbon has no axis, the hydrogens no second axis), H₂
      * (one neighbour), linear CO₂ (the carbon: a = b = 0), and methane with its carbon nearly degenerate (one hydrogen
