@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Issue #22 on ethanol: local-frame MDDQ against the paper's MDDQ, every figure of docs/results.md
+# "Local-frame MDDQ" (PTQ with the recommended settings, QAT with the recommended recipe, the integer export,
+# evaluations with records, E+F speed in one bench run, NVE energy jumps and drift).
+# Usage: scripts/local-frame-ethanol.sh [RUNS_DIR]   (default runs/; ~2 h of one core for QAT, the rest minutes)
+#   SKIP="qat continued bench jumps nve" leaves those parts out.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-runs}
+gaq=("$here/gaq")
+fp32=models/ethanol-fp32.safetensors
+rec=results/eval/ethanol
+q=$runs/qat-ethanol
+mkdir -p "$q" "$rec" "$runs/md-jumps"
+skipped() { [[ " ${SKIP:-} " == *" $1 "* ]]; }
+evaluate() {  # name model
+    [[ -f $rec/$1.json ]] || "${gaq[@]}" eval "$2" --data rmd17:ethanol --lee-rotations 2 --record "$rec/$1.json" --name "$1" | tail -6
+}
+ptq() {  # name ptq-args...
+    local name=$1; shift
+    [[ -f $q/$name.safetensors ]] || "${gaq[@]}" ptq --from "$fp32" --data rmd17:ethanol --out "$q/$name.safetensors" "$@"
+}
+
+# 1. PTQ with the recommended recipe's settings (no training): MDDQ and local-frame MDDQ, whole model and one branch
+rec_ptq=(--gradient identity --per-channel --calibration-frames 950 --fp32-sites rbf_in)
+ptq ptq-rec-w8a8 --method mddq "${rec_ptq[@]}"
+ptq ptq-rec-w8a8-local-frame --method local-frame "${rec_ptq[@]}"
+ptq ptq-rec-w8a8-vectors-only-local-frame --method local-frame "${rec_ptq[@]}" --vector-only
+ptq ptq-vectors-local-frame --method local-frame --vector-only
+for m in ptq-rec-w8a8 ptq-rec-w8a8-local-frame; do
+    [[ -f $q/$m.int.safetensors ]] || "${gaq[@]}" export "$q/$m.safetensors" --out "$q/$m.int.safetensors"
+done
+evaluate ptq-rec-w8a8-local-frame "$q/ptq-rec-w8a8-local-frame.safetensors"
+evaluate ptq-rec-w8a8-local-frame-int "$q/ptq-rec-w8a8-local-frame.int.safetensors"
+evaluate ptq-rec-w8a8-vectors-only-local-frame "$q/ptq-rec-w8a8-vectors-only-local-frame.safetensors"
+evaluate ptq-vectors-local-frame "$q/ptq-vectors-local-frame.safetensors"
+
+# 2. QAT, the recommended recipe with local frames (16 epochs as the MDDQ model; --max-minutes caps it on a busy machine)
+if ! skipped qat; then
+    name=gaq-w8a8-recommended-local-frame
+    grep -qs '^best model:' "$q/$name.log" || "${gaq[@]}" qat --from "$fp32" --data rmd17:ethanol --epochs 16 --max-minutes 80 \
+        --out "$q/$name" --bits w8a8 --recommended --threads 1 --vector-scheme local-frame > "$q/$name.log" 2>&1
+    [[ -f $q/$name.int.safetensors ]] || "${gaq[@]}" export "$q/$name/best.safetensors" --out "$q/$name.int.safetensors"
+    evaluate "$name" "$q/$name/best.safetensors"
+    evaluate "$name-int" "$q/$name.int.safetensors"
+fi
+# 2b. the committed MDDQ --recommended model continued with local frames (its steps kept, 4 epochs at 1e-5)
+if ! skipped continued; then
+    name=gaq-w8a8-recommended-continued-local-frame
+    grep -qs '^best model:' "$q/$name.log" || "${gaq[@]}" qat --continue --from models/ethanol-gaq-w8a8-recommended.safetensors \
+        --data rmd17:ethanol --vector-scheme local-frame --epochs 4 --max-minutes 60 --threads 1 --out "$q/$name" > "$q/$name.log" 2>&1
+    [[ -f $q/$name.int.safetensors ]] || "${gaq[@]}" export "$q/$name/best.safetensors" --out "$q/$name.int.safetensors"
+    evaluate "$name-int" "$q/$name.int.safetensors"
+fi
+
+# 3. E+F speed: the MDDQ and local-frame integer models side by side in one process
+skipped bench || [[ -f results/bench/ethanol-local-frame.json ]] || "${gaq[@]}" bench model \
+    models/ethanol-gaq-w8a8-recommended.int.safetensors "$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors" \
+    --data rmd17:ethanol --copies 1,10 --layout apart --threads 1 --warmup 4 --seconds 2 --record results/bench/ethanol-local-frame.json
+
+# 4. energy jumps: 5 ps NVE logged every step (the per-step change of the total energy), same weights and steps,
+#    laboratory against local frames, and FP32
+if ! skipped jumps; then
+    for m in "$q/ptq-rec-w8a8.int.safetensors" "$q/ptq-rec-w8a8-local-frame.int.safetensors" "$fp32"; do
+        name=$(basename "$m" .safetensors)
+        [[ -f $runs/md-jumps/$name/summary.json ]] || "${gaq[@]}" md "$m" --structure rmd17:ethanol --steps 10000 --dt 0.5 \
+            --log-every 1 --trajectory-every 100000 --out "$runs/md-jumps/$name" | tail -2
+        python3 "$here/scripts/energy-jumps.py" "$runs/md-jumps/$name/energy.csv"
+    done
+fi
+
+# 5. NVE drift, 100 ps from three starts (as scripts/ethanol-results.sh section 4)
+if ! skipped nve; then
+    model=$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors
+    for seed in 1 2 3; do
+        dir=results/md/ethanol-gaq-w8a8-recommended-local-frame-int$([[ $seed == 1 ]] || echo "-seed$seed")
+        [[ -f $dir/summary.json ]] && continue
+        "${gaq[@]}" md "$model" --seed "$seed" --structure rmd17:ethanol --steps 200000 --dt 0.5 --log-every 50 \
+            --out "$runs/md-ethanol/local-frame-seed$seed" | tail -3
+        mkdir -p "$dir"
+        cp "$runs/md-ethanol/local-frame-seed$seed"/{run.json,energy.csv,summary.json} "$dir/"
+    done
+fi
+echo "done: ./gaq report"
