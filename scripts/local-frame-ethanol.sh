@@ -58,15 +58,17 @@ skipped bench || [[ -f results/bench/ethanol-local-frame.json ]] || "${gaq[@]}" 
     models/ethanol-gaq-w8a8-recommended.int.safetensors "$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors" \
     --data rmd17:ethanol --copies 1,10 --layout apart --threads 1 --warmup 4 --seconds 2 --record results/bench/ethanol-local-frame.json
 
-# 4. energy jumps: 5 ps NVE logged every step (the per-step change of the total energy), same weights and steps,
-#    laboratory against local frames, and FP32
+# 4. energy jumps: an FP32 NVE trajectory (1 ps, every step), and on its positions each model's energy against the
+#    integral of its own forces (org.gaq.tools.EnergyJumps)
 if ! skipped jumps; then
-    for m in "$q/ptq-rec-w8a8.int.safetensors" "$q/ptq-rec-w8a8-local-frame.int.safetensors" "$fp32"; do
-        name=$(basename "$m" .safetensors)
-        [[ -f $runs/md-jumps/$name/summary.json ]] || "${gaq[@]}" md "$m" --structure rmd17:ethanol --steps 10000 --dt 0.5 \
-            --log-every 1 --trajectory-every 100000 --out "$runs/md-jumps/$name" | tail -2
-        python3 "$here/scripts/energy-jumps.py" "$runs/md-jumps/$name/energy.csv"
-    done
+    traj=$runs/md-jumps/fp32-trajectory
+    [[ -f $traj/summary.json ]] || "${gaq[@]}" md "$fp32" --structure rmd17:ethanol --steps 2000 --dt 0.5 --log-every 1000 \
+        --trajectory-every 1 --out "$traj" | tail -2
+    source "$here/scripts/find-jdk25.sh"; gaq_find_jdk25
+    "$GAQ_JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$here/target/gaq.jar" org.gaq.tools.EnergyJumps \
+        "$traj/trajectory.xyz" "$fp32" "$q/ptq-rec-w8a8.int.safetensors" "$q/ptq-rec-w8a8-local-frame.int.safetensors" \
+        models/ethanol-gaq-w8a8-recommended.int.safetensors models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors \
+        "$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors" 2>&1 | grep -v "^WARNING"
 fi
 
 # 5. NVE drift, 100 ps from three starts (as scripts/ethanol-results.sh section 4)
