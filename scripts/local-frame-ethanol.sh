@@ -62,7 +62,7 @@ skipped bench || [[ -f results/bench/ethanol-local-frame.json ]] || "${gaq[@]}" 
 #    integral of its own forces (org.gaq.tools.EnergyJumps)
 if ! skipped jumps; then
     traj=$runs/md-jumps/fp32-trajectory
-    [[ -f $traj/summary.json ]] || "${gaq[@]}" md "$fp32" --structure rmd17:ethanol --steps 2000 --dt 0.5 --log-every 1000 \
+    [[ -f $traj/summary.json ]] || "${gaq[@]}" md "$fp32" --structure rmd17:ethanol --steps 2000 --dt 0.5 --log-every 1 \
         --trajectory-every 1 --out "$traj" | tail -2
     source "$here/scripts/find-jdk25.sh"; gaq_find_jdk25
     "$GAQ_JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$here/target/gaq.jar" org.gaq.tools.EnergyJumps \

@@ -1,7 +1,6 @@
 package org.gaq.infer;
 
 import org.gaq.engine.FusedMddq;
-import org.gaq.quant.LocalFrameQuantizer;
 
 /**
  * What the engine does at a vector activation site [N, 3, F]: nothing ({@link None}), MDDQ
@@ -62,9 +61,9 @@ sealed interface VectorQuantization permits VectorQuantization.None, VectorQuant
         @Override
         public void forward(float[] v, float[] out, int n, int f, Workspace ws) {
             float[] e = ws.localFrames();
-            LocalFrameQuantizer.toFrame(e, v, ws.frameIn, n, f);
+            FrameRotation.toFrame(e, v, ws.frameIn, n, f);
             mddq.forward(ws.frameIn, ws.frameOut, n, f, ws);
-            LocalFrameQuantizer.fromFrame(e, ws.frameOut, out, n, f);
+            FrameRotation.fromFrame(e, ws.frameOut, out, n, f);
         }
 
         @Override
@@ -74,10 +73,10 @@ sealed interface VectorQuantization permits VectorQuantization.None, VectorQuant
                 return;
             }
             float[] e = ws.localFrames();
-            LocalFrameQuantizer.toFrame(e, v, ws.frameIn, n, f);
-            LocalFrameQuantizer.toFrame(e, gOut, ws.frameOut, n, f);
+            FrameRotation.toFrame(e, v, ws.frameIn, n, f);
+            FrameRotation.toFrame(e, gOut, ws.frameOut, n, f);
             mddq.backward(ws.frameOut, ws.frameIn, ws.frameGrad, n, f, ws);
-            LocalFrameQuantizer.fromFrame(e, ws.frameGrad, gIn, n, f);
+            FrameRotation.fromFrame(e, ws.frameGrad, gIn, n, f);
         }
 
         @Override

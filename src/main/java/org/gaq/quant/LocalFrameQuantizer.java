@@ -69,7 +69,7 @@ public final class LocalFrameQuantizer extends FakeQuantizer {
     }
 
     /** out[i,k,c] = Σ_m E[i,k,m] h[i,m,c]: coordinates in the frames {@code e} [n × 9]. */
-    public static void toFrame(float[] e, float[] h, float[] out, int n, int f) {
+    static void toFrame(float[] e, float[] h, float[] out, int n, int f) {
         for (int i = 0; i < n; i++) {
             int o = 9 * i, b = 3 * f * i;
             for (int k = 0; k < 3; k++) {
@@ -81,7 +81,7 @@ public final class LocalFrameQuantizer extends FakeQuantizer {
     }
 
     /** out[i,m,c] = Σ_k E[i,k,m] c[i,k,c]: back from coordinates in the frames {@code e} [n × 9]. */
-    public static void fromFrame(float[] e, float[] q, float[] out, int n, int f) {
+    static void fromFrame(float[] e, float[] q, float[] out, int n, int f) {
         for (int i = 0; i < n; i++) {
             int o = 9 * i, b = 3 * f * i;
             for (int m = 0; m < 3; m++) {
