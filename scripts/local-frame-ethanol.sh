@@ -71,13 +71,14 @@ if ! skipped jumps; then
         "$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors" 2>&1 | grep -v "^WARNING"
 fi
 
-# 5. NVE drift, 50 ps from three starts (scripts/ethanol-results.sh section 4 runs 100 ps)
+# 5. NVE drift, 100 ps from three starts (as scripts/ethanol-results.sh section 4; the recorded runs were made as
+#    50 ps and then extended with gaq md --resume DIR --steps 200000, which continues from the last checkpoint)
 if ! skipped nve; then
     model=$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors
     for seed in 1 2 3; do
         dir=results/md/ethanol-gaq-w8a8-recommended-local-frame-int$([[ $seed == 1 ]] || echo "-seed$seed")
         [[ -f $dir/summary.json ]] && continue
-        "${gaq[@]}" md "$model" --seed "$seed" --structure rmd17:ethanol --steps 100000 --dt 0.5 --log-every 50 \
+        "${gaq[@]}" md "$model" --seed "$seed" --structure rmd17:ethanol --steps 200000 --dt 0.5 --log-every 50 \
             --out "$runs/md-ethanol/local-frame-seed$seed" | tail -3
         mkdir -p "$dir"
         cp "$runs/md-ethanol/local-frame-seed$seed"/{run.json,energy.csv,summary.json} "$dir/"
