@@ -40,9 +40,11 @@ if ! skipped qat; then
     name=gaq-w8a8-recommended-local-frame
     grep -qs '^best model:' "$q/$name.log" || "${gaq[@]}" qat --from "$fp32" --data rmd17:ethanol --epochs 16 --max-minutes 80 \
         --out "$q/$name" --bits w8a8 --recommended --threads 1 --vector-scheme local-frame > "$q/$name.log" 2>&1
-    [[ -f $q/$name.int.safetensors ]] || "${gaq[@]}" export "$q/$name/best.safetensors" --out "$q/$name.int.safetensors"
-    evaluate "$name" "$q/$name/best.safetensors"
-    evaluate "$name-int" "$q/$name.int.safetensors"
+    # committed as models/ethanol-gaq-w8a8-recommended-local-frame{,.int}.safetensors
+    [[ -f models/ethanol-$name.safetensors ]] || cp "$q/$name/best.safetensors" "models/ethanol-$name.safetensors"
+    [[ -f models/ethanol-$name.int.safetensors ]] || "${gaq[@]}" export "models/ethanol-$name.safetensors" --out "models/ethanol-$name.int.safetensors"
+    evaluate "$name-int" "models/ethanol-$name.int.safetensors"
+    evaluate "$name" "models/ethanol-$name.safetensors"
 fi
 # 2b. the committed MDDQ --recommended model continued with local frames (its steps kept, 4 epochs at 1e-5)
 if ! skipped continued; then
@@ -68,7 +70,8 @@ if ! skipped jumps; then
     "$GAQ_JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$here/target/gaq.jar" org.gaq.tools.EnergyJumps \
         "$traj/trajectory.xyz" "$fp32" "$q/ptq-rec-w8a8.int.safetensors" "$q/ptq-rec-w8a8-local-frame.int.safetensors" \
         models/ethanol-gaq-w8a8-recommended.int.safetensors models/ethanol-gaq-w8a8-recommended-dir16.int.safetensors \
-        "$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors" 2>&1 | grep -v "^WARNING"
+        "$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors" models/ethanol-gaq-w8a8-recommended-local-frame.int.safetensors \
+        2>&1 | grep -v "^WARNING"
 fi
 
 # 5. NVE drift, 100 ps from three starts (as scripts/ethanol-results.sh section 4; the recorded runs were made as
