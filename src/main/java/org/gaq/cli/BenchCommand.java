@@ -4,6 +4,18 @@ import java.io.IOException;
 import org.gaq.infer.Potential;
 import java.nio.file.Path;
 import java.util.List;
+import java.io.UncheckedIOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+
+import org.gaq.bench.TrainBench;
+import org.gaq.data.DataSource;
+import org.gaq.data.Dataset;
+import org.gaq.engine.IntegerSites;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.quant.ModelFiles;
+import org.gaq.quant.QuantizationPlan;
+import org.gaq.report.Records;
 
 import org.gaq.bench.CoreBench;
 import org.gaq.bench.Int8Bench;
@@ -175,5 +187,65 @@ public final class BenchCommand implements Runnable {
             System.out.println("record: " + record);
         }
         return 0;
+    }
+
+    @Command(name = "train",
+            mixinStandardHelpOptions = true,
+            description = {"Training steps side by side: one optimisation step (energy + force loss, whose gradient differentiates the "
+                    + "forces again, then Adam) of each model on a fixed batch of training frames. A model with a quantization plan "
+                    + "(a fake-quantized QAT file) takes a QAT step, with the LEE term on a rotated copy.",
+                    "Median [p10–p90] wall-clock ms per step, models interleaved; the first model is the baseline."})
+    int train(@CommandLine.Parameters(arity = "1..*", paramLabel = "MODEL") List<Path> models,
+              @Option(names = "--data", defaultValue = "rmd17:ethanol,rmd17:aspirin", split = ",",
+                      description = "data sets whose first training frames form the batch (default: ${DEFAULT-VALUE})") List<String> data,
+              @Option(names = "--data-dir", paramLabel = "DIR") Path dataDir,
+              @Option(names = "--batch", defaultValue = "8,32", split = ",", description = "batch sizes (default: ${DEFAULT-VALUE})") List<Integer> batches,
+              @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "thread counts (default: ${DEFAULT-VALUE})") List<Integer> threads,
+              @Option(names = "--lee-weight", defaultValue = "0.01", description = "weight of the LEE term for QAT models (default: ${DEFAULT-VALUE}, GAQ's)") float leeWeight,
+              @Option(names = "--seconds", defaultValue = "5", description = "timed seconds per model and workload (default: ${DEFAULT-VALUE})") double seconds,
+              @Option(names = "--warmup", defaultValue = "5", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})") double warmup,
+              @Option(names = "--record", paramLabel = "FILE", description = "also write the table as a JSON record") Path record)
+            throws Exception {
+        if (seconds <= 0 || warmup < 0 || batches.stream().anyMatch(b -> b < 1) || threads.stream().anyMatch(t -> t < 1) || leeWeight < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("train"),
+                    "--batch ≥ 1, --threads ≥ 1, --seconds > 0, --warmup ≥ 0, --lee-weight ≥ 0");
+        }
+        List<TrainBench.Candidate> candidates = new ArrayList<>();
+        for (Path m : models) {
+            EquivariantTransformer probe = ModelFiles.load(m);
+            if (probe.sites() instanceof IntegerSites) {
+                throw new IllegalArgumentException(m + " is an integer model: training needs an FP32 or a fake-quantized (QAT) file");
+            }
+            boolean qat = probe.sites() instanceof QuantizationPlan;
+            candidates.add(new TrainBench.Candidate(m.getFileName() + (qat ? " [QAT, LEE " + leeWeight + "]" : " [FP32]"),
+                    () -> loadUnchecked(m), qat ? leeWeight : 0f));
+        }
+        List<TrainBench.Workload> workloads = new ArrayList<>();
+        for (String d : data) {
+            Dataset train = DataSource.resolve(d, dataDir).load();
+            String name = d.startsWith("rmd17:") ? d.substring(6) : d;
+            for (int b : batches) {
+                if (b > train.size()) throw new IllegalArgumentException(d + " has " + train.size() + " frames, fewer than the batch " + b);
+                for (int t : threads) workloads.add(new TrainBench.Workload(name, train.frames().subList(0, b), t));
+            }
+        }
+        System.out.println("Training step, wall-clock time. " + CoreBench.environment());
+        List<TrainBench.Result> results = new TrainBench(warmup, seconds).run(candidates, workloads, System.err);
+        TrainBench.printTable(results, System.out);
+        if (record != null) {
+            var rows = results.stream().map(r -> new Records.BenchRow(r.model(), r.workload(), r.medianMs(), r.p10Ms(), r.p90Ms())).toList();
+            Records.write(record, new Records.Bench(Int8Kernels.describe(), CoreBench.environment(), threads.getFirst(), rows,
+                    "./gaq " + Records.shellWords(spec.commandLine().getParseResult().originalArgs()), LocalDate.now().toString()));
+            System.out.println("record: " + record);
+        }
+        return 0;
+    }
+
+    private static EquivariantTransformer loadUnchecked(Path model) {
+        try {
+            return ModelFiles.load(model);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

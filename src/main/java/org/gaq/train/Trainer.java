@@ -14,6 +14,7 @@ import org.gaq.model.EquivariantTransformer;
 import org.gaq.report.LinePlot;
 import org.gaq.tensor.Autograd;
 import org.gaq.tensor.Tensor;
+import org.gaq.tensor.kernels.Parallel;
 import org.gaq.util.CsvLog;
 import org.gaq.util.Progress;
 
@@ -246,6 +247,10 @@ public final class Trainer {
 
     private void epochs() throws Exception {
         long deadline = budgetClock() + (long) (options.maxMinutes() * 60e9);
+        // The workers are the parallelism: a worker's products split over the cores the workers leave free, if any
+        // (splitting them over all cores as well would put two threads on each core).
+        int kernelThreads = Parallel.threads();
+        Parallel.setThreads(Math.max(1, kernelThreads / options.threads()));
         ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "gaq-train");
             t.setDaemon(true);
@@ -323,6 +328,7 @@ public final class Trainer {
             }
         } finally {
             pool.shutdownNow();
+            Parallel.setThreads(kernelThreads);
         }
         refitBestEnergyShifts();
     }
@@ -378,8 +384,8 @@ public final class Trainer {
         return m;
     }
 
-    /** One optimisation step on {@code batch}; returns the batch loss. */
-    double step(List<Frame> batch, float stepLr, ExecutorService pool) throws Exception {
+    /** One optimisation step on {@code batch} with {@code pool}'s threads; returns the batch loss. */
+    public double step(List<Frame> batch, float stepLr, ExecutorService pool) throws Exception {
         int workers = Math.min(options.threads(), batch.size());
         int totalAtoms = 0;
         for (Frame f : batch) totalAtoms += f.numAtoms();
