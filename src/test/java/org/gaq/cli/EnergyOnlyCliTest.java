@@ -59,6 +59,11 @@ class EnergyOnlyCliTest {
         assertFalse(train.stackTrace(), train.err);
         assertEquals(1, train.errorLines(), train.err);
         assertTrue(train.err.contains("mixes frames with forces") && train.err.contains("and without"), train.err);
+
+        CliRun eval = CliRun.of("eval", CliRun.tinyModel(dir.resolve("tiny.safetensors")), "--data", data);
+        assertNotEquals(0, eval.code, "no force MAE over a subset of the frames");
+        assertFalse(eval.stackTrace(), eval.err);
+        assertTrue(eval.err.contains("mixes frames with forces"), eval.err);
     }
 
     @Test
