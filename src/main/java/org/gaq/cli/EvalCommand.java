@@ -7,6 +7,7 @@ import org.gaq.model.ModelElements;
 import org.gaq.quant.ModelFiles;
 import org.gaq.report.Records;
 import org.gaq.run.RunFolders;
+import org.gaq.train.Labels;
 import org.gaq.train.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,7 +64,10 @@ public final class EvalCommand implements Callable<Integer> {
         if (which == null) which = source.explicitFile() ? "all" : "test";
         EvalFrames frames = EvalFrames.of(source, which, seed);
         Dataset set = frames.data();
-        if (against == null) requireEnergyLabels(set);     // (--against labels the frames with a model's predictions)
+        if (against == null) {                            // (--against labels the frames with a model's predictions)
+            requireEnergyLabels(set);
+            Labels.of(set);                               // forces on every frame or on none: no force MAE over a subset
+        }
         ModelElements.requireKnown(model, set);
         ModelElements.warnUnseen(model, set, commandSpec.commandLine().getErr());
         if (against != null) {
@@ -75,24 +79,23 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter out = commandSpec.commandLine().getOut();
         String precision = ModelFiles.describePrecision(model);
         out.printf("%-22s %s%n", "model", modelFile);
-        out.printf("%-22s %s%n", "frames", frames.description());
+        out.printf("%-22s %s%n", "frames", frames.description() + (set.allHaveForces() ? "" : ", energies only (no force labels)"));
         if (against != null) out.printf("%-22s %s (errors below are against its predictions)%n", "reference", against);
         out.printf("%-22s %s%n", "precision", precision);
         out.printf("%-22s %s%n", "engine", potential.engine().name().toLowerCase(Locale.ROOT));
         out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
         out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
-        if (set.allHaveForces()) {
+        if (r.hasForces()) {
             out.printf("%-22s %10.3f%n", "force MAE (meV/Å)", r.forceMaeMeVPerA());
             out.printf("%-22s %10.3f%n", "force RMSE (meV/Å)", r.forceRmseMeVPerA());
-        } else {
-            out.printf("%-22s %s%n", "force MAE (meV/Å)", "— (not every frame has force labels)");
         }
         if (leeRotations > 0) out.printf("%-22s %10.5f%n", "LEE forces (meV/Å)", r.leeMeVPerA());
         if (record != null) {
             String args = Records.shellWords(commandSpec.commandLine().getParseResult().originalArgs());
             Records.write(record, new Records.Eval(name != null ? name : modelFile.getFileName().toString(), modelFile.toString(),
                     Records.sha256(modelFile), precision, data.spec, which, r.frames(), leeRotations, seed, r.energyMaeMeV(),
-                    r.forceMaeMeVPerA(), r.energyRmseMeV(), r.forceRmseMeVPerA(), leeRotations > 0 ? r.leeMeVPerA() : null,
+                    r.hasForces() ? r.forceMaeMeVPerA() : null, r.energyRmseMeV(), r.hasForces() ? r.forceRmseMeVPerA() : null,
+                    leeRotations > 0 ? r.leeMeVPerA() : null,
                     r.frameForceMaeMeVPerA(), "./gaq " + args, LocalDate.now().toString()));
             out.println("record: " + record);
         }

@@ -51,7 +51,7 @@ public final class PtqCommand implements Callable<Integer> {
         int n = QatRecipe.calibrate(model, spec, QatRecipe.Method.NAIVE, split.train(), calibrationFrames);
         ModelFiles.save(out, model);
         System.out.printf("%s: %d sites calibrated on %d frames (%s) -> %s%n", method,
-                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, out);
+                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec.description(), out);
         return 0;
     }
 }

@@ -175,7 +175,7 @@ public final class QatCommand implements Callable<Integer> {
         int frames = calibrationFrames != null ? calibrationFrames : recommended ? QatRecipe.RECOMMENDED_CALIBRATION_FRAMES : 64;
         int n = QatRecipe.calibrate(model, spec, m, split.train(), frames);
         System.out.printf("%s %s: %d quantization sites calibrated on %d frames (%s)%s%n", method, bits,
-                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, plainAttention ? ", plain attention" : "");
+                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec.description(), plainAttention ? ", plain attention" : "");
         return model;
     }
 }

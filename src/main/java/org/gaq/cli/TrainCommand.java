@@ -27,6 +27,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train an FP32 equivariant transformer on energies and forces (rMD17 protocol: 950 train + 50 validation of train_01).",
+                "Data without forces (qm9, an extended-XYZ file without a forces column) trains on energies alone: the loss is "
+                        + "mean((E − Ê)/σ)², --energy-weight and --force-weight do not apply; data with forces on only some frames is refused.",
                 "A fresh run refuses an --out folder that holds another run; --resume continues a run on its own data with its own "
                         + "options (only --epochs, --max-minutes, --cpu-budget and --threads may change)."})
 public final class TrainCommand implements Callable<Integer> {
@@ -100,8 +102,9 @@ public final class TrainCommand implements Callable<Integer> {
                 RunOrigin.now(command, describe(source, split), Map.of("config", config.toString())).write(runDir);
                 trainer = Trainer.start(new EquivariantTransformer(config, seed), split, options, runDir, System.out);
             }
-            System.out.printf("training on %d frames (%d validation), %d parameters, %d threads; run folder %s%n",
-                    split.train().size(), split.validation().size(), trainer.model().parameterCount(), options.threads(), runDir);
+            System.out.printf("training on %d frames (%d validation), %s, %d parameters, %d threads; run folder %s%n",
+                    split.train().size(), split.validation().size(), split.train().allHaveForces() ? "energies and forces" : "energies only",
+                    trainer.model().parameterCount(), options.threads(), runDir);
             trainer.cpuBudget(cpuBudget).run();
         }
         System.out.println("best model: " + runDir.resolve("best.safetensors"));

@@ -133,6 +133,10 @@ public final class DemoPipeline {
     public Summary run(Split split, String dataName) throws Exception {
         long started = System.nanoTime();
         Trainer.requireLabels(split.train());
+        if (!split.train().allHaveForces()) {
+            throw new IllegalArgumentException(dataName + " has energies but no forces: gaq demo compares force errors, LEE and "
+                    + "E+F speed (use rmd17:<molecule> or a file with forces); train on energies alone with gaq train");
+        }
         Files.createDirectories(s.out());
 
         // 1. FP32

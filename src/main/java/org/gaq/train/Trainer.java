@@ -35,7 +35,8 @@ import java.util.stream.Collectors;
  * Energy + force training (design notes §3): loss = w_E·mean_m((E_m − Ê_m)/σ)² + w_F·mean_c((F_c − F̂_c)/σ)²,
  * σ the force RMS of the training set, Adam with linear warm-up then decay on plateau of the
  * validation loss. Each batch is split across worker threads, each builds its own graph (forces
- * with createGraph, then ∂loss/∂θ), and the gradients are summed.
+ * with createGraph, then ∂loss/∂θ), and the gradients are summed. Data without forces trains on
+ * the energy term alone ({@link Labels.EnergiesOnly}: no force pass, one backward).
  *
  * <p>On disk in the run folder: {@code last.safetensors} (model + optimizer + training state, every
  * epoch, atomic), {@code best.safetensors} (best validation loss), {@code train.csv} (a row per
@@ -119,6 +120,7 @@ public final class Trainer {
     private int freezeWeightsFrom = Integer.MAX_VALUE;
     private OscillationFreezer oscillationFreezer;     // null: no iterative freezing
     private final Map<String, String> identity;        // the data and options a resume must match (ResumeCheck)
+    private final Labels labels;                        // energies and forces, or energies only
 
     public Trainer(EquivariantTransformer model, Split split, Options options, Path runDir, PrintStream log) {
         this.model = model;
@@ -127,6 +129,7 @@ public final class Trainer {
         this.runDir = runDir;
         this.log = log;
         this.plan = model.sites() instanceof QuantizationPlan p ? p : null;
+        this.labels = Labels.of(split.train(), split.validation());
         if (plan != null && plan.calibrating()) throw new IllegalArgumentException("calibrate the quantization plan before training");
         this.params = new ArrayList<>(model.parameters().values());
         int modelParams = params.size();
@@ -256,8 +259,7 @@ public final class Trainer {
             t.setDaemon(true);
             return t;
         });
-        try (CsvLog csv = CsvLog.open(runDir.resolve("train.csv"), "epoch", "step", "lr", "train_loss",
-                "val_loss", "val_energy_mae_meV", "val_force_mae_meV_per_A", "seconds")) {
+        try (CsvLog csv = CsvLog.open(runDir.resolve("train.csv"), csvColumns())) {
             long started = System.nanoTime();
             int stepsPerEpoch = (split.train().size() + options.batchSize() - 1) / options.batchSize();
             while (epoch < options.epochs()) {
@@ -314,9 +316,11 @@ public final class Trainer {
                     epochsSinceBest = 0;
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;
-                csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), val.forceMaeMeVPerA(), seconds);
-                log.printf("epoch %4d  loss %.5f  val: E %.2f meV  F %.2f meV/Å %s  lr %.2e  %.0f s%s%n", epoch, trainLoss,
-                        val.energyMaeMeV(), val.forceMaeMeVPerA(), best ? "*" : " ", lr, seconds, oscillationFreezer == null ? ""
+                if (labels.forces()) csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), val.forceMaeMeVPerA(), seconds);
+                else csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), seconds);
+                log.printf("epoch %4d  loss %.5f  val: E %.2f meV%s %s  lr %.2e  %.0f s%s%n", epoch, trainLoss, val.energyMaeMeV(),
+                        labels.forces() ? String.format("  F %.2f meV/Å", val.forceMaeMeVPerA()) : "", best ? "*" : " ", lr, seconds,
+                        oscillationFreezer == null ? ""
                                 : String.format("  oscillating weights frozen: %.2f%%", 100.0 * oscillationFreezer.frozenCount() / oscillationFreezer.total()));
                 if (best) ModelFiles.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
                 ModelFiles.save(runDir.resolve("last.safetensors"), model, adam.state(), trainingMetadata());
@@ -363,7 +367,14 @@ public final class Trainer {
         // The training loss's weighting on validation RMSEs (in the σ units of the loss).
         double sigma = model.elementScale()[1] * 1000;
         double e = val.energyRmseMeV() / sigma, f = val.forceRmseMeVPerA() / sigma;
-        return options.energyWeight() * e * e + options.forceWeight() * f * f;
+        return labels.forces() ? options.energyWeight() * e * e + options.forceWeight() * f * f : e * e;
+    }
+
+    /** train.csv's columns: no force column for energy-only data (it would be empty). */
+    private String[] csvColumns() {
+        return labels.forces()
+                ? new String[]{"epoch", "step", "lr", "train_loss", "val_loss", "val_energy_mae_meV", "val_force_mae_meV_per_A", "seconds"}
+                : new String[]{"epoch", "step", "lr", "train_loss", "val_loss", "val_energy_mae_meV", "seconds"};
     }
 
     private void setWeightsFrozen(boolean on) {
@@ -456,8 +467,10 @@ public final class Trainer {
     }
 
     private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, GraphBatch g, float energyNorm, float forceNorm) {
-        var pred = model.predict(g, true);
-        Tensor loss = loss(model, g, pred, options.energyWeight() * energyNorm, options.forceWeight() * forceNorm);
+        // Energy-only data skips the force pass, unless the LEE penalty needs the model's forces.
+        var pred = labels.forces() || options.leeWeight() > 0 ? model.predict(g, true) : model.predictEnergiesOnGraph(g);
+        Tensor loss = labels.forces() ? loss(model, g, pred, options.energyWeight() * energyNorm, options.forceWeight() * forceNorm)
+                : loss(model, g, pred, energyNorm, 0f);
         if (options.leeWeight() > 0) {
             // Per atom, in the force units of the loss (σ), weighted like a force term.
             float invSigma = 1f / model.elementScale()[1];
@@ -468,9 +481,9 @@ public final class Trainer {
 
     /**
      * The training loss of one batch: w_E Σ_m ((E_m − Ê_m)/σ)² + w_F Σ_c ((F_c − F̂_c)/σ)², the weights
-     * already divided by the batch's molecules and force components. The energy residual is taken on
-     * the interaction part against Ê_m − Σμ_Z formed in double (in float, −4000 eV totals would round
-     * the residual to ~0.5 meV).
+     * already divided by the batch's molecules and force components; without force labels (or predicted
+     * forces) the energy term alone. The energy residual is taken on the interaction part against
+     * Ê_m − Σμ_Z formed in double (in float, −4000 eV totals would round the residual to ~0.5 meV).
      */
     public static Tensor loss(EquivariantTransformer model, GraphBatch g, EquivariantTransformer.Prediction pred,
                               float energyWeight, float forceWeight) {
@@ -478,8 +491,10 @@ public final class Trainer {
         double[] target = new double[g.numMolecules()];
         for (int m = 0; m < target.length; m++) target[m] = g.energies()[m] - pred.shifts()[m];
         Tensor energyError = pred.interaction().sub(Tensor.of(target, g.numMolecules())).mul(invSigma);
+        Tensor energyTerm = energyError.square().sum().mul(energyWeight);
+        if (g.forces() == null || pred.forces() == null) return energyTerm;
         Tensor forceError = pred.forces().sub(Tensor.of(g.forces(), g.numAtoms(), 3)).mul(invSigma);
-        return energyError.square().sum().mul(energyWeight).add(forceError.square().sum().mul(forceWeight));
+        return energyTerm.add(forceError.square().sum().mul(forceWeight));
     }
 
     /**
@@ -509,26 +524,27 @@ public final class Trainer {
         List<String> lines = Files.readAllLines(runDir.resolve("train.csv"));
         int n = lines.size() - 1;
         if (n < 1) return;
+        List<String> header = List.of(lines.get(0).split(","));
+        int energyColumn = header.indexOf("val_energy_mae_meV"), forceColumn = header.indexOf("val_force_mae_meV_per_A");
         double[] x = new double[n], e = new double[n], f = new double[n];
         for (int i = 0; i < n; i++) {
             String[] c = lines.get(i + 1).split(",");
             x[i] = Double.parseDouble(c[0]);
-            e[i] = Double.parseDouble(c[5]);
-            f[i] = Double.parseDouble(c[6]);
+            e[i] = Double.parseDouble(c[energyColumn]);
+            if (forceColumn >= 0) f[i] = Double.parseDouble(c[forceColumn]);
         }
-        new LinePlot("Validation error, " + split.train().name(), "epoch", "MAE (meV, meV/Å)").logY(true)
-                .add("energy MAE (meV)", x, e).add("force MAE (meV/Å)", x, f)
-                .save(runDir.resolve("learning_curve.png"));
+        LinePlot plot = new LinePlot("Validation error, " + split.train().name(), "epoch", forceColumn >= 0 ? "MAE (meV, meV/Å)" : "energy MAE (meV)")
+                .logY(true).add("energy MAE (meV)", x, e);
+        if (forceColumn >= 0) plot.add("force MAE (meV/Å)", x, f);
+        plot.save(runDir.resolve("learning_curve.png"));
     }
 
-    /** Ensures frames carry the labels training needs. */
+    /** Ensures frames carry the labels training needs: energies on every frame, forces on all or none ({@link Labels}). */
     public static void requireLabels(Dataset d) {
         if (d.size() == 0) {
             throw new IllegalArgumentException(d.name() + " has no frames: the data is too small to split into training and "
                     + "validation frames (it needs at least 5)");
         }
-        if (!d.allHaveEnergies() || !d.allHaveForces()) {
-            throw new IllegalArgumentException(d.name() + ": training needs energies and forces on every frame");
-        }
+        Labels.of(d);
     }
 }

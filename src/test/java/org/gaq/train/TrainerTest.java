@@ -119,7 +119,7 @@ class TrainerTest {
 
     @Test
     void aCpuBudgetDoesNotRunWhileTheProcessWaits() throws Exception {
-        var frames = org.gaq.model.TestMolecules.ethanolLike(4, 3);
+        var frames = morse(4, 3).frames();   // labelled: a Trainer checks its labels when it is made
         var split = new org.gaq.data.Split(new org.gaq.data.Dataset("t", frames.subList(0, 2)), new org.gaq.data.Dataset("v", frames.subList(2, 3)),
                 new org.gaq.data.Dataset("x", frames.subList(3, 4)));
         var options = Trainer.Options.fp32(1, 1, 1e-3f, 1e-5f, 0, 3, 0.5f, 0.1f, 0.9f, 0f, 1, 1, 1.0);
