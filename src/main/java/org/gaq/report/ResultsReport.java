@@ -2,6 +2,8 @@ package org.gaq.report;
 
 import org.gaq.md.EnergyDrift;
 import org.gaq.md.RunFiles;
+import org.gaq.plot.BarChart;
+import org.gaq.plot.LinePlot;
 
 import java.io.IOException;
 import java.nio.file.Files;

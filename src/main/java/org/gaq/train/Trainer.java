@@ -11,7 +11,7 @@ import org.gaq.quant.ModelFiles;
 import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.model.EquivariantTransformer;
-import org.gaq.report.LinePlot;
+import org.gaq.plot.LinePlot;
 import org.gaq.tensor.Autograd;
 import org.gaq.tensor.Tensor;
 import org.gaq.tensor.kernels.Parallel;

@@ -1,4 +1,4 @@
-package org.gaq.report;
+package org.gaq.plot;
 
 import java.math.BigDecimal;
 import java.math.MathContext;

@@ -1,4 +1,4 @@
-package org.gaq.report;
+package org.gaq.plot;
 
 import org.gaq.util.AtomicFiles;
 

@@ -1,4 +1,4 @@
-package org.gaq.report;
+package org.gaq.plot;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
