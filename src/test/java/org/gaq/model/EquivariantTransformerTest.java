@@ -127,29 +127,37 @@ class EquivariantTransformerTest {
         List<Frame> frames = List.of(ethanolLike(4), ethanolLike(5));
         GraphBatch g = NeighborList.batch(frames, TINY.cutoff());
         float[] reference = Tensor.randn(new SplittableRandom(1), 0.5f, g.numAtoms(), 3).data();
-        Tensor[] params = m.parameters().values().toArray(new Tensor[0]);
-        Tensor[] grads = Autograd.grad(forceLoss(m, g, reference), params, false);
+        int checked = checkParameterGradient(m, () -> forceLoss(m, g, reference), 24, 2);
+        assertTrue(checked >= 8, "most probed parameters must have non-trivial gradients, got " + checked);
+    }
 
-        SplittableRandom pick = new SplittableRandom(2);
+    /**
+     * Probes {@code trials} random parameter entries: ∂loss/∂θ from the graph against central differences (h = 1e-2);
+     * returns how many probed gradients were non-trivial (above 1e-3).
+     */
+    private static int checkParameterGradient(EquivariantTransformer m, java.util.function.Supplier<Tensor> loss, int trials, long seed) {
+        Tensor[] params = m.parameters().values().toArray(new Tensor[0]);
+        Tensor[] grads = Autograd.grad(loss.get(), params, false);
+        SplittableRandom pick = new SplittableRandom(seed);
         List<String> names = new ArrayList<>(m.parameters().keySet());
         int checked = 0;
-        for (int trial = 0; trial < 24; trial++) {
+        for (int trial = 0; trial < trials; trial++) {
             int p = pick.nextInt(names.size());
             float[] data = params[p].leafData();
             int i = pick.nextInt(data.length);
             float original = data[i];
             double h = 1e-2;
             data[i] = (float) (original + h);
-            double up = forceLoss(m, g, reference).item();
+            double up = loss.get().item();
             data[i] = (float) (original - h);
-            double down = forceLoss(m, g, reference).item();
+            double down = loss.get().item();
             data[i] = original;
             double fd = (up - down) / (2 * h);
             double an = grads[p].data()[i];
             assertEquals(fd, an, 2e-3 + 2e-2 * Math.abs(fd), names.get(p) + "[" + i + "]");
             if (Math.abs(an) > 1e-3) checked++;
         }
-        assertTrue(checked >= 8, "most probed parameters must have non-trivial gradients, got " + checked);
+        return checked;
     }
 
     private static Tensor forceLoss(EquivariantTransformer m, GraphBatch g, float[] reference) {
@@ -170,30 +178,8 @@ class EquivariantTransformerTest {
         GraphBatch g = NeighborList.batch(List.of(ethanolLike(6), ethanolLike(7), ethanolLike(8)), TINY.cutoff());
         double[] e = m.predictEnergies(g);
         double[] labels = {e[0] + 0.8, e[1] - 0.6, e[2] + 0.3};   // residuals of some tenths of an eV
-        Tensor[] params = m.parameters().values().toArray(new Tensor[0]);
-        EquivariantTransformer.Prediction pred = m.predictEnergiesOnGraph(g);
-        assertNull(pred.forces(), "energy-only prediction computes no forces");
-        Tensor[] grads = Autograd.grad(energyLoss(pred, labels), params, false);
-
-        SplittableRandom pick = new SplittableRandom(3);
-        List<String> names = new ArrayList<>(m.parameters().keySet());
-        int checked = 0;
-        for (int trial = 0; trial < 48; trial++) {
-            int p = pick.nextInt(names.size());
-            float[] data = params[p].leafData();
-            int i = pick.nextInt(data.length);
-            float original = data[i];
-            double h = 1e-2;
-            data[i] = (float) (original + h);
-            double up = energyLoss(m.predictEnergiesOnGraph(g), labels).item();
-            data[i] = (float) (original - h);
-            double down = energyLoss(m.predictEnergiesOnGraph(g), labels).item();
-            data[i] = original;
-            double fd = (up - down) / (2 * h);
-            double an = grads[p].data()[i];
-            assertEquals(fd, an, 2e-3 + 2e-2 * Math.abs(fd), names.get(p) + "[" + i + "]");
-            if (Math.abs(an) > 1e-3) checked++;
-        }
+        assertNull(m.predictEnergiesOnGraph(g).forces(), "energy-only prediction computes no forces");
+        int checked = checkParameterGradient(m, () -> energyLoss(m.predictEnergiesOnGraph(g), labels), 48, 3);
         // (embedding rows of elements absent from the batch have no gradient)
         assertTrue(checked >= 12, "most probed parameters must have non-trivial gradients, got " + checked);
     }
