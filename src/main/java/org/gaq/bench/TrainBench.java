@@ -78,6 +78,7 @@ public final class TrainBench {
                 List<Trainer> trainers = new ArrayList<>();
                 for (Candidate c : candidates) trainers.add(trainer(c, w));
                 for (Trainer t : trainers) time(t, w, pool, warmupSeconds);
+                long liveAfterWarmup = liveHeapBytes();
                 List<List<Double>> wall = new ArrayList<>(), cpu = new ArrayList<>();
                 for (int i = 0; i < trainers.size(); i++) {
                     wall.add(new ArrayList<>());
@@ -98,7 +99,9 @@ public final class TrainBench {
                     results.add(new Result(candidates.get(i).name(), w.label(), w.frames().size(), w.threads(),
                             pct(s, 0.5), pct(s, 0.1), pct(s, 0.9), cpuMean));
                 }
-                log.println("measured " + w.label());
+                // Steps keep nothing: the heap that survives a collection stays what it was after the warm-up.
+                log.printf("measured %s: %d steps per model; live heap %d MB after the warm-up, %d MB after the steps%n", w.label(),
+                        wall.get(0).size(), liveAfterWarmup >> 20, liveHeapBytes() >> 20);
             } finally {
                 pool.shutdownNow();
             }
@@ -129,6 +132,11 @@ public final class TrainBench {
         return ms;
     }
 
+    private static long liveHeapBytes() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
     private static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : 0;
@@ -144,12 +152,12 @@ public final class TrainBench {
 
     public static void printTable(List<Result> results, PrintStream out) {
         String first = results.get(0).model();
-        out.printf("%-52s %-32s %10s %16s %9s %9s %12s %9s%n", "model", "workload", "median ms", "p10–p90 ms", "frames/s",
+        out.printf("%-52s %-32s %10s %16s %9s %9s %14s %9s%n", "model", "workload", "median ms", "p10–p90 ms", "frames/s",
                 "vs first", "CPU ms, mean", "vs first");
         for (Result r : results) {
             Result base = results.stream().filter(x -> x.workload().equals(r.workload()) && x.model().equals(first))
                     .findFirst().orElseThrow();
-            out.printf("%-52s %-32s %10.1f %16s %9.1f %8.2f× %12.1f %8.2f×%n", r.model(), r.workload(), r.medianMs(),
+            out.printf("%-52s %-32s %10.1f %16s %9.1f %8.2f× %14.1f %8.2f×%n", r.model(), r.workload(), r.medianMs(),
                     String.format("%.1f–%.1f", r.p10Ms(), r.p90Ms()), r.framesPerSecond(), base.medianMs() / r.medianMs(),
                     r.cpuMs(), base.cpuMs() / r.cpuMs());
         }
