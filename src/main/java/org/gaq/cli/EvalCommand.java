@@ -35,8 +35,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--lee-rotations", defaultValue = "1", description = "random rotations per frame for the LEE (0: skip)")
     int leeRotations;
     @Option(names = "--batch-size", defaultValue = "16") int batchSize;
-    @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--threads") Integer threads;
+    @Mixin SeedOption seedOption;
+    @Mixin ThreadsOption threadsOption;
     @Option(names = "--record", paramLabel = "FILE", description = "also write the result as a JSON record (what `gaq report` reads), "
             + "with the per-frame force errors and the model file's SHA-256")
     Path record;
@@ -51,7 +51,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandChecks.positive("--batch-size", batchSize);
-        int workers = CommandChecks.threads(threads);
+        int workers = threadsOption.workers();
+        long seed = seedOption.seed;
         if (leeRotations < 0) throw new IllegalArgumentException("--lee-rotations must be 0 (skip the LEE) or more, got " + leeRotations);
         if (record != null) RunFolders.requireOutputFile(record, modelFile, "--record");
         EquivariantTransformer model = ModelFiles.load(modelFile);

@@ -40,10 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "CHECKPOINT", description = "continue from a run's last.safetensors")
     Path resume;
     @Option(names = "--epochs", defaultValue = "1000") int epochs;
-    @Option(names = "--max-minutes", defaultValue = "120", description = "stop after the epoch that passes this wall time (default: ${DEFAULT-VALUE})")
-    double maxMinutes;
-    @Option(names = "--cpu-budget", description = "count --max-minutes in CPU time of this process, not wall time "
-            + "(equal compute for every run on a shared machine)") boolean cpuBudget;
+    @Mixin TrainingBudget budget;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
     @Option(names = "--lr", defaultValue = "1e-3") float lr;
     @Option(names = "--min-lr", defaultValue = "1e-5") float minLr;
@@ -53,8 +50,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--energy-weight", defaultValue = "0.01") float energyWeight;
     @Option(names = "--force-weight", defaultValue = "0.99") float forceWeight;
     @Option(names = "--weight-decay", defaultValue = "0") float weightDecay;
-    @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--threads", description = "worker threads (default: all cores)") Integer threads;
+    @Mixin SeedOption seedOption;
+    @Mixin ThreadsOption threadsOption;
     @Option(names = "--train-frames", description = "use only the first N training frames (quick demos)") Integer trainFrames;
     @Option(names = "--features", defaultValue = "64") int features;
     @Option(names = "--layers", defaultValue = "6") int layers;
@@ -66,8 +63,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandChecks.positive("--batch-size", batchSize);
-        if (threads != null) CommandChecks.positive("--threads", threads);
-        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int workers = threadsOption.workers();
+        double maxMinutes = budget.maxMinutes(120);
+        long seed = seedOption.seed;
         var options = Trainer.Options.fp32(epochs, batchSize, lr, minLr, warmupEpochs, patience, decay, energyWeight,
                 forceWeight, weightDecay, seed, workers, maxMinutes);
         var config = new ModelConfig(features, layers, heads, 32, 5.0, !plainAttention, 18);
@@ -105,7 +103,7 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.printf("training on %d frames (%d validation), %s, %d parameters, %d threads; run folder %s%n",
                     split.train().size(), split.validation().size(), split.train().allHaveForces() ? "energies and forces" : "energies only",
                     trainer.model().parameterCount(), options.threads(), runDir);
-            trainer.cpuBudget(cpuBudget).run();
+            trainer.cpuBudget(budget.cpuBudget).run();
         }
         System.out.println("best model: " + runDir.resolve("best.safetensors"));
         return 0;
