@@ -114,8 +114,8 @@ public final class TrainBench {
         if (model.sites() instanceof QuantizationPlan plan) plan.setVectorBranch(true);
         Dataset frames = new Dataset(w.data(), w.frames());
         Trainer.requireLabels(frames);
-        Trainer.Options options = new Trainer.Options(1, w.frames().size(), 1e-4f, 1e-6f, 0, 10, 0.5f, 0.01f, 0.99f, 0f,
-                1, w.threads(), 1e9, c.leeWeight(), 0);
+        Trainer.Options options = Trainer.Options.builder().epochs(1).batchSize(w.frames().size()).warmupEpochs(0)
+                .threads(w.threads()).leeWeight(c.leeWeight()).build();
         return new Trainer(model, new Split(frames, frames, frames), options, Path.of("bench-train-unused"), new PrintStream(OutputStream.nullOutputStream()));
     }
 

@@ -142,7 +142,9 @@ public final class QatCommand implements Callable<Integer> {
             System.out.printf("LEE weight %g, vector warm-up %d epochs%s%n", lee, warmup,
                     frozen > 0 ? ", then " + frozen + " epochs with frozen weight codes" : "");
             Path stageDir = frozen > 0 ? runDir.resolve("stage1") : runDir;
-            var options = QatRecipe.options(epochs, batchSize, rate, patience, seed, workers, maxMinutes, lee, warmup, stepRate, energyWeight);
+            var options = QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(epochs).batchSize(batchSize)
+                    .plateauPatience(patience).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee).vectorWarmupEpochs(warmup)
+                    .stepRateFactor(stepRate).build();
             Trainer stage1 = Trainer.startQat(model, split, options, stageDir, System.out).cpuBudget(cpuBudget);
             if (freezeOscillating != null) stage1.freezeOscillatingWeights(freezeOscillating);
             stage1.run();
@@ -150,8 +152,9 @@ public final class QatCommand implements Callable<Integer> {
         }
         if (frozen > 0) {
             System.out.printf("frozen weight codes: %d epochs from %s%n", frozen, best);
-            var options = QatRecipe.options(frozen, batchSize, rate, QatRecipe.FROZEN_STAGE_PATIENCE, seed, workers, maxMinutes, lee, 0,
-                    stepRate, energyWeight, weightScaleRate);
+            var options = QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(frozen).batchSize(batchSize)
+                    .plateauPatience(QatRecipe.FROZEN_STAGE_PATIENCE).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee)
+                    .stepRateFactor(stepRate).weightScaleRateFactor(weightScaleRate).build();
             QatRecipe.frozenStage(best, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
             best = runDir.resolve("best.safetensors");
         }

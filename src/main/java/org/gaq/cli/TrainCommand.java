@@ -66,8 +66,9 @@ public final class TrainCommand implements Callable<Integer> {
         int workers = threadsOption.workers();
         double maxMinutes = budget.maxMinutes(120);
         long seed = seedOption.seed;
-        var options = Trainer.Options.fp32(epochs, batchSize, lr, minLr, warmupEpochs, patience, decay, energyWeight,
-                forceWeight, weightDecay, seed, workers, maxMinutes);
+        var options = Trainer.Options.builder().epochs(epochs).batchSize(batchSize).learningRate(lr).minLearningRate(minLr)
+                .warmupEpochs(warmupEpochs).plateauPatience(patience).plateauFactor(decay).energyWeight(energyWeight).forceWeight(forceWeight)
+                .weightDecay(weightDecay).seed(seed).threads(workers).maxMinutes(maxMinutes).build();
         var config = new ModelConfig(features, layers, heads, 32, 5.0, !plainAttention, 18);
         var source = data.resolve();
         String command = CommandChecks.commandLine(commandSpec);

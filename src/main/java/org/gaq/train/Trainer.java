@@ -65,9 +65,7 @@ public final class Trainer {
 
         /** The same run with another length, time budget or thread count: what a resumed run may change. */
         public Options withBudget(int newEpochs, int newThreads, double newMaxMinutes) {
-            return new Options(newEpochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
-                    energyWeight, forceWeight, weightDecay, seed, newThreads, newMaxMinutes, leeWeight, vectorWarmupEpochs,
-                    stepRateFactor, weightScaleRateFactor);
+            return toBuilder().epochs(newEpochs).threads(newThreads).maxMinutes(newMaxMinutes).build();
         }
 
         /**
@@ -78,29 +76,73 @@ public final class Trainer {
          */
         public static final float DEFAULT_STEP_RATE_FACTOR = 0f;
 
-        /** Options without learned weight scales. */
-        public Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
-                       int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
-                       float weightDecay, long seed, int threads, double maxMinutes, float leeWeight, int vectorWarmupEpochs,
-                       float stepRateFactor) {
-            this(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor, energyWeight,
-                    forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, stepRateFactor, 0f);
+        /** FP32 training's defaults (those of {@code gaq train}); QAT starts from {@link QatRecipe#fineTuning}. */
+        public static Builder builder() {
+            return new Builder();
         }
 
-        /** QAT options with the default step-size rate. */
-        public Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
-                       int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
-                       float weightDecay, long seed, int threads, double maxMinutes, float leeWeight, int vectorWarmupEpochs) {
-            this(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor, energyWeight,
-                    forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, DEFAULT_STEP_RATE_FACTOR);
+        public Builder toBuilder() {
+            Builder b = new Builder();
+            b.epochs = epochs;
+            b.batchSize = batchSize;
+            b.learningRate = learningRate;
+            b.minLearningRate = minLearningRate;
+            b.warmupEpochs = warmupEpochs;
+            b.plateauPatience = plateauPatience;
+            b.plateauFactor = plateauFactor;
+            b.energyWeight = energyWeight;
+            b.forceWeight = forceWeight;
+            b.weightDecay = weightDecay;
+            b.seed = seed;
+            b.threads = threads;
+            b.maxMinutes = maxMinutes;
+            b.leeWeight = leeWeight;
+            b.vectorWarmupEpochs = vectorWarmupEpochs;
+            b.stepRateFactor = stepRateFactor;
+            b.weightScaleRateFactor = weightScaleRateFactor;
+            return b;
         }
 
-        /** FP32 training: no LEE term, no quantization warm-up. */
-        public static Options fp32(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
-                                   int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
-                                   float weightDecay, long seed, int threads, double maxMinutes) {
-            return new Options(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
-                    energyWeight, forceWeight, weightDecay, seed, threads, maxMinutes, 0f, 0, DEFAULT_STEP_RATE_FACTOR);
+        /** Options by name; what is not set keeps {@code gaq train}'s default. */
+        public static final class Builder {
+            private int epochs = 1000, batchSize = 8, warmupEpochs = 2, plateauPatience = 8, vectorWarmupEpochs = 0;
+            private int threads = Runtime.getRuntime().availableProcessors();
+            private float learningRate = 1e-3f, minLearningRate = 1e-5f, plateauFactor = 0.5f, energyWeight = 0.01f, forceWeight = 0.99f;
+            private float weightDecay = 0f, leeWeight = 0f, stepRateFactor = DEFAULT_STEP_RATE_FACTOR, weightScaleRateFactor = 0f;
+            private long seed = 1;
+            private double maxMinutes = 120;
+
+            private Builder() {}
+
+            public Builder epochs(int v) { epochs = v; return this; }
+            public Builder batchSize(int v) { batchSize = v; return this; }
+            public Builder learningRate(float v) { learningRate = v; return this; }
+            public Builder minLearningRate(float v) { minLearningRate = v; return this; }
+            /** Epochs of linear learning-rate warm-up. */
+            public Builder warmupEpochs(int v) { warmupEpochs = v; return this; }
+            /** Epochs without a validation improvement before the rate decays by the plateau factor. */
+            public Builder plateauPatience(int v) { plateauPatience = v; return this; }
+            public Builder plateauFactor(float v) { plateauFactor = v; return this; }
+            public Builder energyWeight(float v) { energyWeight = v; return this; }
+            public Builder forceWeight(float v) { forceWeight = v; return this; }
+            public Builder weightDecay(float v) { weightDecay = v; return this; }
+            public Builder seed(long v) { seed = v; return this; }
+            public Builder threads(int v) { threads = v; return this; }
+            public Builder maxMinutes(double v) { maxMinutes = v; return this; }
+            /** QAT: the weight of the local-equivariance-error penalty. */
+            public Builder leeWeight(float v) { leeWeight = v; return this; }
+            /** QAT: epochs during which only the scalar branch is quantized. */
+            public Builder vectorWarmupEpochs(int v) { vectorWarmupEpochs = v; return this; }
+            /** QAT: learned activation steps move at this multiple of the rate, in log space (0: fixed steps). */
+            public Builder stepRateFactor(float v) { stepRateFactor = v; return this; }
+            /** QAT: learned weight-group scales move at this multiple of the rate, in log space (0: off). */
+            public Builder weightScaleRateFactor(float v) { weightScaleRateFactor = v; return this; }
+
+            public Options build() {
+                return new Options(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
+                        energyWeight, forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs,
+                        stepRateFactor, weightScaleRateFactor);
+            }
         }
     }
 

@@ -42,7 +42,7 @@ class EnergyOnlyTrainingTest {
     @Test
     void smokeTestOnTheFirst100Qm9MoleculesTheEnergyLossFalls(@TempDir Path dir) throws Exception {
         Split split = Splits.byFractions(qm9(), 0.1, 0.1, 1);
-        var options = Trainer.Options.fp32(6, 8, 3e-3f, 1e-5f, 1, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60);
+        var options = Trainer.Options.builder().epochs(6).learningRate(3e-3f).warmupEpochs(1).plateauPatience(50).seed(3).threads(2).maxMinutes(60).build();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Trainer.start(new EquivariantTransformer(TINY, 1), split, options, dir, new PrintStream(log, true)).run();
 
