@@ -1,16 +1,31 @@
 package org.gaq.cli;
 
-import java.io.IOException;
-import org.gaq.infer.Potential;
-import java.nio.file.Path;
-import java.util.List;
-
 import org.gaq.bench.CoreBench;
 import org.gaq.bench.Int8Bench;
+import org.gaq.bench.ModelBench;
+import org.gaq.bench.ProcessMemory;
+import org.gaq.bench.TrainBench;
+import org.gaq.data.DataSource;
+import org.gaq.data.Dataset;
+import org.gaq.data.Frame;
+import org.gaq.engine.IntegerSites;
 import org.gaq.engine.kernels.Int8Kernels;
-import picocli.CommandLine;
+import org.gaq.infer.Potential;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.quant.ModelFiles;
+import org.gaq.quant.QuantizationPlan;
+import org.gaq.report.Records;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 
 /** {@code gaq bench}: speed measurements, one subcommand per thing measured. */
 @Command(name = "bench",
@@ -115,65 +130,125 @@ public final class BenchCommand implements Runnable {
             throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("model"),
                     "--batch ≥ 1, --seconds > 0, --warmup ≥ 0, --threads ≥ 1, --copies ≥ 0, --layout apart|packed|both");
         }
-        List<org.gaq.model.EquivariantTransformer> loaded = new java.util.ArrayList<>();
-        List<Potential> potentials = new java.util.ArrayList<>();
-        List<String> names = new java.util.ArrayList<>();
+        List<EquivariantTransformer> loaded = new ArrayList<>();
+        List<Potential> potentials = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (Path m : models) {
-            var model = org.gaq.quant.ModelFiles.load(m);
+            var model = ModelFiles.load(m);
             for (String e : engines) {
                 loaded.add(model);
                 potentials.add(EngineOption.potential(model, e, System.err));
                 names.add(m.getFileName() + (engines.size() > 1 ? " [" + e + "]" : ""));
             }
         }
-        List<org.gaq.bench.ModelBench.Workload> molecules = new java.util.ArrayList<>();
-        org.gaq.data.Frame first = null;
+        List<ModelBench.Workload> molecules = new ArrayList<>();
+        Frame first = null;
         for (String d : data) {
-            var source = org.gaq.data.DataSource.resolve(d, dataDir);
+            var source = DataSource.resolve(d, dataDir);
             var set = source.loadTest() != null ? source.loadTest() : source.load();
             var frames = set.frames();
             if (first == null) first = frames.get(0);
             String name = d.startsWith("rmd17:") ? d.substring(6) : d;
-            molecules.add(new org.gaq.bench.ModelBench.Workload(name + ", 1 molecule (" + frames.get(0).numAtoms() + " atoms)", List.of(frames.get(0))));
-            molecules.add(new org.gaq.bench.ModelBench.Workload(name + ", " + Math.min(batch, frames.size()) + " molecules, per molecule",
+            molecules.add(new ModelBench.Workload(name + ", 1 molecule (" + frames.get(0).numAtoms() + " atoms)", List.of(frames.get(0))));
+            molecules.add(new ModelBench.Workload(name + ", " + Math.min(batch, frames.size()) + " molecules, per molecule",
                     frames.subList(0, Math.min(batch, frames.size()))));
         }
-        double cutoff = loaded.get(0).config().cutoff(), diameter = 2 * org.gaq.bench.ModelBench.radius(first);
-        List<org.gaq.bench.ModelBench.Workload> sizes = new java.util.ArrayList<>();
+        double cutoff = loaded.get(0).config().cutoff(), diameter = 2 * ModelBench.radius(first);
+        List<ModelBench.Workload> sizes = new ArrayList<>();
         for (String l : layout.equals("both") ? List.of("apart", "packed") : List.of(layout)) {
             double spacing = l.equals("apart") ? diameter + cutoff + 1 : diameter + 1.5;
             for (int c : copies) {
                 if (c == 0) continue;
-                var system = org.gaq.bench.ModelBench.grid(first, c, spacing);
-                sizes.add(new org.gaq.bench.ModelBench.Workload(String.format("%d × %d atoms, %s (%.1f Å)", c, first.numAtoms(), l, spacing), List.of(system)));
+                var system = ModelBench.grid(first, c, spacing);
+                sizes.add(new ModelBench.Workload(String.format("%d × %d atoms, %s (%.1f Å)", c, first.numAtoms(), l, spacing), List.of(system)));
             }
         }
         System.out.println("Model " + (energyOnly ? "energy only" : "E+F") + ", " + (threads == 1 ? "one thread, CPU time. " : threads + " threads, wall-clock time. ")
-                + CoreBench.environment() + "; integer kernels: " + org.gaq.engine.kernels.Int8Kernels.describe());
+                + CoreBench.environment() + "; integer kernels: " + Int8Kernels.describe());
         for (int i = 0; i < names.size(); i++) System.out.println("  " + names.get(i) + ": " + potentials.get(i).description());
-        var bench = new org.gaq.bench.ModelBench(warmup, seconds, threads, !energyOnly);
-        var results = new java.util.ArrayList<>(bench.run(names, potentials, molecules, System.err));
-        org.gaq.bench.ModelBench.printTable(results, System.out);
+        var bench = new ModelBench(warmup, seconds, threads, !energyOnly);
+        var results = new ArrayList<>(bench.run(names, potentials, molecules, System.err));
+        ModelBench.printTable(results, System.out);
         if (!sizes.isEmpty()) {
             System.out.println();
             System.out.println("Cost against system size (one system; edges are directed pairs within the cutoff):");
             var scaling = bench.run(names, potentials, sizes, System.err);
-            org.gaq.bench.ModelBench.printScaling(scaling, System.out);
+            ModelBench.printScaling(scaling, System.out);
             results.addAll(scaling);
         }
         System.out.println();
         System.out.println("Weight memory held (after the runs above, so the integer kernels' layouts exist):");
-        List<org.gaq.bench.ModelBench.Memory> memory = new java.util.ArrayList<>();
-        for (int i = 0; i < loaded.size(); i++) memory.add(org.gaq.bench.ModelBench.memory(names.get(i), loaded.get(i)));
-        org.gaq.bench.ModelBench.printMemory(memory, System.out);
-        System.out.println(org.gaq.bench.ProcessMemory.describe());
+        List<ModelBench.Memory> memory = new ArrayList<>();
+        for (int i = 0; i < loaded.size(); i++) memory.add(ModelBench.memory(names.get(i), loaded.get(i)));
+        ModelBench.printMemory(memory, System.out);
+        System.out.println(ProcessMemory.describe());
         if (record != null) {
-            var rows = results.stream().map(r -> new org.gaq.report.Records.BenchRow(r.model(), r.workload(), r.medianMs(), r.p10Ms(), r.p90Ms())).toList();
-            org.gaq.report.Records.write(record, new org.gaq.report.Records.Bench(org.gaq.engine.kernels.Int8Kernels.describe(),
+            var rows = results.stream().map(r -> new Records.BenchRow(r.model(), r.workload(), r.medianMs(), r.p10Ms(), r.p90Ms())).toList();
+            Records.write(record, new Records.Bench(Int8Kernels.describe(),
                     CoreBench.environment(), threads, rows,
-                    "./gaq " + org.gaq.report.Records.shellWords(spec.commandLine().getParseResult().originalArgs()), java.time.LocalDate.now().toString()));
+                    "./gaq " + Records.shellWords(spec.commandLine().getParseResult().originalArgs()), LocalDate.now().toString()));
             System.out.println("record: " + record);
         }
         return 0;
+    }
+
+    @Command(name = "train",
+            mixinStandardHelpOptions = true,
+            description = {"Training steps side by side: one optimisation step (energy + force loss, whose gradient differentiates the "
+                    + "forces again, then Adam) of each model on a fixed batch of training frames. A model with a quantization plan "
+                    + "(a fake-quantized QAT file) takes a QAT step, with the LEE term on a rotated copy.",
+                    "Median [p10–p90] wall-clock ms per step, models interleaved; the first model is the baseline."})
+    int train(@CommandLine.Parameters(arity = "1..*", paramLabel = "MODEL") List<Path> models,
+              @Option(names = "--data", defaultValue = "rmd17:ethanol,rmd17:aspirin", split = ",",
+                      description = "data sets whose first training frames form the batch (default: ${DEFAULT-VALUE})") List<String> data,
+              @Option(names = "--data-dir", paramLabel = "DIR") Path dataDir,
+              @Option(names = "--batch", defaultValue = "8,32", split = ",", description = "batch sizes (default: ${DEFAULT-VALUE})") List<Integer> batches,
+              @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "thread counts (default: ${DEFAULT-VALUE})") List<Integer> threads,
+              @Option(names = "--lee-weight", defaultValue = "0.01", description = "weight of the LEE term for QAT models (default: ${DEFAULT-VALUE}, GAQ's)") float leeWeight,
+              @Option(names = "--seconds", defaultValue = "5", description = "timed seconds per model and workload (default: ${DEFAULT-VALUE})") double seconds,
+              @Option(names = "--warmup", defaultValue = "5", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})") double warmup,
+              @Option(names = "--record", paramLabel = "FILE", description = "also write the table as a JSON record") Path record)
+            throws Exception {
+        if (seconds <= 0 || warmup < 0 || batches.stream().anyMatch(b -> b < 1) || threads.stream().anyMatch(t -> t < 1) || leeWeight < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("train"),
+                    "--batch ≥ 1, --threads ≥ 1, --seconds > 0, --warmup ≥ 0, --lee-weight ≥ 0");
+        }
+        List<TrainBench.Candidate> candidates = new ArrayList<>();
+        for (Path m : models) {
+            EquivariantTransformer probe = ModelFiles.load(m);
+            if (probe.sites() instanceof IntegerSites) {
+                throw new IllegalArgumentException(m + " is an integer model: training needs an FP32 or a fake-quantized (QAT) file");
+            }
+            boolean qat = probe.sites() instanceof QuantizationPlan;
+            candidates.add(new TrainBench.Candidate(m.getFileName() + (qat ? " [QAT, LEE " + leeWeight + "]" : " [FP32]"),
+                    () -> loadUnchecked(m), qat ? leeWeight : 0f));
+        }
+        List<TrainBench.Workload> workloads = new ArrayList<>();
+        for (String d : data) {
+            Dataset train = DataSource.resolve(d, dataDir).load();
+            String name = d.startsWith("rmd17:") ? d.substring(6) : d;
+            for (int b : batches) {
+                if (b > train.size()) throw new IllegalArgumentException(d + " has " + train.size() + " frames, fewer than the batch " + b);
+                for (int t : threads) workloads.add(new TrainBench.Workload(name, train.frames().subList(0, b), t));
+            }
+        }
+        System.out.println("Training step, wall-clock time. " + CoreBench.environment());
+        List<TrainBench.Result> results = new TrainBench(warmup, seconds).run(candidates, workloads, System.err);
+        TrainBench.printTable(results, System.out);
+        if (record != null) {
+            var rows = results.stream().map(r -> new Records.BenchRow(r.model(), r.workload(), r.medianMs(), r.p10Ms(), r.p90Ms())).toList();
+            Records.write(record, new Records.Bench(Int8Kernels.describe(), CoreBench.environment(), threads.getFirst(), rows,
+                    "./gaq " + Records.shellWords(spec.commandLine().getParseResult().originalArgs()), LocalDate.now().toString()));
+            System.out.println("record: " + record);
+        }
+        return 0;
+    }
+
+    private static EquivariantTransformer loadUnchecked(Path model) {
+        try {
+            return ModelFiles.load(model);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -4,6 +4,7 @@ import org.gaq.data.DataSource;
 import org.gaq.data.Split;
 import org.gaq.pipeline.DemoPipeline;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -50,9 +51,8 @@ public final class DemoCommand implements Callable<Integer> {
     double benchSeconds;
     @Option(names = "--bench-warmup", defaultValue = "1", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})")
     double benchWarmup;
-    @Option(names = "--threads", description = "worker threads for training and evaluation (default: all cores)")
-    Integer threads;
-    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Mixin ThreadsOption threadsOption;
+    @Mixin SeedOption seedOption;
     @Option(names = "--out", defaultValue = "runs/demo", description = "output folder (default: ${DEFAULT-VALUE})")
     Path out;
 
@@ -66,7 +66,8 @@ public final class DemoCommand implements Callable<Integer> {
             fp32 = locate(COMMITTED_MODEL);
             if (fp32 == null) System.out.println("no committed FP32 model (" + COMMITTED_MODEL + ") found: training a small one instead");
         }
-        int workers = CommandChecks.threads(threads);
+        int workers = threadsOption.workers();
+        long seed = seedOption.seed;
         var settings = new DemoPipeline.Settings(out, fp32, DemoPipeline.SMALL, minutes, qatMinutes, qatFrames, qatWarmup,
                 org.gaq.train.QatRecipe.RECOMMENDED_CALIBRATION_FRAMES,
                 testFrames, benchWarmup, benchSeconds, 64, workers, seed);

@@ -2,13 +2,13 @@ package org.gaq.cli;
 
 import org.gaq.data.Elements;
 import org.gaq.infer.Potential;
+import org.gaq.md.ModelForceField;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelElements;
 import org.gaq.quant.ModelFiles;
 import org.gaq.serve.IpiAddress;
 import org.gaq.serve.IpiChannel;
 import org.gaq.serve.IpiDriver;
-import org.gaq.serve.ModelForceEngine;
 import org.gaq.serve.StructureElements;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -77,7 +77,7 @@ public final class DriveCommand implements Callable<Integer> {
         EquivariantTransformer model = ModelFiles.load(modelFile);
         int[] elements = StructureElements.read(structure, dataDir);
         Potential potential = engineOption.potential(model, System.err);
-        ModelForceEngine engine = new ModelForceEngine(potential, elements);
+        ModelForceField engine = new ModelForceField(potential, elements);
         ModelElements.warnUnseen(model, elements, new PrintWriter(System.err, true));   // with drive's other status lines
         String structureName = "--structure " + structure;
         System.err.printf(Locale.ROOT, "gaq drive: %s (%s) for %d atoms (%s) from %s; connecting to %s%n", modelFile,

@@ -7,6 +7,7 @@ import org.gaq.model.ModelElements;
 import org.gaq.quant.ModelFiles;
 import org.gaq.report.Records;
 import org.gaq.run.RunFolders;
+import org.gaq.train.Labels;
 import org.gaq.train.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,8 +35,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--lee-rotations", defaultValue = "1", description = "random rotations per frame for the LEE (0: skip)")
     int leeRotations;
     @Option(names = "--batch-size", defaultValue = "16") int batchSize;
-    @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--threads") Integer threads;
+    @Mixin SeedOption seedOption;
+    @Mixin ThreadsOption threadsOption;
     @Option(names = "--record", paramLabel = "FILE", description = "also write the result as a JSON record (what `gaq report` reads), "
             + "with the per-frame force errors and the model file's SHA-256")
     Path record;
@@ -50,7 +51,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandChecks.positive("--batch-size", batchSize);
-        int workers = CommandChecks.threads(threads);
+        int workers = threadsOption.workers();
+        long seed = seedOption.seed;
         if (leeRotations < 0) throw new IllegalArgumentException("--lee-rotations must be 0 (skip the LEE) or more, got " + leeRotations);
         if (record != null) RunFolders.requireOutputFile(record, modelFile, "--record");
         EquivariantTransformer model = ModelFiles.load(modelFile);
@@ -63,7 +65,10 @@ public final class EvalCommand implements Callable<Integer> {
         if (which == null) which = source.explicitFile() ? "all" : "test";
         EvalFrames frames = EvalFrames.of(source, which, seed);
         Dataset set = frames.data();
-        if (against == null) requireEnergyLabels(set);     // (--against labels the frames with a model's predictions)
+        if (against == null) {                            // (--against labels the frames with a model's predictions)
+            requireEnergyLabels(set);
+            Labels.of(set);                               // forces on every frame or on none: no force MAE over a subset
+        }
         ModelElements.requireKnown(model, set);
         ModelElements.warnUnseen(model, set, commandSpec.commandLine().getErr());
         if (against != null) {
@@ -75,24 +80,23 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter out = commandSpec.commandLine().getOut();
         String precision = ModelFiles.describePrecision(model);
         out.printf("%-22s %s%n", "model", modelFile);
-        out.printf("%-22s %s%n", "frames", frames.description());
+        out.printf("%-22s %s%n", "frames", frames.description() + (set.allHaveForces() ? "" : ", energies only (no force labels)"));
         if (against != null) out.printf("%-22s %s (errors below are against its predictions)%n", "reference", against);
         out.printf("%-22s %s%n", "precision", precision);
         out.printf("%-22s %s%n", "engine", potential.engine().name().toLowerCase(Locale.ROOT));
         out.printf("%-22s %10.3f%n", "energy MAE (meV)", r.energyMaeMeV());
         out.printf("%-22s %10.3f%n", "energy RMSE (meV)", r.energyRmseMeV());
-        if (set.allHaveForces()) {
+        if (r.hasForces()) {
             out.printf("%-22s %10.3f%n", "force MAE (meV/Å)", r.forceMaeMeVPerA());
             out.printf("%-22s %10.3f%n", "force RMSE (meV/Å)", r.forceRmseMeVPerA());
-        } else {
-            out.printf("%-22s %s%n", "force MAE (meV/Å)", "— (not every frame has force labels)");
         }
         if (leeRotations > 0) out.printf("%-22s %10.5f%n", "LEE forces (meV/Å)", r.leeMeVPerA());
         if (record != null) {
             String args = Records.shellWords(commandSpec.commandLine().getParseResult().originalArgs());
             Records.write(record, new Records.Eval(name != null ? name : modelFile.getFileName().toString(), modelFile.toString(),
                     Records.sha256(modelFile), precision, data.spec, which, r.frames(), leeRotations, seed, r.energyMaeMeV(),
-                    r.forceMaeMeVPerA(), r.energyRmseMeV(), r.forceRmseMeVPerA(), leeRotations > 0 ? r.leeMeVPerA() : null,
+                    r.hasForces() ? r.forceMaeMeVPerA() : null, r.energyRmseMeV(), r.hasForces() ? r.forceRmseMeVPerA() : null,
+                    leeRotations > 0 ? r.leeMeVPerA() : null,
                     r.frameForceMaeMeVPerA(), "./gaq " + args, LocalDate.now().toString()));
             out.println("record: " + record);
         }

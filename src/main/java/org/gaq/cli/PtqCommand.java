@@ -29,7 +29,7 @@ public final class PtqCommand implements Callable<Integer> {
     @Option(names = "--calibration", description = "override the method's ranges: min-max, percentile or mean-abs") String calibration;
     @Mixin PrecisionOptions precision;
     @Option(names = "--calibration-frames", defaultValue = "64") int calibrationFrames;
-    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Mixin SeedOption seedOption;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "the quantized model (.safetensors)") Path out;
 
     @Override
@@ -48,11 +48,11 @@ public final class PtqCommand implements Callable<Integer> {
                     spec.directionBits(), spec.geometricSte(), QatRecipe.calibration(calibration));
         }
         spec = precision.applyTo(spec);
-        Split split = data.resolve().split(seed);
+        Split split = data.resolve().split(seedOption.seed);
         int n = QatRecipe.calibrate(model, spec, QatRecipe.Method.NAIVE, split.train(), calibrationFrames);
         ModelFiles.save(out, model);
         System.out.printf("%s: %d sites calibrated on %d frames (%s) -> %s%n", method,
-                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, out);
+                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec.description(), out);
         return 0;
     }
 }

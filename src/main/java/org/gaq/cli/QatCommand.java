@@ -60,9 +60,7 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--calibration-frames", description = "training frames that calibrate the ranges (default: 64; with "
             + "--recommended all of them)") Integer calibrationFrames;
     @Option(names = "--epochs", defaultValue = "30") int epochs;
-    @Option(names = "--max-minutes", defaultValue = "60", description = "stop after the epoch that passes this wall time, per stage (default: ${DEFAULT-VALUE})") double maxMinutes;
-    @Option(names = "--cpu-budget", description = "count --max-minutes in CPU time of this process, not wall time "
-            + "(equal compute for every run on a shared machine)") boolean cpuBudget;
+    @Mixin TrainingBudget budget;
     @Option(names = "--lr", description = "(default: 1e-5, where the FP32 run ended; with --recommended 1e-4 for w4a8; reached by a linear "
             + "warm-up over the first epoch)") Float lr;
     @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in, "
@@ -79,8 +77,8 @@ public final class QatCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}, as in FP32 training)") float energyWeight;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
     @Option(names = "--patience", defaultValue = "3") int patience;
-    @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--threads") Integer threads;
+    @Mixin SeedOption seedOption;
+    @Mixin ThreadsOption threadsOption;
     @Option(names = "--out", paramLabel = "DIR", description = "run folder; one that holds another run is refused (default: "
             + "runs/qat-<method>-<bits>, or its first free numbered sibling)") Path out;
     @Spec CommandSpec commandSpec;
@@ -106,9 +104,10 @@ public final class QatCommand implements Callable<Integer> {
         else if (requantize) QatRecipe.dropPlan(model, from);
         else QatRecipe.requireFp32(model, from);
         CommandChecks.positive("--batch-size", batchSize);
-        int workers = CommandChecks.threads(threads);
+        int workers = threadsOption.workers();
+        budget.maxMinutes(60);     // checked before any work
         var source = data.resolve();
-        Split split = source.split(seed);
+        Split split = source.split(seedOption.seed);
         Trainer.requireLabels(split.train());
         Path runDir = RunFolders.forFreshRun(out != null ? out : Path.of("runs", continueQuantized ? "qat-continued" : "qat-" + method + "-" + bits),
                 out != null, "fine-tune its model further with --continue --from DIR/best.safetensors into a new --out", System.out);
@@ -124,6 +123,9 @@ public final class QatCommand implements Callable<Integer> {
     /** Both stages of QAT into {@code runDir}. */
     private int train(EquivariantTransformer model, QatRecipe.Method m, Split split, Path runDir, int frozen, int workers) throws Exception {
         float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();
+        double maxMinutes = budget.maxMinutes(60);
+        long seed = seedOption.seed;
+        boolean cpuBudget = budget.cpuBudget;
         float rate;
         Path best = from;
         if (continueQuantized) {
@@ -144,7 +146,9 @@ public final class QatCommand implements Callable<Integer> {
             System.out.printf("LEE weight %g, vector warm-up %d epochs%s%n", lee, warmup,
                     frozen > 0 ? ", then " + frozen + " epochs with frozen weight codes" : "");
             Path stageDir = frozen > 0 ? runDir.resolve("stage1") : runDir;
-            var options = QatRecipe.options(epochs, batchSize, rate, patience, seed, workers, maxMinutes, lee, warmup, stepRate, energyWeight);
+            var options = QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(epochs).batchSize(batchSize)
+                    .plateauPatience(patience).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee).vectorWarmupEpochs(warmup)
+                    .stepRateFactor(stepRate).build();
             Trainer stage1 = Trainer.startQat(model, split, options, stageDir, System.out).cpuBudget(cpuBudget);
             if (freezeOscillating != null) stage1.freezeOscillatingWeights(freezeOscillating);
             stage1.run();
@@ -152,8 +156,9 @@ public final class QatCommand implements Callable<Integer> {
         }
         if (frozen > 0) {
             System.out.printf("frozen weight codes: %d epochs from %s%n", frozen, best);
-            var options = QatRecipe.options(frozen, batchSize, rate, QatRecipe.FROZEN_STAGE_PATIENCE, seed, workers, maxMinutes, lee, 0,
-                    stepRate, energyWeight, weightScaleRate);
+            var options = QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(frozen).batchSize(batchSize)
+                    .plateauPatience(QatRecipe.FROZEN_STAGE_PATIENCE).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee)
+                    .stepRateFactor(stepRate).weightScaleRateFactor(weightScaleRate).build();
             QatRecipe.frozenStage(best, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
             best = runDir.resolve("best.safetensors");
         }
@@ -179,7 +184,7 @@ public final class QatCommand implements Callable<Integer> {
         int frames = calibrationFrames != null ? calibrationFrames : recommended ? QatRecipe.RECOMMENDED_CALIBRATION_FRAMES : 64;
         int n = QatRecipe.calibrate(model, spec, m, split.train(), frames);
         System.out.printf("%s %s: %d quantization sites calibrated on %d frames (%s)%s%n", method, bits,
-                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec, plainAttention ? ", plain attention" : "");
+                ((QuantizationPlan) model.sites()).describeSites().size(), n, spec.description(), plainAttention ? ", plain attention" : "");
         return model;
     }
 }

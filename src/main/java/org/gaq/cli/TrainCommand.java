@@ -27,6 +27,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train an FP32 equivariant transformer on energies and forces (rMD17 protocol: 950 train + 50 validation of train_01).",
+                "Data without forces (qm9, an extended-XYZ file without a forces column) trains on energies alone: the loss is "
+                        + "mean((E − Ê)/σ)², --energy-weight and --force-weight do not apply; data with forces on only some frames is refused.",
                 "A fresh run refuses an --out folder that holds another run; --resume continues a run on its own data with its own "
                         + "options (only --epochs, --max-minutes, --cpu-budget and --threads may change)."})
 public final class TrainCommand implements Callable<Integer> {
@@ -38,10 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "CHECKPOINT", description = "continue from a run's last.safetensors")
     Path resume;
     @Option(names = "--epochs", defaultValue = "1000") int epochs;
-    @Option(names = "--max-minutes", defaultValue = "120", description = "stop after the epoch that passes this wall time (default: ${DEFAULT-VALUE})")
-    double maxMinutes;
-    @Option(names = "--cpu-budget", description = "count --max-minutes in CPU time of this process, not wall time "
-            + "(equal compute for every run on a shared machine)") boolean cpuBudget;
+    @Mixin TrainingBudget budget;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
     @Option(names = "--lr", defaultValue = "1e-3") float lr;
     @Option(names = "--min-lr", defaultValue = "1e-5") float minLr;
@@ -51,8 +50,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--energy-weight", defaultValue = "0.01") float energyWeight;
     @Option(names = "--force-weight", defaultValue = "0.99") float forceWeight;
     @Option(names = "--weight-decay", defaultValue = "0") float weightDecay;
-    @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--threads", description = "worker threads (default: all cores)") Integer threads;
+    @Mixin SeedOption seedOption;
+    @Mixin ThreadsOption threadsOption;
     @Option(names = "--train-frames", description = "use only the first N training frames (quick demos)") Integer trainFrames;
     @Option(names = "--features", defaultValue = "64") int features;
     @Option(names = "--layers", defaultValue = "6") int layers;
@@ -64,10 +63,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandChecks.positive("--batch-size", batchSize);
-        if (threads != null) CommandChecks.positive("--threads", threads);
-        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        var options = Trainer.Options.fp32(epochs, batchSize, lr, minLr, warmupEpochs, patience, decay, energyWeight,
-                forceWeight, weightDecay, seed, workers, maxMinutes);
+        int workers = threadsOption.workers();
+        double maxMinutes = budget.maxMinutes(120);
+        long seed = seedOption.seed;
+        var options = Trainer.Options.builder().epochs(epochs).batchSize(batchSize).learningRate(lr).minLearningRate(minLr)
+                .warmupEpochs(warmupEpochs).plateauPatience(patience).plateauFactor(decay).energyWeight(energyWeight).forceWeight(forceWeight)
+                .weightDecay(weightDecay).seed(seed).threads(workers).maxMinutes(maxMinutes).build();
         var config = new ModelConfig(features, layers, heads, 32, 5.0, !plainAttention, 18);
         var source = data.resolve();
         String command = CommandChecks.commandLine(commandSpec);
@@ -100,9 +101,10 @@ public final class TrainCommand implements Callable<Integer> {
                 RunOrigin.now(command, describe(source, split), Map.of("config", config.toString())).write(runDir);
                 trainer = Trainer.start(new EquivariantTransformer(config, seed), split, options, runDir, System.out);
             }
-            System.out.printf("training on %d frames (%d validation), %d parameters, %d threads; run folder %s%n",
-                    split.train().size(), split.validation().size(), trainer.model().parameterCount(), options.threads(), runDir);
-            trainer.cpuBudget(cpuBudget).run();
+            System.out.printf("training on %d frames (%d validation), %s, %d parameters, %d threads; run folder %s%n",
+                    split.train().size(), split.validation().size(), split.train().allHaveForces() ? "energies and forces" : "energies only",
+                    trainer.model().parameterCount(), options.threads(), runDir);
+            trainer.cpuBudget(budget.cpuBudget).run();
         }
         System.out.println("best model: " + runDir.resolve("best.safetensors"));
         return 0;

@@ -159,12 +159,13 @@ public final class DataSource {
         return new Source(spec, looksLikeQm9(p) ? Format.QM9_XYZ : Format.EXTXYZ, p, null, Units.EnergyUnit.EV);
     }
 
-    /** QM9 files carry U0= and no energy= in their comment lines. */
+    /** QM9 files carry U0= and no energy= in their comment lines, or are original QM9 files ("gdb 1 …"). */
     private static boolean looksLikeQm9(Path p) throws IOException {
         try (BufferedReader in = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
             in.readLine();
             String comment = in.readLine();
             if (comment == null) return false;
+            if (Qm9Xyz.isOriginalComment(comment)) return true;
             Map<String, String> info;
             try {
                 info = ExtXyz.parseComment(comment);

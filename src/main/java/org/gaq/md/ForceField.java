@@ -9,5 +9,13 @@ public interface ForceField {
     /** Atomic numbers of the atoms, in the order of the position array. */
     int[] atomicNumbers();
 
+    /**
+     * Range of the interactions, Å: atoms farther apart do not affect each other's forces (what a periodic cell must
+     * leave between an atom and its images). Unlimited unless the force field says otherwise.
+     */
+    default double cutoff() {
+        return Double.POSITIVE_INFINITY;
+    }
+
     record Evaluation(double energy, double[] forces) {}
 }

@@ -31,6 +31,11 @@ public final class ModelForceField implements ForceField {
     }
 
     @Override
+    public double cutoff() {
+        return model.config().cutoff();
+    }
+
+    @Override
     public Evaluation evaluate(double[] positions) {
         if (positions.length != 3 * atomicNumbers.length) {
             throw new IllegalArgumentException("expected " + 3 * atomicNumbers.length + " coordinates, got " + positions.length);

@@ -2,7 +2,7 @@ package org.gaq.md;
 
 import org.gaq.data.ExtXyz;
 import org.gaq.data.Frame;
-import org.gaq.report.LinePlot;
+import org.gaq.plot.LinePlot;
 import org.gaq.util.CsvLog;
 import org.gaq.util.Progress;
 

@@ -276,6 +276,15 @@ public final class EquivariantTransformer {
         return new Prediction(createGraph ? interaction : interaction.detach(), energyShifts(g), forces);
     }
 
+    /**
+     * Energies on the graph of the parameters, without forces ({@code forces} null): what energy-only training
+     * differentiates. The positions are a constant, so ∂loss/∂θ is one ordinary backward pass, not the force
+     * pass with createGraph and the backward through it.
+     */
+    public Prediction predictEnergiesOnGraph(GraphBatch g) {
+        return new Prediction(interactionEnergies(g, Tensor.of(g.positions(), g.numAtoms(), 3)), energyShifts(g), null);
+    }
+
     /** Energies (eV) only, with nothing recorded. */
     public double[] predictEnergies(GraphBatch g) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
@@ -286,7 +295,7 @@ public final class EquivariantTransformer {
     /**
      * @param interaction E_m − Σ μ_Z per molecule [M] (on the graph when training)
      * @param shifts      Σ μ_Z per molecule, double
-     * @param forces      [N, 3] eV/Å
+     * @param forces      [N, 3] eV/Å, or null ({@link #predictEnergiesOnGraph})
      */
     public record Prediction(Tensor interaction, double[] shifts, Tensor forces) {
         /** Total energies E_m in eV, summed in double. */

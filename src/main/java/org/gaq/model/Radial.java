@@ -23,6 +23,22 @@ final class Radial {
         double lo = Math.exp(-cutoff);
         for (int i = 0; i < k; i++) mu[i] = (float) (lo + (1.0 - lo) * i / (k - 1));
         float beta = (float) Math.pow((2.0 / k) * (1.0 - lo), -2);
-        return d.neg().exp().sub(Tensor.of(mu, k)).square().mul(-beta).exp();
+        Tensor exponent = d.neg().exp().sub(Tensor.of(mu, k)).square().mul(-beta);
+        return exponent.exp().mul(notNegligible(exponent));
+    }
+
+    /** Below this a basis value changes no float sum it enters; the compiled engine flushes at the same value. */
+    static final float NEGLIGIBLE = 1e-20f;
+
+    /**
+     * 1 where e^x ≥ {@link #NEGLIGIBLE}, else 0: the far tails of the Gaussians are subnormal floats, and every
+     * product with them (the radial filters and their gradients, forward and backward) takes the CPU's slow
+     * microcode path (docs/performance.md, "Training step").
+     */
+    private static Tensor notNegligible(Tensor exponent) {
+        float limit = (float) Math.log(NEGLIGIBLE);
+        float[] x = exponent.data(), mask = new float[x.length];
+        for (int i = 0; i < x.length; i++) mask[i] = x[i] >= limit ? 1f : 0f;
+        return Tensor.of(mask, exponent.shape());
     }
 }

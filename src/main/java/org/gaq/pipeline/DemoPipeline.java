@@ -133,6 +133,10 @@ public final class DemoPipeline {
     public Summary run(Split split, String dataName) throws Exception {
         long started = System.nanoTime();
         Trainer.requireLabels(split.train());
+        if (!split.train().allHaveForces()) {
+            throw new IllegalArgumentException(dataName + " has energies but no forces: gaq demo compares force errors, LEE and "
+                    + "E+F speed (use rmd17:<molecule> or a file with forces); train on energies alone with gaq train");
+        }
         Files.createDirectories(s.out());
 
         // 1. FP32
@@ -228,15 +232,14 @@ public final class DemoPipeline {
                 spec.perChannel() ? ", per-channel steps" : "", runDir);
         clearRun(runDir);
         clearRun(runDir.resolve("frozen"));
-        var options = QatRecipe.options(100_000, 8, lr, 3, s.seed(), s.threads(), s.qatMinutes(), method.defaultLeeWeight(),
-                s.qatWarmupEpochs(), 0f);
+        var options = QatRecipe.fineTuning(lr).epochs(100_000).plateauPatience(3).seed(s.seed()).threads(s.threads())
+                .maxMinutes(s.qatMinutes()).leeWeight(method.defaultLeeWeight()).vectorWarmupEpochs(s.qatWarmupEpochs()).build();
         Trainer.startQat(model, qatSplit, options, runDir, log).run();
         Path best = runDir.resolve("best.safetensors");
         if (!Files.exists(best)) {
             // The budget ran out during the scalar-only warm-up: finish the first epoch with every branch quantized.
             log.printf("      the time budget ended inside the warm-up: one more epoch with the vector branch quantized too%n");
-            var more = QatRecipe.options(s.qatWarmupEpochs() + 1, 8, lr, 3, s.seed(), s.threads(), 1e5, method.defaultLeeWeight(),
-                    s.qatWarmupEpochs(), 0f);
+            var more = options.withBudget(s.qatWarmupEpochs() + 1, s.threads(), 1e5);
             Path last = runDir.resolve("last.safetensors");
             (Files.exists(last) ? Trainer.resume(last, qatSplit, more, runDir, log) : Trainer.startQat(model, qatSplit, more, runDir, log)).run();
         }
@@ -246,7 +249,8 @@ public final class DemoPipeline {
         // The recipe's second stage for 4-bit weights (gaq qat --recommended --frozen-epochs): codes fixed, half the budget.
         Path frozenDir = runDir.resolve("frozen");
         log.printf("      then up to %d epochs with the weight codes frozen (%.1f min; run folder %s)%n", frozenEpochs, s.qatMinutes() / 2, frozenDir);
-        var frozenOptions = QatRecipe.options(frozenEpochs, 8, lr, QatRecipe.FROZEN_STAGE_PATIENCE, s.seed(), s.threads(), s.qatMinutes() / 2, method.defaultLeeWeight(), 0, 0f);
+        var frozenOptions = QatRecipe.fineTuning(lr).epochs(frozenEpochs).plateauPatience(QatRecipe.FROZEN_STAGE_PATIENCE).seed(s.seed())
+                .threads(s.threads()).maxMinutes(s.qatMinutes() / 2).leeWeight(method.defaultLeeWeight()).build();
         QatRecipe.frozenStage(best, qatSplit, frozenOptions, frozenDir, log).run();
         Path frozenBest = frozenDir.resolve("best.safetensors");
         if (Files.exists(frozenBest)) return frozenBest;
@@ -255,7 +259,8 @@ public final class DemoPipeline {
     }
 
     private Trainer.Options fp32Options(int epochs, double minutes) {
-        return Trainer.Options.fp32(epochs, 8, 2e-3f, 1e-5f, 1, 4, 0.5f, 0.01f, 0.99f, 0f, s.seed(), s.threads(), minutes);
+        return Trainer.Options.builder().epochs(epochs).learningRate(2e-3f).warmupEpochs(1).plateauPatience(4).seed(s.seed())
+                .threads(s.threads()).maxMinutes(minutes).build();
     }
 
     /** Removes the files a previous demo left in a run folder, so a stale best model can't be picked up. */

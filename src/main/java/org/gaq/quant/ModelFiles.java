@@ -96,9 +96,9 @@ public final class ModelFiles {
     /** "FP32", "fake-quantized &lt;spec&gt;" or "integer &lt;spec&gt;, kernels &lt;name&gt;". */
     public static String describePrecision(EquivariantTransformer model) {
         return switch (model.sites()) {
-            case QuantizationPlan plan when !plan.scalarBranch() && !plan.vectorBranch() -> "weights only (FP32 activations) of fake-quantized " + plan.spec();
-            case QuantizationPlan plan -> "fake-quantized " + plan.spec();
-            case org.gaq.engine.IntegerSites integer -> "integer " + integer.activations().spec() + ", kernels "
+            case QuantizationPlan plan when !plan.scalarBranch() && !plan.vectorBranch() -> "weights only (FP32 activations) of fake-quantized " + plan.spec().description();
+            case QuantizationPlan plan -> "fake-quantized " + plan.spec().description();
+            case org.gaq.engine.IntegerSites integer -> "integer " + integer.activations().spec().description() + ", kernels "
                     + org.gaq.engine.kernels.Int8Kernels.best().name();
             default -> "FP32";
         };

@@ -157,6 +157,35 @@ public final class QuantizationPlan implements ActivationSites {
             return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, r);
         }
 
+        /**
+         * The recipe's name and its settings for a reader, e.g. "GAQ W8A8: MDDQ vectors (8-bit magnitudes, 8-bit
+         * directions), min-max calibration, per-channel steps, identity gradient, FP32 sites rbf_in". Settings at their
+         * paper defaults (clipped straight-through gradient, max-abs weight scales, …) are not listed.
+         */
+        public String description() {
+            List<String> parts = new ArrayList<>();
+            parts.add(switch (vectorScheme) {
+                case MDDQ, LOCAL_FRAME -> vectorBits >= 32 ? "FP32 vectors"
+                        : (vectorScheme == VectorScheme.LOCAL_FRAME ? "local-frame " : "") + (directionBits == vectorBits
+                        ? "MDDQ vectors (" + vectorBits + "-bit magnitudes and directions)"
+                        : "MDDQ vectors (" + vectorBits + "-bit magnitudes, " + directionBits + "-bit directions)");
+                case COMPONENTWISE -> vectorBits >= 32 ? "FP32 vectors" : "component-wise " + vectorBits + "-bit vectors";
+            });
+            if (geometricSte) parts.add("geometric direction gradient");
+            parts.add(switch (calibration) {
+                case MEAN_ABS -> "mean-|x| calibration";
+                case MIN_MAX -> "min-max calibration";
+                case PERCENTILE -> "99.9th-percentile calibration";
+            });
+            if (perChannel) parts.add("per-channel steps");
+            if (gradient == Gradient.IDENTITY) parts.add("identity gradient");
+            if (weightRange == WeightQuantizer.Range.MSE) parts.add("MSE weight scales");
+            if (!fullPrecisionSites.isEmpty()) parts.add("FP32 sites " + String.join(", ", fullPrecisionSites));
+            // MDDQ (in either frame) is GAQ's; component-wise vectors are the naive and Degree-Quant baselines' (told apart by calibration).
+            String name = (vectorScheme.quantizesMagnitudes() ? "GAQ " : "") + "W" + weightBits + "A" + activationBits;
+            return name + ": " + String.join(", ", parts);
+        }
+
         /** True if {@code site} gets one step per channel: a weight's input, or an MDDQ vector site. */
         public boolean isPerChannel(String site, boolean vector) {
             if (!perChannel) return false;

@@ -36,11 +36,12 @@ public final class Records {
      * {@code gaq eval} of one model: the paper's metrics (meV, meV/Å) on {@code frames} frames of
      * {@code split}, the per-frame force MAE (the per-structure error distribution), and the model
      * file's SHA-256, so a report can tell when a record no longer describes the file next to it.
-     * {@code leeMeVPerA} is null when no rotations were evaluated.
+     * {@code leeMeVPerA} is null when no rotations were evaluated; the force errors are null (and the per-frame
+     * array empty) on data without force labels (QM9).
      */
     public record Eval(String name, String model, String modelSha256, String precision, String data, String split,
-                       int frames, int leeRotations, long seed, double energyMaeMeV, double forceMaeMeVPerA,
-                       double energyRmseMeV, double forceRmseMeVPerA, Double leeMeVPerA,
+                       int frames, int leeRotations, long seed, double energyMaeMeV, Double forceMaeMeVPerA,
+                       double energyRmseMeV, Double forceRmseMeVPerA, Double leeMeVPerA,
                        double[] frameForceMaeMeVPerA, String command, String date) {}
 
     /** One row of a {@code gaq bench model} run: a model on a workload, milliseconds of E+F per molecule. */
@@ -63,7 +64,7 @@ public final class Records {
     }
 
     /** Fields a record may leave out (null): everything else must be there, or the report would fail on it later. */
-    private static final Set<String> OPTIONAL = Set.of("leeMeVPerA", "frameForceMaeMeVPerA");
+    private static final Set<String> OPTIONAL = Set.of("leeMeVPerA", "frameForceMaeMeVPerA", "forceMaeMeVPerA", "forceRmseMeVPerA");
 
     public static <T> T read(Path file, Class<T> type) throws IOException {
         if (!Files.exists(file)) throw new IOException("record " + file + " does not exist");

@@ -2,6 +2,8 @@ package org.gaq.report;
 
 import org.gaq.md.EnergyDrift;
 import org.gaq.md.RunFiles;
+import org.gaq.plot.BarChart;
+import org.gaq.plot.LinePlot;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -196,17 +198,17 @@ public final class ResultsReport {
             Records.Eval rec = eval(rows.get(i).get(1));
             if (rec == null) return null;
             e[i] = rec.energyMaeMeV();
-            f[i] = rec.forceMaeMeVPerA();
+            f[i] = rec.forceMaeMeVPerA() == null ? Double.NaN : rec.forceMaeMeVPerA();
             Double ms = bench == null ? null : batchMs(bench, Path.of(rec.model()).getFileName().toString(), workload);
             if (i == 0) baseline = ms;
             String speed = ms != null && baseline != null ? String.format(Locale.ROOT, " (%.2f×)", baseline / ms) : "";
             labels.add(rows.get(i).get(0) + speed);
         }
-        new BarChart("rMD17 ethanol: accuracy and E+F speed-up over FP32 (batch of 64, 1 thread)", labels)
+        BarChart chart = new BarChart("rMD17 ethanol: accuracy and E+F speed-up over FP32 (batch of 64, 1 thread)", labels)
                 .axisLabels("energy MAE (meV)", "force MAE (meV/Å)")
-                .add("energy MAE (meV)", e, false)
-                .add("force MAE (meV/Å)", f, true)
-                .save(png);
+                .add("energy MAE (meV)", e, false);
+        if (Arrays.stream(f).anyMatch(Double::isFinite)) chart.add("force MAE (meV/Å)", f, true);   // none on energy-only data
+        chart.save(png);
         return "accuracy and speed-up";
     }
 
@@ -227,7 +229,12 @@ public final class ResultsReport {
         for (List<String> row : rows) {
             need(row, 2, "| label | eval-ref |");
             Records.Eval rec = eval(row.get(1));
-            if (rec == null || rec.frameForceMaeMeVPerA() == null || rec.frameForceMaeMeVPerA().length == 0) return null;
+            if (rec == null) return null;
+            if (rec.frameForceMaeMeVPerA() == null || rec.frameForceMaeMeVPerA().length == 0) {
+                warnings.add("results/eval/" + row.get(1) + ".json has no per-frame force errors (data without forces?): "
+                        + "no force-error distribution");
+                return null;
+            }
             recs.add(rec);
         }
         double hi = 0;
@@ -341,9 +348,9 @@ public final class ResultsReport {
         if (e == null) return DASH;
         return switch (column) {
             case "E" -> fmt(e.energyMaeMeV(), 2);
-            case "F" -> fmt(e.forceMaeMeVPerA(), 2);
+            case "F" -> e.forceMaeMeVPerA() == null ? DASH : fmt(e.forceMaeMeVPerA(), 2);
             case "Erms" -> fmt(e.energyRmseMeV(), 2);
-            case "Frms" -> fmt(e.forceRmseMeVPerA(), 2);
+            case "Frms" -> e.forceRmseMeVPerA() == null ? DASH : fmt(e.forceRmseMeVPerA(), 2);
             case "LEE" -> e.leeMeVPerA() == null ? DASH : e.leeMeVPerA() < 0.1 ? fmt(e.leeMeVPerA(), 4) : fmt(e.leeMeVPerA(), 2);
             default -> throw new IllegalArgumentException("unknown column " + column + " (E, F, Erms, Frms, LEE)");
         };

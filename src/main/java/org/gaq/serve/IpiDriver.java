@@ -1,6 +1,7 @@
 package org.gaq.serve;
 
 import org.gaq.data.Units;
+import org.gaq.md.ForceField;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -8,7 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.Locale;
 
 /**
- * The client side of the i-PI protocol: answers a server's requests with a {@link ForceEngine}'s
+ * The client side of the i-PI protocol: answers a server's requests with a {@link ForceField}'s
  * energies and forces until the server says EXIT or closes the connection.
  *
  * <p>The conversation, driven entirely by the server:
@@ -59,7 +60,7 @@ public final class IpiDriver {
     /** Longest INIT string accepted; real servers send a few bytes, a huge length means a corrupt stream. */
     static final int MAX_INIT_BYTES = 1 << 20;
 
-    private final ForceEngine engine;
+    private final ForceField engine;
     private final boolean ignoreCell;
     private final String structureName;
     private final PrintStream warnings;
@@ -69,7 +70,7 @@ public final class IpiDriver {
      * @param structureName where the atoms came from, for the wrong-atom-count message
      * @param warnings      where one-time warnings go (stderr in the CLI)
      */
-    public IpiDriver(ForceEngine engine, boolean ignoreCell, String structureName, PrintStream warnings) {
+    public IpiDriver(ForceField engine, boolean ignoreCell, String structureName, PrintStream warnings) {
         this.engine = engine;
         this.ignoreCell = ignoreCell;
         this.structureName = structureName;
@@ -79,7 +80,7 @@ public final class IpiDriver {
     /** Serves one connection until the server ends it; closes nothing (the caller owns the channel). */
     public Summary serve(IpiChannel channel) throws IOException {
         State state = State.NEEDINIT;
-        ForceEngine.Result result = null;
+        ForceField.Evaluation result = null;
         double[] positions = null;
         int calls = 0;
         long nanos = 0;
@@ -102,10 +103,10 @@ public final class IpiDriver {
                     if (state == State.HAVEDATA)
                         throw new IpiProtocolException("unexpected POSDATA: the forces for the previous positions "
                                 + "have not been collected with GETFORCE yet");
-                    PositionData data = PositionData.read(channel, engine.numAtoms(), structureName);
+                    PositionData data = PositionData.read(channel, engine.atomicNumbers().length, structureName);
                     if (data.hasCell()) warnedAboutCell = checkCell(data, warnedAboutCell);
                     long t0 = System.nanoTime();
-                    result = engine.compute(data.positions());
+                    result = engine.evaluate(data.positions());
                     nanos += System.nanoTime() - t0;
                     calls++;
                     checkFinite(result, calls);
@@ -135,7 +136,7 @@ public final class IpiDriver {
      * for a rotation-invariant model anyway, up to rounding. The extra string is empty: i-PI and ASE both
      * accept a zero length, and anything we sent would have to be JSON for i-PI.
      */
-    static ByteBuffer forceReady(ForceEngine.Result r, double[] positions) {
+    static ByteBuffer forceReady(ForceField.Evaluation r, double[] positions) {
         int n = r.forces().length / 3;
         ByteBuffer b = IpiChannel.buffer(IpiMessage.HEADER_BYTES + 8 + 4 + 24 * n + 72 + 4);
         b.put(IpiMessage.FORCEREADY.header());
@@ -171,7 +172,7 @@ public final class IpiDriver {
         return false;
     }
 
-    private static void checkFinite(ForceEngine.Result r, int call) throws IOException {
+    private static void checkFinite(ForceField.Evaluation r, int call) throws IOException {
         boolean finite = Double.isFinite(r.energy());
         for (double f : r.forces()) finite &= Double.isFinite(f);
         if (!finite)

@@ -59,14 +59,17 @@ public final class Autograd {
 
         Map<Tensor, Boolean> reaches = new IdentityHashMap<>();
         List<Tensor> order = topologicalOrder(y, targets, reaches);
-        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        // The gradient contributions of each tensor, summed in one pass when the tensor's turn comes (a tensor
+        // used k times, as the radial basis by every layer, would otherwise allocate k − 1 partial sums).
+        Map<Tensor, List<Tensor>> grads = new IdentityHashMap<>();
         Map<Tensor, Boolean> outerPath = ON_PATH.get();
         ON_PATH.set(reaches);
         try (GradMode.Scope ignored = createGraph ? GradMode.enableGrad() : GradMode.noGrad()) {
-            if (!order.isEmpty()) grads.put(y, gradOutput);
+            if (!order.isEmpty()) grads.put(y, contributions(gradOutput));
             for (Tensor t : order) {
-                Tensor g = grads.get(t);
-                if (g == null || t.gradFn == null) continue;
+                List<Tensor> parts = grads.get(t);
+                if (parts == null || t.gradFn == null) continue;
+                Tensor g = Elementwise.sum(parts);
                 Node node = t.gradFn;
                 Tensor[] inputGrads = node.backward.apply(g);
                 for (int i = 0; i < node.inputs.length; i++) {
@@ -77,22 +80,27 @@ public final class Autograd {
                         throw new IllegalStateException("backward of " + node.op + " gave a gradient of shape "
                                 + Shape.str(gi.shape) + " for an input of shape " + Shape.str(in.shape));
                     }
-                    Tensor previous = grads.get(in);
-                    grads.put(in, previous == null ? gi : previous.add(gi));
+                    grads.computeIfAbsent(in, k -> new ArrayList<>(2)).add(gi);
                 }
                 // Free intermediate gradients early; keep the ones asked for.
                 if (!targets.contains(t)) grads.remove(t);
             }
+            Tensor[] out = new Tensor[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                List<Tensor> parts = grads.get(xs[i]);
+                out[i] = parts != null ? Elementwise.sum(parts) : Tensor.zeros(xs[i].shape);
+            }
+            return out;
         } finally {
             if (outerPath == null) ON_PATH.remove();
             else ON_PATH.set(outerPath);
         }
-        Tensor[] out = new Tensor[xs.length];
-        for (int i = 0; i < xs.length; i++) {
-            Tensor g = grads.get(xs[i]);
-            out[i] = g != null ? g : Tensor.zeros(xs[i].shape);
-        }
-        return out;
+    }
+
+    private static List<Tensor> contributions(Tensor first) {
+        List<Tensor> parts = new ArrayList<>(2);
+        parts.add(first);
+        return parts;
     }
 
     /**

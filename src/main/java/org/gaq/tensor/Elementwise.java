@@ -5,6 +5,7 @@ import org.gaq.tensor.kernels.ElementwiseKernels;
 import org.gaq.tensor.kernels.ElementwiseKernels.Op;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Element-wise maths: broadcasting binary ops and unary functions, each with its backward rule
@@ -22,6 +23,24 @@ public final class Elementwise {
         int[] sa = a.shape, sb = b.shape;
         return Tensor.result(binary(Op.ADD, a, b, "add"), Shape.broadcast(sa, sb, "add"), "add",
                 g -> new Tensor[]{Autograd.needsGradient(a) ? g.sumTo(sa) : null, Autograd.needsGradient(b) ? g.sumTo(sb) : null}, a, b);
+    }
+
+    /**
+     * Σ_k t_k of tensors of one shape, in one pass: ((t_1 + t_2) + t_3) + … element by element, so it rounds as
+     * the chain of additions would. One tensor is returned as it is. Backward: the output gradient, to every term.
+     */
+    public static Tensor sum(List<Tensor> terms) {
+        Tensor first = terms.getFirst();
+        if (terms.size() == 1) return first;
+        for (Tensor t : terms) Shape.requireSame(first, t, "sum");
+        float[] out = first.data.clone();
+        for (int k = 1; k < terms.size(); k++) ElementwiseKernels.addTo(terms.get(k).data, 0, out, 0, out.length);
+        Tensor[] inputs = terms.toArray(new Tensor[0]);
+        return Tensor.result(out, first.shape, "sum", g -> {
+            Tensor[] grads = new Tensor[inputs.length];
+            for (int k = 0; k < grads.length; k++) grads[k] = Autograd.needsGradient(inputs[k]) ? g : null;
+            return grads;
+        }, inputs);
     }
 
     public static Tensor sub(Tensor a, Tensor b) {

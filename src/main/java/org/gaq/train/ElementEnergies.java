@@ -12,8 +12,11 @@ import java.util.List;
  *
  * <p>μ solves the least-squares problem E_m ≈ Σ_Z n_{m,Z} μ_Z over molecules m (n = element counts),
  * with a tiny ridge so that data of one composition (rMD17: every frame is the same molecule)
- * still gives a unique answer (the minimum-norm one). σ is the RMS of the force components, the
- * natural scale of the per-atom energies' gradients; it is shared by all elements.
+ * still gives a unique answer (the minimum-norm one); elements absent from the data get μ = 0. σ is the
+ * RMS of the force components, the natural scale of the per-atom energies' gradients; without force
+ * labels (QM9) it is the per-atom RMS of the residual energies, σ² = Σ_m (E_m − Σ_Z n_{m,Z} μ_Z)² / Σ_m n_m,
+ * the scale the network's per-atom outputs must cover. It is shared by all elements. Everything is summed
+ * and solved in double: QM9's totals (−1,100 to −7,700 eV in its first 100 molecules) leave residuals of tenths of an eV.
  */
 public final class ElementEnergies {
     private ElementEnergies() {}
@@ -41,11 +44,25 @@ public final class ElementEnergies {
         for (int a = 0; a <= zMax; a++) trace += ata[a][a];
         for (int a = 0; a <= zMax; a++) ata[a][a] += 1e-9 * trace + (ata[a][a] == 0 ? 1 : 0);
         double[] mu = solve(ata, atb);
-        double sigma = nF > 0 ? Math.sqrt(sumF2 / nF) : 1.0;
+        double sigma = nF > 0 ? Math.sqrt(sumF2 / nF) : residualEnergyScale(train, mu);
         for (int z = 0; z <= zMax; z++) {
             shift[z] = (float) mu[z];
             scale[z] = (float) sigma;
         }
+    }
+
+    /** √(Σ_m r_m² / Σ_m n_m), r_m = E_m − Σ_{i in m} μ_{Z_i} (eV); 1 eV if the fit leaves no residual (one frame). */
+    static double residualEnergyScale(Dataset train, double[] mu) {
+        double sumSq = 0;
+        long atoms = 0;
+        for (Frame f : train.frames()) {
+            double r = f.energy();
+            for (int z : f.atomicNumbers()) r -= mu[z];
+            sumSq += r * r;
+            atoms += f.numAtoms();
+        }
+        double sigma = atoms > 0 ? Math.sqrt(sumSq / atoms) : 0;
+        return sigma > 1e-6 ? sigma : 1.0;
     }
 
     /**

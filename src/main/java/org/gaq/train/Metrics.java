@@ -24,10 +24,15 @@ public final class Metrics {
 
     /**
      * {@code frameForceMaeMeVPerA}: each frame's force MAE over its Cartesian components, in data order
-     * (the per-structure error distribution; empty when the data has no forces).
+     * (the per-structure error distribution; empty when the data has no forces, and then the force errors are NaN).
      */
     public record Result(int frames, double energyMaeMeV, double forceMaeMeVPerA, double energyRmseMeV,
-                         double forceRmseMeVPerA, double leeMeVPerA, double[] frameForceMaeMeVPerA) {}
+                         double forceRmseMeVPerA, double leeMeVPerA, double[] frameForceMaeMeVPerA) {
+        /** True if force errors were measured (the data has force labels); energy-only data (QM9) has none. */
+        public boolean hasForces() {
+            return frameForceMaeMeVPerA.length > 0;
+        }
+    }
 
     /** One batch's sums ([frames, force components, Σ|ΔE|, Σ|ΔF|, ΣΔE², ΣΔF², rotated atoms, Σ LEE]) and per-frame force MAEs. */
     record BatchSums(double[] sums, double[] frameForceMae) {}
@@ -112,7 +117,7 @@ public final class Metrics {
     static BatchSums evaluateBatch(Potential model, List<Frame> frames, int leeRotations, long seed) {
         double cutoff = model.config().cutoff();
         GraphBatch g = NeighborList.batch(frames, cutoff);
-        var pred = model.compute(g, true);
+        var pred = model.compute(g, g.forces() != null || leeRotations > 0);   // energy-only data, no LEE: no force pass
         double[] e = pred.energies();
         float[] f = pred.forces();
         double[] out = new double[8];

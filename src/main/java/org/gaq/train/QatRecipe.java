@@ -215,27 +215,20 @@ public final class QatRecipe {
     /**
      * Fine-tuning options: {@code lr} reached by a linear warm-up over the first epoch (a fresh Adam's first
      * updates are ±lr on every weight at once, which knocked the converged model far off: force MAE 9 → 28
-     * meV/Å in one epoch), decay on plateau down to lr/100.
+     * meV/Å in one epoch), decay on plateau down to lr/100, the energy's share of the loss
+     * {@link #DEFAULT_ENERGY_WEIGHT}; the caller sets the length, budget and QAT terms.
      */
-    public static Trainer.Options options(int epochs, int batchSize, float lr, int patience, long seed, int threads, double maxMinutes,
-                                          float leeWeight, int vectorWarmupEpochs, float stepRate) {
-        return options(epochs, batchSize, lr, patience, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, stepRate, DEFAULT_ENERGY_WEIGHT);
+    public static Trainer.Options.Builder fineTuning(float lr) {
+        return energyShare(Trainer.Options.builder().learningRate(lr).minLearningRate(lr / 100).warmupEpochs(1).plateauFactor(0.5f)
+                .weightDecay(0f), DEFAULT_ENERGY_WEIGHT);
     }
 
     /** The energy's share of the loss (the forces get 1 − it), as in FP32 training. */
     public static final float DEFAULT_ENERGY_WEIGHT = 0.01f;
 
-    /** As above, with the energy's share {@code energyWeight} of the loss (forces: 1 − energyWeight). */
-    public static Trainer.Options options(int epochs, int batchSize, float lr, int patience, long seed, int threads, double maxMinutes,
-                                          float leeWeight, int vectorWarmupEpochs, float stepRate, float energyWeight) {
-        return options(epochs, batchSize, lr, patience, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, stepRate, energyWeight, 0f);
-    }
-
-    /** As above, with the weights' group scales learned at {@code weightScaleRate}·lr in log space (0: not learned). */
-    public static Trainer.Options options(int epochs, int batchSize, float lr, int patience, long seed, int threads, double maxMinutes,
-                                          float leeWeight, int vectorWarmupEpochs, float stepRate, float energyWeight, float weightScaleRate) {
+    /** The energy's share {@code energyWeight} of the loss, the forces the rest (--energy-weight of gaq qat). */
+    public static Trainer.Options.Builder energyShare(Trainer.Options.Builder options, float energyWeight) {
         if (!(energyWeight > 0 && energyWeight < 1)) throw new IllegalArgumentException("--energy-weight must be in (0, 1), got " + energyWeight);
-        return new Trainer.Options(epochs, batchSize, lr, lr / 100, 1, patience, 0.5f, energyWeight, 1 - energyWeight, 0f, seed, threads,
-                maxMinutes, leeWeight, vectorWarmupEpochs, stepRate, weightScaleRate);
+        return options.energyWeight(energyWeight).forceWeight(1 - energyWeight);
     }
 }

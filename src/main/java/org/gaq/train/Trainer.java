@@ -11,9 +11,10 @@ import org.gaq.quant.ModelFiles;
 import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.model.EquivariantTransformer;
-import org.gaq.report.LinePlot;
+import org.gaq.plot.LinePlot;
 import org.gaq.tensor.Autograd;
 import org.gaq.tensor.Tensor;
+import org.gaq.tensor.kernels.Parallel;
 import org.gaq.util.CsvLog;
 import org.gaq.util.Progress;
 
@@ -34,7 +35,8 @@ import java.util.stream.Collectors;
  * Energy + force training (design notes §3): loss = w_E·mean_m((E_m − Ê_m)/σ)² + w_F·mean_c((F_c − F̂_c)/σ)²,
  * σ the force RMS of the training set, Adam with linear warm-up then decay on plateau of the
  * validation loss. Each batch is split across worker threads, each builds its own graph (forces
- * with createGraph, then ∂loss/∂θ), and the gradients are summed.
+ * with createGraph, then ∂loss/∂θ), and the gradients are summed. Data without forces trains on
+ * the energy term alone ({@link Labels.EnergiesOnly}: no force pass, one backward).
  *
  * <p>On disk in the run folder: {@code last.safetensors} (model + optimizer + training state, every
  * epoch, atomic), {@code best.safetensors} (best validation loss), {@code train.csv} (a row per
@@ -63,9 +65,7 @@ public final class Trainer {
 
         /** The same run with another length, time budget or thread count: what a resumed run may change. */
         public Options withBudget(int newEpochs, int newThreads, double newMaxMinutes) {
-            return new Options(newEpochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
-                    energyWeight, forceWeight, weightDecay, seed, newThreads, newMaxMinutes, leeWeight, vectorWarmupEpochs,
-                    stepRateFactor, weightScaleRateFactor);
+            return toBuilder().epochs(newEpochs).threads(newThreads).maxMinutes(newMaxMinutes).build();
         }
 
         /**
@@ -76,29 +76,73 @@ public final class Trainer {
          */
         public static final float DEFAULT_STEP_RATE_FACTOR = 0f;
 
-        /** Options without learned weight scales. */
-        public Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
-                       int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
-                       float weightDecay, long seed, int threads, double maxMinutes, float leeWeight, int vectorWarmupEpochs,
-                       float stepRateFactor) {
-            this(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor, energyWeight,
-                    forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, stepRateFactor, 0f);
+        /** FP32 training's defaults (those of {@code gaq train}); QAT starts from {@link QatRecipe#fineTuning}. */
+        public static Builder builder() {
+            return new Builder();
         }
 
-        /** QAT options with the default step-size rate. */
-        public Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
-                       int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
-                       float weightDecay, long seed, int threads, double maxMinutes, float leeWeight, int vectorWarmupEpochs) {
-            this(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor, energyWeight,
-                    forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs, DEFAULT_STEP_RATE_FACTOR);
+        public Builder toBuilder() {
+            Builder b = new Builder();
+            b.epochs = epochs;
+            b.batchSize = batchSize;
+            b.learningRate = learningRate;
+            b.minLearningRate = minLearningRate;
+            b.warmupEpochs = warmupEpochs;
+            b.plateauPatience = plateauPatience;
+            b.plateauFactor = plateauFactor;
+            b.energyWeight = energyWeight;
+            b.forceWeight = forceWeight;
+            b.weightDecay = weightDecay;
+            b.seed = seed;
+            b.threads = threads;
+            b.maxMinutes = maxMinutes;
+            b.leeWeight = leeWeight;
+            b.vectorWarmupEpochs = vectorWarmupEpochs;
+            b.stepRateFactor = stepRateFactor;
+            b.weightScaleRateFactor = weightScaleRateFactor;
+            return b;
         }
 
-        /** FP32 training: no LEE term, no quantization warm-up. */
-        public static Options fp32(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
-                                   int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
-                                   float weightDecay, long seed, int threads, double maxMinutes) {
-            return new Options(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
-                    energyWeight, forceWeight, weightDecay, seed, threads, maxMinutes, 0f, 0, DEFAULT_STEP_RATE_FACTOR);
+        /** Options by name; what is not set keeps {@code gaq train}'s default. */
+        public static final class Builder {
+            private int epochs = 1000, batchSize = 8, warmupEpochs = 2, plateauPatience = 8, vectorWarmupEpochs = 0;
+            private int threads = Runtime.getRuntime().availableProcessors();
+            private float learningRate = 1e-3f, minLearningRate = 1e-5f, plateauFactor = 0.5f, energyWeight = 0.01f, forceWeight = 0.99f;
+            private float weightDecay = 0f, leeWeight = 0f, stepRateFactor = DEFAULT_STEP_RATE_FACTOR, weightScaleRateFactor = 0f;
+            private long seed = 1;
+            private double maxMinutes = 120;
+
+            private Builder() {}
+
+            public Builder epochs(int v) { epochs = v; return this; }
+            public Builder batchSize(int v) { batchSize = v; return this; }
+            public Builder learningRate(float v) { learningRate = v; return this; }
+            public Builder minLearningRate(float v) { minLearningRate = v; return this; }
+            /** Epochs of linear learning-rate warm-up. */
+            public Builder warmupEpochs(int v) { warmupEpochs = v; return this; }
+            /** Epochs without a validation improvement before the rate decays by the plateau factor. */
+            public Builder plateauPatience(int v) { plateauPatience = v; return this; }
+            public Builder plateauFactor(float v) { plateauFactor = v; return this; }
+            public Builder energyWeight(float v) { energyWeight = v; return this; }
+            public Builder forceWeight(float v) { forceWeight = v; return this; }
+            public Builder weightDecay(float v) { weightDecay = v; return this; }
+            public Builder seed(long v) { seed = v; return this; }
+            public Builder threads(int v) { threads = v; return this; }
+            public Builder maxMinutes(double v) { maxMinutes = v; return this; }
+            /** QAT: the weight of the local-equivariance-error penalty. */
+            public Builder leeWeight(float v) { leeWeight = v; return this; }
+            /** QAT: epochs during which only the scalar branch is quantized. */
+            public Builder vectorWarmupEpochs(int v) { vectorWarmupEpochs = v; return this; }
+            /** QAT: learned activation steps move at this multiple of the rate, in log space (0: fixed steps). */
+            public Builder stepRateFactor(float v) { stepRateFactor = v; return this; }
+            /** QAT: learned weight-group scales move at this multiple of the rate, in log space (0: off). */
+            public Builder weightScaleRateFactor(float v) { weightScaleRateFactor = v; return this; }
+
+            public Options build() {
+                return new Options(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
+                        energyWeight, forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs,
+                        stepRateFactor, weightScaleRateFactor);
+            }
         }
     }
 
@@ -118,6 +162,7 @@ public final class Trainer {
     private int freezeWeightsFrom = Integer.MAX_VALUE;
     private OscillationFreezer oscillationFreezer;     // null: no iterative freezing
     private final Map<String, String> identity;        // the data and options a resume must match (ResumeCheck)
+    private final Labels labels;                        // energies and forces, or energies only
 
     public Trainer(EquivariantTransformer model, Split split, Options options, Path runDir, PrintStream log) {
         this.model = model;
@@ -126,6 +171,7 @@ public final class Trainer {
         this.runDir = runDir;
         this.log = log;
         this.plan = model.sites() instanceof QuantizationPlan p ? p : null;
+        this.labels = Labels.of(split.train(), split.validation());
         if (plan != null && plan.calibrating()) throw new IllegalArgumentException("calibrate the quantization plan before training");
         this.params = new ArrayList<>(model.parameters().values());
         int modelParams = params.size();
@@ -246,13 +292,16 @@ public final class Trainer {
 
     private void epochs() throws Exception {
         long deadline = budgetClock() + (long) (options.maxMinutes() * 60e9);
+        // The workers are the parallelism: a worker's products split over the cores the workers leave free, if any
+        // (splitting them over all cores as well would put two threads on each core).
+        int kernelThreads = Parallel.threads();
+        Parallel.setThreads(Math.max(1, kernelThreads / options.threads()));
         ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "gaq-train");
             t.setDaemon(true);
             return t;
         });
-        try (CsvLog csv = CsvLog.open(runDir.resolve("train.csv"), "epoch", "step", "lr", "train_loss",
-                "val_loss", "val_energy_mae_meV", "val_force_mae_meV_per_A", "seconds")) {
+        try (CsvLog csv = CsvLog.open(runDir.resolve("train.csv"), csvColumns())) {
             long started = System.nanoTime();
             int stepsPerEpoch = (split.train().size() + options.batchSize() - 1) / options.batchSize();
             while (epoch < options.epochs()) {
@@ -309,9 +358,11 @@ public final class Trainer {
                     epochsSinceBest = 0;
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;
-                csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), val.forceMaeMeVPerA(), seconds);
-                log.printf("epoch %4d  loss %.5f  val: E %.2f meV  F %.2f meV/Å %s  lr %.2e  %.0f s%s%n", epoch, trainLoss,
-                        val.energyMaeMeV(), val.forceMaeMeVPerA(), best ? "*" : " ", lr, seconds, oscillationFreezer == null ? ""
+                if (labels.forces()) csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), val.forceMaeMeVPerA(), seconds);
+                else csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), seconds);
+                log.printf("epoch %4d  loss %.5f  val: E %.2f meV%s %s  lr %.2e  %.0f s%s%n", epoch, trainLoss, val.energyMaeMeV(),
+                        labels.forces() ? String.format("  F %.2f meV/Å", val.forceMaeMeVPerA()) : "", best ? "*" : " ", lr, seconds,
+                        oscillationFreezer == null ? ""
                                 : String.format("  oscillating weights frozen: %.2f%%", 100.0 * oscillationFreezer.frozenCount() / oscillationFreezer.total()));
                 if (best) ModelFiles.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
                 ModelFiles.save(runDir.resolve("last.safetensors"), model, adam.state(), trainingMetadata());
@@ -323,6 +374,7 @@ public final class Trainer {
             }
         } finally {
             pool.shutdownNow();
+            Parallel.setThreads(kernelThreads);
         }
         refitBestEnergyShifts();
     }
@@ -357,7 +409,14 @@ public final class Trainer {
         // The training loss's weighting on validation RMSEs (in the σ units of the loss).
         double sigma = model.elementScale()[1] * 1000;
         double e = val.energyRmseMeV() / sigma, f = val.forceRmseMeVPerA() / sigma;
-        return options.energyWeight() * e * e + options.forceWeight() * f * f;
+        return labels.forces() ? options.energyWeight() * e * e + options.forceWeight() * f * f : e * e;
+    }
+
+    /** train.csv's columns: no force column for energy-only data (it would be empty). */
+    private String[] csvColumns() {
+        return labels.forces()
+                ? new String[]{"epoch", "step", "lr", "train_loss", "val_loss", "val_energy_mae_meV", "val_force_mae_meV_per_A", "seconds"}
+                : new String[]{"epoch", "step", "lr", "train_loss", "val_loss", "val_energy_mae_meV", "seconds"};
     }
 
     private void setWeightsFrozen(boolean on) {
@@ -378,8 +437,8 @@ public final class Trainer {
         return m;
     }
 
-    /** One optimisation step on {@code batch}; returns the batch loss. */
-    double step(List<Frame> batch, float stepLr, ExecutorService pool) throws Exception {
+    /** One optimisation step on {@code batch} with {@code pool}'s threads; returns the batch loss. */
+    public double step(List<Frame> batch, float stepLr, ExecutorService pool) throws Exception {
         int workers = Math.min(options.threads(), batch.size());
         int totalAtoms = 0;
         for (Frame f : batch) totalAtoms += f.numAtoms();
@@ -450,8 +509,10 @@ public final class Trainer {
     }
 
     private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, GraphBatch g, float energyNorm, float forceNorm) {
-        var pred = model.predict(g, true);
-        Tensor loss = loss(model, g, pred, options.energyWeight() * energyNorm, options.forceWeight() * forceNorm);
+        // Energy-only data skips the force pass, unless the LEE penalty needs the model's forces.
+        var pred = labels.forces() || options.leeWeight() > 0 ? model.predict(g, true) : model.predictEnergiesOnGraph(g);
+        Tensor loss = labels.forces() ? loss(model, g, pred, options.energyWeight() * energyNorm, options.forceWeight() * forceNorm)
+                : loss(model, g, pred, energyNorm, 0f);
         if (options.leeWeight() > 0) {
             // Per atom, in the force units of the loss (σ), weighted like a force term.
             float invSigma = 1f / model.elementScale()[1];
@@ -462,9 +523,9 @@ public final class Trainer {
 
     /**
      * The training loss of one batch: w_E Σ_m ((E_m − Ê_m)/σ)² + w_F Σ_c ((F_c − F̂_c)/σ)², the weights
-     * already divided by the batch's molecules and force components. The energy residual is taken on
-     * the interaction part against Ê_m − Σμ_Z formed in double (in float, −4000 eV totals would round
-     * the residual to ~0.5 meV).
+     * already divided by the batch's molecules and force components; without force labels (or predicted
+     * forces) the energy term alone. The energy residual is taken on the interaction part against
+     * Ê_m − Σμ_Z formed in double (in float, −4000 eV totals would round the residual to ~0.5 meV).
      */
     public static Tensor loss(EquivariantTransformer model, GraphBatch g, EquivariantTransformer.Prediction pred,
                               float energyWeight, float forceWeight) {
@@ -472,8 +533,10 @@ public final class Trainer {
         double[] target = new double[g.numMolecules()];
         for (int m = 0; m < target.length; m++) target[m] = g.energies()[m] - pred.shifts()[m];
         Tensor energyError = pred.interaction().sub(Tensor.of(target, g.numMolecules())).mul(invSigma);
+        Tensor energyTerm = energyError.square().sum().mul(energyWeight);
+        if (g.forces() == null || pred.forces() == null) return energyTerm;
         Tensor forceError = pred.forces().sub(Tensor.of(g.forces(), g.numAtoms(), 3)).mul(invSigma);
-        return energyError.square().sum().mul(energyWeight).add(forceError.square().sum().mul(forceWeight));
+        return energyTerm.add(forceError.square().sum().mul(forceWeight));
     }
 
     /**
@@ -503,26 +566,27 @@ public final class Trainer {
         List<String> lines = Files.readAllLines(runDir.resolve("train.csv"));
         int n = lines.size() - 1;
         if (n < 1) return;
+        List<String> header = List.of(lines.get(0).split(","));
+        int energyColumn = header.indexOf("val_energy_mae_meV"), forceColumn = header.indexOf("val_force_mae_meV_per_A");
         double[] x = new double[n], e = new double[n], f = new double[n];
         for (int i = 0; i < n; i++) {
             String[] c = lines.get(i + 1).split(",");
             x[i] = Double.parseDouble(c[0]);
-            e[i] = Double.parseDouble(c[5]);
-            f[i] = Double.parseDouble(c[6]);
+            e[i] = Double.parseDouble(c[energyColumn]);
+            if (forceColumn >= 0) f[i] = Double.parseDouble(c[forceColumn]);
         }
-        new LinePlot("Validation error, " + split.train().name(), "epoch", "MAE (meV, meV/Å)").logY(true)
-                .add("energy MAE (meV)", x, e).add("force MAE (meV/Å)", x, f)
-                .save(runDir.resolve("learning_curve.png"));
+        LinePlot plot = new LinePlot("Validation error, " + split.train().name(), "epoch", forceColumn >= 0 ? "MAE (meV, meV/Å)" : "energy MAE (meV)")
+                .logY(true).add("energy MAE (meV)", x, e);
+        if (forceColumn >= 0) plot.add("force MAE (meV/Å)", x, f);
+        plot.save(runDir.resolve("learning_curve.png"));
     }
 
-    /** Ensures frames carry the labels training needs. */
+    /** Ensures frames carry the labels training needs: energies on every frame, forces on all or none ({@link Labels}). */
     public static void requireLabels(Dataset d) {
         if (d.size() == 0) {
             throw new IllegalArgumentException(d.name() + " has no frames: the data is too small to split into training and "
                     + "validation frames (it needs at least 5)");
         }
-        if (!d.allHaveEnergies() || !d.allHaveForces()) {
-            throw new IllegalArgumentException(d.name() + ": training needs energies and forces on every frame");
-        }
+        Labels.of(d);
     }
 }

@@ -127,34 +127,77 @@ class EquivariantTransformerTest {
         List<Frame> frames = List.of(ethanolLike(4), ethanolLike(5));
         GraphBatch g = NeighborList.batch(frames, TINY.cutoff());
         float[] reference = Tensor.randn(new SplittableRandom(1), 0.5f, g.numAtoms(), 3).data();
-        Tensor[] params = m.parameters().values().toArray(new Tensor[0]);
-        Tensor[] grads = Autograd.grad(forceLoss(m, g, reference), params, false);
+        int checked = checkParameterGradient(m, () -> forceLoss(m, g, reference), 24, 2);
+        assertTrue(checked >= 8, "most probed parameters must have non-trivial gradients, got " + checked);
+    }
 
-        SplittableRandom pick = new SplittableRandom(2);
+    /**
+     * Probes {@code trials} random parameter entries: ∂loss/∂θ from the graph against central differences (h = 1e-2);
+     * returns how many probed gradients were non-trivial (above 1e-3).
+     */
+    private static int checkParameterGradient(EquivariantTransformer m, java.util.function.Supplier<Tensor> loss, int trials, long seed) {
+        Tensor[] params = m.parameters().values().toArray(new Tensor[0]);
+        Tensor[] grads = Autograd.grad(loss.get(), params, false);
+        SplittableRandom pick = new SplittableRandom(seed);
         List<String> names = new ArrayList<>(m.parameters().keySet());
         int checked = 0;
-        for (int trial = 0; trial < 24; trial++) {
+        for (int trial = 0; trial < trials; trial++) {
             int p = pick.nextInt(names.size());
             float[] data = params[p].leafData();
             int i = pick.nextInt(data.length);
             float original = data[i];
             double h = 1e-2;
             data[i] = (float) (original + h);
-            double up = forceLoss(m, g, reference).item();
+            double up = loss.get().item();
             data[i] = (float) (original - h);
-            double down = forceLoss(m, g, reference).item();
+            double down = loss.get().item();
             data[i] = original;
             double fd = (up - down) / (2 * h);
             double an = grads[p].data()[i];
             assertEquals(fd, an, 2e-3 + 2e-2 * Math.abs(fd), names.get(p) + "[" + i + "]");
             if (Math.abs(an) > 1e-3) checked++;
         }
-        assertTrue(checked >= 8, "most probed parameters must have non-trivial gradients, got " + checked);
+        return checked;
     }
 
     private static Tensor forceLoss(EquivariantTransformer m, GraphBatch g, float[] reference) {
         var pred = m.predict(g, true);
         return pred.forces().sub(Tensor.of(reference, g.numAtoms(), 3)).square().sum();
+    }
+
+    /** Energy-only training's loss Σ_m (E_m − Ê_m)² on {@link EquivariantTransformer#predictEnergiesOnGraph}. */
+    private static Tensor energyLoss(EquivariantTransformer.Prediction pred, double[] labels) {
+        double[] target = new double[labels.length];
+        for (int m = 0; m < labels.length; m++) target[m] = labels[m] - pred.shifts()[m];
+        return pred.interaction().sub(Tensor.of(target, labels.length)).square().sum();
+    }
+
+    @Test
+    void energyOnlyLossParameterGradientMatchesFiniteDifferences() {
+        EquivariantTransformer m = model(TINY, 10);
+        GraphBatch g = NeighborList.batch(List.of(ethanolLike(6), ethanolLike(7), ethanolLike(8)), TINY.cutoff());
+        double[] e = m.predictEnergies(g);
+        double[] labels = {e[0] + 0.8, e[1] - 0.6, e[2] + 0.3};   // residuals of some tenths of an eV
+        assertNull(m.predictEnergiesOnGraph(g).forces(), "energy-only prediction computes no forces");
+        int checked = checkParameterGradient(m, () -> energyLoss(m.predictEnergiesOnGraph(g), labels), 48, 3);
+        // (embedding rows of elements absent from the batch have no gradient)
+        assertTrue(checked >= 12, "most probed parameters must have non-trivial gradients, got " + checked);
+    }
+
+    @Test
+    void energyOnlyGradientEqualsTheForcePassGradientOfTheSameLoss() {
+        // The one-backward path and the force path (createGraph) differentiate the same energies.
+        EquivariantTransformer m = model(TINY, 11);
+        GraphBatch g = NeighborList.batch(List.of(ethanolLike(9), ethanolLike(10)), TINY.cutoff());
+        double[] e = m.predictEnergies(g);
+        double[] labels = {e[0] - 0.1, e[1] + 0.25};
+        Tensor[] params = m.parameters().values().toArray(new Tensor[0]);
+        Tensor[] direct = Autograd.grad(energyLoss(m.predictEnergiesOnGraph(g), labels), params, false);
+        Tensor[] viaForces = Autograd.grad(energyLoss(m.predict(g, true), labels), params, false);
+        for (int p = 0; p < params.length; p++) {
+            float[] a = direct[p].data(), b = viaForces[p].data();
+            for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i], 1e-6 + 1e-5 * Math.abs(b[i]), params[p].name() + "[" + i + "]");
+        }
     }
 
     @Test

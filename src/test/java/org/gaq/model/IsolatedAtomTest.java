@@ -4,7 +4,7 @@ import org.gaq.infer.Potential;
 import org.gaq.data.Frame;
 import org.gaq.data.NeighborList;
 import org.gaq.md.ModelForceField;
-import org.gaq.serve.ModelForceEngine;
+import org.gaq.md.ModelForceField;
 import org.gaq.train.Metrics;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +33,7 @@ class IsolatedAtomTest {
         assertEquals(-2040, lone.energy(), 10, "μ_O plus the network's small constant");
         assertArrayEquals(new double[3], lone.forces(), 0);
         // The same through the i-PI engine (gaq drive) and the evaluation batches (gaq eval):
-        assertEquals(lone.energy(), new ModelForceEngine(Potential.of(MODEL), new int[]{8}).compute(new double[]{1, 2, 3}).energy(), 0);
+        assertEquals(lone.energy(), new ModelForceField(Potential.of(MODEL), new int[]{8}).evaluate(new double[]{1, 2, 3}).energy(), 0);
         var pred = MODEL.predict(NeighborList.batch(List.of(Frame.unlabeled(new int[]{8}, new double[]{1, 2, 3})), 5.0), false);
         assertEquals(lone.energy(), pred.energies()[0], 1e-6, "compiled engine (MD) against the tape, to float rounding");
     }

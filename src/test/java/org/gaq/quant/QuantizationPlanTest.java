@@ -35,6 +35,18 @@ class QuantizationPlanTest {
     }
 
     @Test
+    void aSpecDescribesItselfForAReader() {
+        var paper = new QuantizationPlan.Spec(4, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 8, false, QuantizationPlan.Calibration.MIN_MAX);
+        assertEquals("GAQ W4A8: MDDQ vectors (8-bit magnitudes and directions), min-max calibration", paper.description());
+        var recommended = new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 16, false, QuantizationPlan.Calibration.MIN_MAX)
+                .withGradient(QuantizationPlan.Gradient.IDENTITY).withFullPrecisionSites(List.of("rbf_in")).withPerChannel(true);
+        assertEquals("GAQ W8A8: MDDQ vectors (8-bit magnitudes, 16-bit directions), min-max calibration, per-channel steps, "
+                + "identity gradient, FP32 sites rbf_in", recommended.description());
+        var naive = new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.COMPONENTWISE, 8, 8, false, QuantizationPlan.Calibration.PERCENTILE);
+        assertEquals("W8A8: component-wise 8-bit vectors, 99.9th-percentile calibration", naive.description());
+    }
+
+    @Test
     void thirtyTwoBitsEverywhereIsExactlyTheFp32Model() {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 3);
         GraphBatch g = NeighborList.batch(molecules(3, 1), TINY.cutoff());

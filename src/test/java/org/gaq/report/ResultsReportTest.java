@@ -48,6 +48,20 @@ class ResultsReportTest {
     }
 
     @Test
+    void aRecordWithoutForcesShowsDashesNotNaN() throws IOException {
+        Path modelFile = root.resolve("models/qm9.safetensors");
+        Files.createDirectories(modelFile.getParent());
+        Files.writeString(modelFile, "weights");
+        Records.write(root.resolve("results/eval/qm9/fp32.json"), new Records.Eval("qm9", "models/qm9.safetensors",
+                Records.sha256(modelFile), "FP32", "qm9", "test", 10, 1, 1, 12.5, null, 20.1, null, 0.001, new double[0],
+                "./gaq eval models/qm9.safetensors --data qm9", "2026-12-01"));
+        Records.Eval read = Records.read(root.resolve("results/eval/qm9/fp32.json"), Records.Eval.class);
+        assertNull(read.forceMaeMeVPerA());
+        String md = new ResultsReport(root).expand("<!-- gaq:table E F Erms Frms -->\n| QM9 | qm9/fp32 |\n<!-- gaq:end -->\n");
+        assertTrue(md.contains("| QM9 | 12.50 | — | 20.10 | — |"), md);
+    }
+
+    @Test
     void aRecordOfAChangedModelFileIsReportedStale() throws IOException {
         evalRecord("ethanol/fp32", "models/a.safetensors", 1, 7, null, new double[]{1});
         Files.writeString(root.resolve("models/a.safetensors"), "retrained weights");

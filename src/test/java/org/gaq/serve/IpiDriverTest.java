@@ -1,5 +1,6 @@
 package org.gaq.serve;
 
+import org.gaq.md.ModelForceField;
 import org.gaq.infer.TapePotential;
 import org.gaq.data.Frame;
 import org.gaq.data.NeighborList;
@@ -49,7 +50,7 @@ class IpiDriverTest {
 
     /** A small random model: these tests are about transport, not accuracy. */
     private static final EquivariantTransformer MODEL = new EquivariantTransformer(new ModelConfig(16, 2, 2, 8, 5.0, true, 18), 3);
-    private static final ModelForceEngine ENGINE = new ModelForceEngine(new TapePotential(MODEL), ETHANOL_Z);
+    private static final ModelForceField ENGINE = new ModelForceField(new TapePotential(MODEL), ETHANOL_Z);
 
     @AfterAll
     static void stopPool() {

@@ -26,6 +26,7 @@ class OpGradientTest {
         Supplier<Tensor[]> any = () -> new Tensor[]{GradCheck.rand(r, -2, 2, 3, 4)};
 
         c.add(new Case("add", x -> x[0].add(x[1]), ab));
+        c.add(new Case("sum of terms", x -> Elementwise.sum(List.of(x[0], x[1].mul(x[0]), x[1])), ab));
         c.add(new Case("add broadcast row", x -> x[0].add(x[1]), abRow));
         c.add(new Case("sub broadcast", x -> x[0].sub(x[1]), abCol));
         c.add(new Case("mul", x -> x[0].mul(x[1]), ab));

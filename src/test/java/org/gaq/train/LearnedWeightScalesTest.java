@@ -115,7 +115,8 @@ class LearnedWeightScalesTest {
         QuantizationPlan plan = (QuantizationPlan) m.sites();
         Map<String, QuantizedWeight> before = new LinkedHashMap<>();
         m.parameters().forEach((name, w) -> { if (QuantizationPlan.isQuantizedWeight(name)) before.put(name, plan.quantizedWeight(name, w)); });
-        var options = new Trainer.Options(2, 4, 1e-3f, 1e-5f, 0, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60, 0f, 0, 0f, 10f);
+        var options = Trainer.Options.builder().epochs(2).batchSize(4).warmupEpochs(0).plateauPatience(50).seed(3).threads(2).maxMinutes(60)
+                .weightScaleRateFactor(10f).build();
         Trainer.startQat(m, split, options, dir, new PrintStream(new ByteArrayOutputStream())).freezeQuantizedWeightsFrom(0).run();
         for (var e : before.entrySet()) {
             QuantizedWeight now = plan.quantizedWeight(e.getKey(), m.parameters().get(e.getKey()));
@@ -124,8 +125,7 @@ class LearnedWeightScalesTest {
             boolean moved = !java.util.Arrays.equals(e.getValue().scales(), now.scales());
             assertEquals(!e.getKey().equals("layers.0.vector_mix.weight"), moved, e.getKey() + ": scales learned");
         }
-        assertThrows(IllegalArgumentException.class, () -> new Trainer.Options(2, 4, 1e-3f, 1e-5f, 0, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60,
-                0f, 0, 0f, -1f));
+        assertThrows(IllegalArgumentException.class, () -> Trainer.Options.builder().weightScaleRateFactor(-1f).build());
     }
 
     @Test

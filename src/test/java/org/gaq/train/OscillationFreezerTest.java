@@ -71,7 +71,7 @@ class OscillationFreezerTest {
         EquivariantTransformer m = QatTrainerTest.calibratedModel(split, 9);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         // a high rate so that codes flip within two tiny epochs
-        var options = new Trainer.Options(2, 4, 3e-3f, 1e-5f, 0, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60, 0f, 0);
+        var options = Trainer.Options.builder().epochs(2).batchSize(4).learningRate(3e-3f).warmupEpochs(0).plateauPatience(50).seed(3).threads(2).maxMinutes(60).build();
         Trainer t = Trainer.startQat(m, split, options, dir, new PrintStream(log)).freezeOscillatingWeights(0.02f);
         t.run();
         var frozen = java.util.regex.Pattern.compile("oscillating weights frozen: ([0-9.]+)%").matcher(log.toString());

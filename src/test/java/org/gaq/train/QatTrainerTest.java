@@ -19,7 +19,8 @@ class QatTrainerTest {
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
 
     static Trainer.Options qat(int epochs, float leeWeight, int vectorWarmup) {
-        return new Trainer.Options(epochs, 4, 1e-3f, 1e-5f, 0, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60, leeWeight, vectorWarmup);
+        return Trainer.Options.builder().epochs(epochs).batchSize(4).warmupEpochs(0).plateauPatience(50).seed(3).threads(2).maxMinutes(60)
+                .leeWeight(leeWeight).vectorWarmupEpochs(vectorWarmup).build();
     }
 
     static EquivariantTransformer calibratedModel(Split split, long seed) {

@@ -47,7 +47,7 @@ class TrainerTest {
     }
 
     static Trainer.Options options(int epochs) {
-        return Trainer.Options.fp32(epochs, 4, 3e-3f, 1e-5f, 1, 50, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60);
+        return Trainer.Options.builder().epochs(epochs).batchSize(4).learningRate(3e-3f).warmupEpochs(1).plateauPatience(50).seed(3).threads(2).maxMinutes(60).build();
     }
 
     static Split split() {
@@ -96,7 +96,8 @@ class TrainerTest {
     @Test
     void stopsWhenTheMinimumLearningRateBringsNoImprovement(@TempDir Path dir) throws Exception {
         // lr = min lr = 1e-9: nothing improves after epoch 1, and the rate cannot decay further.
-        var options = Trainer.Options.fp32(10, 4, 1e-9f, 1e-9f, 0, 1, 0.5f, 0.01f, 0.99f, 0f, 3, 2, 60);
+        var options = Trainer.Options.builder().epochs(10).batchSize(4).learningRate(1e-9f).minLearningRate(1e-9f).warmupEpochs(0).plateauPatience(1)
+                .seed(3).threads(2).maxMinutes(60).build();
         Trainer.start(new EquivariantTransformer(TINY, 4), split(), options, dir, new PrintStream(new ByteArrayOutputStream())).run();
         assertEquals(1 + 2, Files.readAllLines(dir.resolve("train.csv")).size(), "epoch 1 (best) and epoch 2 (no gain, stop)");
     }
@@ -119,10 +120,11 @@ class TrainerTest {
 
     @Test
     void aCpuBudgetDoesNotRunWhileTheProcessWaits() throws Exception {
-        var frames = org.gaq.model.TestMolecules.ethanolLike(4, 3);
+        var frames = morse(4, 3).frames();   // labelled: a Trainer checks its labels when it is made
         var split = new org.gaq.data.Split(new org.gaq.data.Dataset("t", frames.subList(0, 2)), new org.gaq.data.Dataset("v", frames.subList(2, 3)),
                 new org.gaq.data.Dataset("x", frames.subList(3, 4)));
-        var options = Trainer.Options.fp32(1, 1, 1e-3f, 1e-5f, 0, 3, 0.5f, 0.1f, 0.9f, 0f, 1, 1, 1.0);
+        var options = Trainer.Options.builder().epochs(1).batchSize(1).warmupEpochs(0).plateauPatience(3).energyWeight(0.1f).forceWeight(0.9f)
+                .threads(1).maxMinutes(1.0).build();
         Trainer t = new Trainer(new org.gaq.model.EquivariantTransformer(new org.gaq.model.ModelConfig(8, 1, 2, 4, 5.0, true, 18), 1),
                 split, options, java.nio.file.Files.createTempDirectory("cpu-budget"), System.out);
         long wall0 = t.budgetClock();

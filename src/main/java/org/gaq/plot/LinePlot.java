@@ -1,4 +1,4 @@
-package org.gaq.report;
+package org.gaq.plot;
 
 import org.gaq.util.AtomicFiles;
 
@@ -53,7 +53,7 @@ public final class LinePlot {
         this.yLabel = Objects.requireNonNull(yLabel, "yLabel");
     }
 
-    /** Logarithmic y axis (for losses and errors spanning decades). */
+    /** Logarithmic y axis (for losses and errors spanning decades); linear when the data spans less than a decade. */
     public LinePlot logY(boolean on) {
         this.logY = on;
         return this;
@@ -130,8 +130,13 @@ public final class LinePlot {
         chart.getStyler().setLegendVisible(series.size() > 1);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotGridLinesVisible(true);
-        chart.getStyler().setYAxisLogarithmic(logY);
+        // XChart labels a log axis at powers of ten only: data within one decade would get an axis without numbers.
+        boolean logAxis = logY && spansADecade();
+        chart.getStyler().setYAxisLogarithmic(logAxis);
         chart.getStyler().setAntiAlias(true);
+        double[] xRange = range(0), yRange = range(1);
+        chart.getStyler().setXAxisTickLabelsFormattingFunction(TickLabels.linear(xRange[0], xRange[1]));
+        chart.getStyler().setYAxisTickLabelsFormattingFunction(logAxis ? TickLabels::logarithmic : TickLabels.linear(yRange[0], yRange[1]));
 
         Set<String> empty = new LinkedHashSet<>();
         for (Series s : series) {
@@ -151,6 +156,24 @@ public final class LinePlot {
                     + (logY ? " (log y axis needs y > 0)" : ""));
         }
         return chart;
+    }
+
+    /** True if the plottable y values span a factor of ten or more. */
+    private boolean spansADecade() {
+        double[] y = range(1);
+        return y[1] >= 10 * y[0];
+    }
+
+    /** [min, max] of the plottable x ({@code axis} 0) or y (1) values. */
+    private double[] range(int axis) {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (double v : plottable(s)[axis]) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+        }
+        return new double[]{lo, hi};
     }
 
     private double[][] plottable(Series s) {

@@ -1,4 +1,4 @@
-package org.gaq.report;
+package org.gaq.plot;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -6,6 +6,8 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 import java.awt.Color;
+import java.awt.Font;
+import java.awt.font.FontRenderContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,17 +73,35 @@ public final class BarChart {
         }
     }
 
+    static final int WIDTH = 1000, LABEL_ROTATION = 25;
+
+    /**
+     * True if every category label fits under its group of bars unrotated (XChart neither wraps nor shortens
+     * them: five labels like "W4A8 recommended (int) (1.00×)" ran into each other). Measured with the axis font;
+     * ~170 px of the width go to the two y axes and margins.
+     */
+    boolean labelsFitSideBySide() {
+        Font font = new CategoryChartBuilder().build().getStyler().getAxisTickLabelsFont();
+        FontRenderContext frc = new FontRenderContext(null, true, true);
+        double slot = (WIDTH - 170.0) / categories.size();
+        for (String c : categories) {
+            if (font.getStringBounds(c, frc).getWidth() > 0.9 * slot) return false;
+        }
+        return true;
+    }
+
     CategoryChart buildChart() {
         if (series.isEmpty()) throw new IllegalStateException("bar chart '" + title + "' has no series");
-        CategoryChart chart = new CategoryChartBuilder().width(1000).height(560).title(title)
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(560).title(title)
                 .yAxisTitle(leftLabel).build();
         Styler.LegendPosition legend = Styler.LegendPosition.OutsideS;
         chart.getStyler().setLegendPosition(legend);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLabelsVisible(true);
-        chart.getStyler().setDecimalPattern("#0.0#");
+        chart.getStyler().setDecimalPattern("#0.0#");   // axes and bar values: 0.5, not XChart's .5
         chart.getStyler().setOverlapped(false);
         chart.getStyler().setAntiAlias(true);
+        if (!labelsFitSideBySide()) chart.getStyler().setXAxisLabelRotation(LABEL_ROTATION);
         boolean twoAxes = series.stream().anyMatch(Series::rightAxis);
         if (twoAxes) {
             chart.setYAxisGroupTitle(0, leftLabel);

@@ -1,4 +1,4 @@
-package org.gaq.report;
+package org.gaq.plot;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -53,6 +54,49 @@ class LinePlotTest {
         Path png = dir.resolve("energy.png");
         new LinePlot("NVE", "time (fs)", "E (eV)").add("total", new double[] {-1, -1.001, -0.999, -1.0}).save(png);
         assertTrue(Files.size(png) > 1_000);
+    }
+
+    @Test
+    void tickLabelsHaveALeadingZeroAndNoRoundingNoise() {
+        var time = TickLabels.linear(0, 0.2);
+        assertEquals("0.09", time.apply(0.09));
+        assertEquals("0.15", time.apply(0.15000000000000002));
+        assertEquals("-0.05", time.apply(-0.05));
+        assertEquals("0", time.apply(-0.0));
+        assertEquals("1,000", TickLabels.linear(0, 1000).apply(1000.0));
+        assertEquals("4.07", TickLabels.linear(0.58, 46).apply(4.073100001), "a thousandth of a 46-wide axis' decade");
+        assertEquals("0.001", TickLabels.logarithmic(0.001));
+        assertEquals("100", TickLabels.logarithmic(100.0));
+    }
+
+    @Test
+    void theChartsAxesUseThoseLabels() {
+        var chart = new LinePlot("NVE", "time (ps)", "E (meV/atom)").add("total", new double[] {0, 0.1, 0.2}, new double[] {0, 0.05, -0.4})
+                .buildChart();
+        assertEquals("0.09", chart.getStyler().getXAxisTickLabelsFormattingFunction().apply(0.09));
+        assertEquals("-0.05", chart.getStyler().getYAxisTickLabelsFormattingFunction().apply(-0.05));
+    }
+
+    @Test
+    void aLogAxisWithinOneDecadeIsDrawnLinear() {
+        // XChart labels a log axis at powers of ten only: 420..650 meV would get no number at all.
+        var narrow = new LinePlot("t", "epoch", "MAE").logY(true).add("E", new double[] {1, 2, 3}, new double[] {650, 500, 420}).buildChart();
+        assertFalse(narrow.getStyler().isYAxisLogarithmic());
+        var wide = new LinePlot("t", "epoch", "MAE").logY(true).add("E", new double[] {1, 2, 3}, new double[] {650, 50, 4.2}).buildChart();
+        assertTrue(wide.getStyler().isYAxisLogarithmic());
+    }
+
+    @Test
+    void barChartLabelsAreRotatedOnlyWhenTheyDoNotFitSideBySide() {
+        var few = new BarChart("t", List.of("FP32 (1.00×)", "W8A8 (0.91×)"));
+        assertTrue(few.labelsFitSideBySide());
+        few.add("E", new double[] {1, 2}, false);
+        assertEquals(0, few.buildChart().getStyler().getXAxisLabelRotation());
+        var many = new BarChart("t", List.of("FP32 (1.00×)", "GAQ W8A8 (int) (0.91×)", "GAQ W4A8 (int) (0.88×)",
+                "W8A8 recommended (int) (0.91×)", "W4A8 recommended (int) (1.00×)"));
+        assertFalse(many.labelsFitSideBySide(), "five labels of ~25 characters overlap in 1000 px");
+        many.add("E", new double[] {1, 2, 3, 4, 5}, false);
+        assertEquals(BarChart.LABEL_ROTATION, many.buildChart().getStyler().getXAxisLabelRotation());
     }
 
     @Test
