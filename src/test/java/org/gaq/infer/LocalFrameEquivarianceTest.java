@@ -89,7 +89,7 @@ class LocalFrameEquivarianceTest {
         Path file = dir.resolve("local.int.safetensors");
         IntegerModelFile.export(local, file);
         EquivariantTransformer integer = ModelFiles.load(file);
-        assertTrue(ModelCompiler.compile(integer).precision().contains("LOCAL_FRAME"), ModelCompiler.compile(integer).precision());
+        assertTrue(ModelCompiler.compile(integer).precision().contains("local-frame"), ModelCompiler.compile(integer).precision());
         EquivariantTransformer fp32 = CompiledModelTest.randomModel(SMALL, 21);
 
         Frame test = TestMolecules.ethanolLike(1, 77).get(0);
