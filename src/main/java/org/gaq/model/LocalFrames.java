@@ -13,9 +13,9 @@ import org.gaq.tensor.Tensor;
  *        if that is &gt; ε; else the laboratory axis least aligned with e1, orthogonalised against e1
  *   e3 = e1 × e2,   ε = {@link #DEGENERATE}
  * </pre>
- * Two candidates for e2 because the perpendicular part of one can be small (ethanol's carbons: ρ(p) of b alone fell
- * to 0.006 over the rMD17 test frames; of the better of b and c, to 0.02; docs/quantization.md); a frame's
- * sensitivity to rounding errors of the coordinates is 1/ρ.
+ * Two candidates for e2 because the perpendicular part of one can be small (over the rMD17 ethanol test frames ρ(p)
+ * of b alone fell to 0.0005, of the better of b and c only to 0.02; docs/quantization.md); a frame's sensitivity to
+ * rounding errors of the coordinates is 1/ρ.
  * The frame is a function of the edge vectors only, computed in double from their float values, with no
  * gradient: quantizers hold it constant. The laboratory fallbacks are the only parts that do not rotate with the
  * molecule; they are taken where the neighbourhood has no (second) direction: an atom with one neighbour, collinear
