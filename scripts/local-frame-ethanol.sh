@@ -74,17 +74,20 @@ if ! skipped jumps; then
         2>&1 | grep -v "^WARNING"
 fi
 
-# 5. NVE drift, 100 ps from three starts (as scripts/ethanol-results.sh section 4; the recorded runs were made as
-#    50 ps and then extended with gaq md --resume DIR --steps 200000, which continues from the last checkpoint)
+# 5. NVE drift, 100 ps from three starts (as scripts/ethanol-results.sh section 4), for both local-frame models (the
+#    continued model's recorded runs were made as 50 ps and extended with gaq md --resume DIR --steps 200000)
 if ! skipped nve; then
-    model=$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors
-    for seed in 1 2 3; do
-        dir=results/md/ethanol-gaq-w8a8-recommended-local-frame-int$([[ $seed == 1 ]] || echo "-seed$seed")
-        [[ -f $dir/summary.json ]] && continue
-        "${gaq[@]}" md "$model" --seed "$seed" --structure rmd17:ethanol --steps 200000 --dt 0.5 --log-every 50 \
-            --out "$runs/md-ethanol/local-frame-seed$seed" | tail -3
-        mkdir -p "$dir"
-        cp "$runs/md-ethanol/local-frame-seed$seed"/{run.json,energy.csv,summary.json} "$dir/"
+    for pair in "recommended-local-frame:models/ethanol-gaq-w8a8-recommended-local-frame.int.safetensors" \
+                "recommended-continued-local-frame:$q/gaq-w8a8-recommended-continued-local-frame.int.safetensors"; do
+        name=${pair%%:*} model=${pair#*:}
+        for seed in 1 2 3; do
+            dir=results/md/ethanol-gaq-w8a8-$name-int$([[ $seed == 1 ]] || echo "-seed$seed")
+            [[ -f $dir/summary.json ]] && continue
+            "${gaq[@]}" md "$model" --seed "$seed" --structure rmd17:ethanol --steps 200000 --dt 0.5 --log-every 50 \
+                --out "$runs/md-ethanol/$name-seed$seed" | tail -3
+            mkdir -p "$dir"
+            cp "$runs/md-ethanol/$name-seed$seed"/{run.json,energy.csv,summary.json} "$dir/"
+        done
     done
 fi
 echo "done: ./gaq report"
