@@ -69,8 +69,9 @@ public final class EvaluateJob {
         }
         Path structures = settings.out().resolve("structures");
         spark.createDataFrame(results, StructureEvaluator.SCHEMA).write().parquet(structures.toString());
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        EvaluationSummary summary = EvaluationSummary.of(spark.read().parquet(structures.toString()), settings, models, seconds);
+        double computeSeconds = (System.nanoTime() - t0) / 1e9;
+        EvaluationSummary summary = EvaluationSummary.of(spark.read().parquet(structures.toString()), settings, models, computeSeconds,
+                t0);
         summary.write(settings.out().resolve("summary.json"));
         return summary;
     }

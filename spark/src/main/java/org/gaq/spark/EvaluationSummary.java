@@ -31,15 +31,20 @@ import static org.apache.spark.sql.functions.when;
 public record EvaluationSummary(String model, List<String> committee, String input, long structures, long atoms,
                                 long labelledStructures, Double energyMaeMeV, Double energyRmseMeV, Double forceMaeMeVPerA,
                                 Double forceRmseMeVPerA, Double meanForceDisagreementMeVPerA, Double maxForceDisagreementMeVPerA,
-                                List<Worst> worstByForceError, List<Worst> worstByDisagreement, double seconds,
-                                double structuresPerSecond, String output) {
+                                List<Worst> worstByForceError, List<Worst> worstByDisagreement, double computeSeconds,
+                                double seconds, double structuresPerSecond, String output) {
 
     /** One of the worst structures: where it is and its value (meV/Å). */
     public record Worst(String source, long record, String id, double value) {}
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
-    static EvaluationSummary of(Dataset<Row> results, EvaluateJob.Settings settings, List<ShippedModel> models, double seconds) {
+    /**
+     * @param computeSeconds from the start of the job to the per-structure Parquet written
+     * @param startNanos     the job's start: {@code seconds} counts to the end of this summary
+     */
+    static EvaluationSummary of(Dataset<Row> results, EvaluateJob.Settings settings, List<ShippedModel> models, double computeSeconds,
+                                long startNanos) {
         Column components = col("atoms").multiply(3);
         Column hasForces = col("force_mae_meV_per_A").isNotNull();
         Row a = results.agg(count(lit(1)), sum("atoms"), count("energy_error_meV"), sum(abs(col("energy_error_meV"))),
@@ -57,7 +62,11 @@ public record EvaluationSummary(String model, List<String> committee, String inp
         return new EvaluationSummary(models.getFirst().name(), committee, settings.input(), n, a.isNullAt(1) ? 0 : a.getLong(1), labelled,
                 eMae, eRmse, fMae, fRmse, a.isNullAt(8) ? null : a.getDouble(8), a.isNullAt(9) ? null : a.getDouble(9),
                 worst(results, "force_mae_meV_per_A", settings.worst()), worst(results, "force_disagreement_meV_per_A", settings.worst()),
-                seconds, n / Math.max(seconds, 1e-9), settings.out().toString());
+                computeSeconds, seconds(startNanos), n / Math.max(seconds(startNanos), 1e-9), settings.out().toString());
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
     }
 
     private static List<Worst> worst(Dataset<Row> results, String column, int k) {

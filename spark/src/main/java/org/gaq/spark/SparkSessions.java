@@ -2,10 +2,12 @@ package org.gaq.spark;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.gaq.util.Progress;
 
 /**
  * The session of a job: under {@code spark-submit} the master and every setting come from it; run directly
- * ({@code ./gaq spark}, tests) the master is the one given (local[N]) and the web UI is off.
+ * ({@code ./gaq spark}, tests) the master is the one given (local[N]), the web UI is off and
+ * Spark's own task progress line is on in a terminal.
  */
 public final class SparkSessions {
     private SparkSessions() {}
@@ -17,7 +19,8 @@ public final class SparkSessions {
         if (!conf.contains("spark.master")) {
             builder.master(localMaster)
                     .config("spark.ui.enabled", "false")
-                    .config("spark.ui.showConsoleProgress", "false")
+                    // Spark's "[Stage 1:=====>  (12 + 2) / 64]" line is the progress of a job run from a terminal.
+                    .config("spark.ui.showConsoleProgress", String.valueOf(Progress.isInteractive()))
                     .config("spark.sql.shuffle.partitions", "4");
         }
         return builder.getOrCreate();

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gaq spark", mixinStandardHelpOptions = true,
         description = "gaq on Apache Spark: bulk evaluation and MD ensembles, in local mode or on a cluster (docs/spark.md).",
-        subcommands = {EvaluateCommand.class, MdEnsembleCommand.class})
+        subcommands = {EvaluateCommand.class, MdEnsembleCommand.class, SparkBenchCommand.class})
 public final class GaqSpark implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
