@@ -32,8 +32,10 @@ import java.util.stream.IntStream;
  *       Written as Parquet in 16 files (so Spark has partitions to spread).</li>
  *   <li>{@code gaq eval} on one core: the library call {@code gaq eval --threads 1 --lee-rotations 0} makes
  *       ({@link Metrics#evaluate}, batches of 16) on the same structures, in memory: the baseline for the overhead.</li>
- *   <li>evaluate in local[1], then local[2] (the whole job: ship the model, read Parquet, evaluate, write Parquet, summary).</li>
- *   <li>the baseline again, to bracket changes of the machine's load.</li>
+ *   <li>evaluate in local[1], then local[2] (the whole job: ship the model, read Parquet, evaluate, write Parquet, summary),
+ *       each after the same job on the first 2000 structures in the same session (the baseline's warm-up).</li>
+ *   <li>the baseline again, to bracket changes of the machine's load, and {@code gaq eval --threads 2}: what two
+ *       threads gain without Spark at that moment (the control for the local[2] / local[1] ratio).</li>
  *   <li>md-ensemble: {@code trajectories} × {@code mdSteps} NVE ethanol trajectories in local[2] (start frames 0…,
  *       300 K, seeds 1…, dt 0.5 fs).</li>
  * </ol>
@@ -67,11 +69,10 @@ public final class SparkBench {
         Map<String, Object> r = new LinkedHashMap<>();
         List<Frame> frames = benchSet(s);
         Path parquet = s.work().resolve("ethanol-" + s.structures() + ".parquet");
+        Path warmUp = s.work().resolve("warm-up.parquet");
         try (SparkSession spark = SparkSessions.start("gaq bench: set", "local[2]")) {
-            List<Row> rows = new ArrayList<>(frames.size());
-            for (int i = 0; i < frames.size(); i++) rows.add(new Structure("bench", i, "ethanol-" + i, frames.get(i)).toParquetRow());
-            var rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 16);
-            spark.createDataFrame(rdd, Structure.PARQUET_SCHEMA).write().parquet(parquet.toString());
+            writeParquet(spark, frames, parquet);
+            writeParquet(spark, frames.subList(0, Math.min(2000, frames.size())), warmUp);
         }
         r.put("structures", frames.size());
         r.put("set", "rMD17 ethanol train+test (2 x 1000 frames) repeated; copies > 0 perturbed by N(0, 0.01 Å) per coordinate; "
@@ -80,12 +81,15 @@ public final class SparkBench {
         Dataset all = new Dataset("bench", frames);
         baseline(potential, new Dataset("warm-up", frames.subList(0, Math.min(2000, frames.size()))));   // JIT warm-up
         r.put("gaqEvalOneCore", baseline(potential, all));
-        r.put("sparkLocal1", sparkEvaluate(s, parquet, "local[1]"));
-        r.put("sparkLocal2", sparkEvaluate(s, parquet, "local[2]"));
+        r.put("sparkLocal1", sparkEvaluate(s, warmUp, parquet, "local[1]"));
+        r.put("sparkLocal2", sparkEvaluate(s, warmUp, parquet, "local[2]"));
         r.put("gaqEvalOneCoreAgain", baseline(potential, all));
+        // The control: what two threads gain without Spark on this machine at this moment (gaq eval --threads 2).
+        r.put("gaqEvalTwoThreads", baseline(potential, all, 2));
         double base = Math.min(seconds(r, "gaqEvalOneCore"), seconds(r, "gaqEvalOneCoreAgain"));
         double one = seconds(r, "sparkLocal1"), two = seconds(r, "sparkLocal2");
         r.put("speedupLocal2VsLocal1", one / two);
+        r.put("speedupGaqEvalTwoThreadsVsOne", base / seconds(r, "gaqEvalTwoThreads"));
         r.put("sparkOverheadLocal1VsGaqEval", one / base - 1);
         return r;
     }
@@ -96,11 +100,15 @@ public final class SparkBench {
     }
 
     private static Map<String, Object> baseline(Potential potential, Dataset data) {
+        return baseline(potential, data, 1);
+    }
+
+    private static Map<String, Object> baseline(Potential potential, Dataset data, int threads) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("loadBefore", load());
         long t0 = System.nanoTime();
         try {
-            Metrics.evaluate(potential, data, 16, 0, 1, 1);
+            Metrics.evaluate(potential, data, 16, 0, 1, threads);
         } catch (Exception e) {
             throw new IllegalStateException("baseline evaluation failed: " + e.getMessage(), e);
         }
@@ -111,11 +119,22 @@ public final class SparkBench {
         return m;
     }
 
-    private static Map<String, Object> sparkEvaluate(Settings s, Path parquet, String master) throws IOException {
+    private static void writeParquet(SparkSession spark, List<Frame> frames, Path file) {
+        List<Row> rows = new ArrayList<>(frames.size());
+        for (int i = 0; i < frames.size(); i++) rows.add(new Structure("bench", i, "ethanol-" + i, frames.get(i)).toParquetRow());
+        var rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 16);
+        spark.createDataFrame(rdd, Structure.PARQUET_SCHEMA).write().parquet(file.toString());
+    }
+
+    /** The job on {@code parquet}, after the same job on the warm-up set in the same session (as the baseline gets one). */
+    private static Map<String, Object> sparkEvaluate(Settings s, Path warmUp, Path parquet, String master) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("loadBefore", load());
+        String name = master.replaceAll("\\W", "");
         try (SparkSession spark = SparkSessions.start("gaq bench: evaluate " + master, master)) {
-            Path out = s.work().resolve("evaluate-" + master.replaceAll("\\W", ""));
+            EvaluateJob.run(spark, new EvaluateJob.Settings(s.model(), List.of(), warmUp.toString(), null, s.work().resolve("warm-up-" + name),
+                    16, 0, 3));
+            m.put("loadBefore", load());
+            Path out = s.work().resolve("evaluate-" + name);
             EvaluationSummary summary = EvaluateJob.run(spark, new EvaluateJob.Settings(s.model(), List.of(), parquet.toString(), null, out,
                     16, 0, 3));
             m.put("sparkVersion", spark.version());
