@@ -5,6 +5,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.Console;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
@@ -24,7 +25,8 @@ import java.util.function.LongSupplier;
  * plain lines on stderr, so logs stay short: one when the loop starts, one each time another 10%
  * is done, a heartbeat if {@value #HEARTBEAT_SECONDS} s pass without a line (slow steps), and a
  * final one at {@link #close()}. With an unknown total ({@code total <= 0}) only the heartbeat
- * and the final line appear. Env {@code GAQ_PROGRESS=plain|bar} overrides the detection.
+ * and the final line appear. Env {@code GAQ_PROGRESS=plain|bar} overrides the detection; {@code GAQ_PROGRESS=off} prints
+ * nothing (many loops at once, e.g. the trajectories of {@code gaq spark md-ensemble}, which reports per task instead).
  *
  * <p>Thread-safe: several worker threads may call {@link #step()} on the same instance.
  */
@@ -48,6 +50,9 @@ public final class Progress implements AutoCloseable {
 
     /** Starts reporting progress of {@code task} over {@code total} steps (≤ 0 if unknown). */
     public static Progress start(String task, long total) {
+        if ("off".equalsIgnoreCase(System.getenv("GAQ_PROGRESS"))) {
+            return new Progress(task, total, new PrintStream(OutputStream.nullOutputStream()), System::nanoTime, Duration.ofSeconds(HEARTBEAT_SECONDS));
+        }
         if (isInteractive()) {
             return new Progress(task, total, newBar(task, total));
         }
