@@ -57,17 +57,17 @@ public final class TrainBench {
 
     /** Every candidate on every workload, interleaved step by step so that a busy machine slows all alike. */
     public List<Result> run(List<Candidate> candidates, List<Workload> workloads, PrintStream log) throws Exception {
-        List<Result> results = new ArrayList<>();
         int kernelThreads = Parallel.threads();
         Parallel.setThreads(1);     // the workers are the parallelism: products stay on the thread that asks for them
         try {
-            return run(candidates, workloads, log, results);
+            return measure(candidates, workloads, log);
         } finally {
             Parallel.setThreads(kernelThreads);
         }
     }
 
-    private List<Result> run(List<Candidate> candidates, List<Workload> workloads, PrintStream log, List<Result> results) throws Exception {
+    private List<Result> measure(List<Candidate> candidates, List<Workload> workloads, PrintStream log) throws Exception {
+        List<Result> results = new ArrayList<>();
         for (Workload w : workloads) {
             ExecutorService pool = Executors.newFixedThreadPool(w.threads(), r -> {
                 Thread t = new Thread(r, "gaq-bench-train");
