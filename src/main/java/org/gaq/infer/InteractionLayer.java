@@ -1,9 +1,9 @@
 package org.gaq.infer;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.gaq.tensor.kernels.Activations;
+import org.gaq.tensor.kernels.LaneSums;
 
 import java.util.Arrays;
 
@@ -398,9 +398,9 @@ final class InteractionLayer {
                     gm2.mul(a2).mul(al).intoArray(gFilter, fe + f + c);
                     gAl.add(gm2.mul(a2).mul(f2)).intoArray(gAlphaF, ae + c);
                 }
-                gUnit[3 * edge] += gux.reduceLanes(VectorOperators.ADD);
-                gUnit[3 * edge + 1] += guy.reduceLanes(VectorOperators.ADD);
-                gUnit[3 * edge + 2] += guz.reduceLanes(VectorOperators.ADD);
+                gUnit[3 * edge] += LaneSums.sum(gux);
+                gUnit[3 * edge + 1] += LaneSums.sum(guy);
+                gUnit[3 * edge + 2] += LaneSums.sum(guz);
             }
         }
     }

@@ -20,6 +20,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -112,6 +113,25 @@ class CompiledModelTest {
         EquivariantTransformer tape = ModelFiles.load(model);
         List<Frame> frames = Rmd17Reader.read(data).frames().subList(0, 16);
         assertAgrees(tape, ModelCompiler.compile(tape), NeighborList.batch(frames, tape.config().cutoff()), 1e-5);
+    }
+
+    /**
+     * The same input gives the same forces bit for bit on every call, from the first (interpreted) to those after the
+     * JIT has compiled the engine: lane sums in a fixed order (LaneSums), not reduceLanes, whose order changes with C2.
+     */
+    @Test
+    void repeatedCallsGiveBitwiseEqualForcesWhileTheJitWarmsUp() {
+        EquivariantTransformer model = randomModel(new ModelConfig(32, 2, 4, 8, 5.0, true, 9), 13);
+        CompiledModel compiled = ModelCompiler.compile(model);
+        GraphBatch g = NeighborList.batch(TestMolecules.ethanolLike(2, 3), model.config().cutoff());
+        Workspace ws = compiled.newWorkspace();
+        compiled.energiesAndForces(g, ws);
+        float[] first = Arrays.copyOf(ws.forces(), 3 * g.numAtoms());
+        for (int call = 2; call <= 3000; call++) {
+            compiled.energiesAndForces(g, ws);
+            float[] now = Arrays.copyOf(ws.forces(), 3 * g.numAtoms());
+            if (!Arrays.equals(first, now)) fail("call " + call + " gave other forces than call 1");
+        }
     }
 
     static EquivariantTransformer fakeQuantized(int weightBits, String variant) {
