@@ -3,7 +3,6 @@ package org.gaq.infer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.gaq.tensor.kernels.Activations;
-import org.gaq.tensor.kernels.LaneSums;
 
 import java.util.Arrays;
 
@@ -345,6 +344,13 @@ final class InteractionLayer {
         if (!first) q.vectorIn().backward(ws.gVq, st.vIn, gV, n, f, ws);
     }
 
+    /** lanes[from] + … + lanes[from + LANES − 1], left to right: the same in every JIT tier. */
+    private static float sumInOrder(float[] lanes, int from) {
+        float sum = 0f;
+        for (int l = from; l < from + LANES; l++) sum += lanes[l];
+        return sum;
+    }
+
     /**
      * For every edge: ∂E/∂a_j, ∂E/∂filter (into gFilterPre, before the SiLU slope), ∂E/∂α per channel, ∂E/∂ṽ_j
      * and ∂E/∂r̂, from ∂E/∂Δh_i and ∂E/∂Δv_i:
@@ -398,9 +404,13 @@ final class InteractionLayer {
                     gm2.mul(a2).mul(al).intoArray(gFilter, fe + f + c);
                     gAl.add(gm2.mul(a2).mul(f2)).intoArray(gAlphaF, ae + c);
                 }
-                gUnit[3 * edge] += LaneSums.sum(gux);
-                gUnit[3 * edge + 1] += LaneSums.sum(guy);
-                gUnit[3 * edge + 2] += LaneSums.sum(guz);
+                float[] lanes = ws.laneScratch;
+                gux.intoArray(lanes, 0);
+                guy.intoArray(lanes, LANES);
+                guz.intoArray(lanes, 2 * LANES);
+                gUnit[3 * edge] += sumInOrder(lanes, 0);
+                gUnit[3 * edge + 1] += sumInOrder(lanes, LANES);
+                gUnit[3 * edge + 2] += sumInOrder(lanes, 2 * LANES);
             }
         }
     }

@@ -1,5 +1,6 @@
 package org.gaq.infer;
 
+import jdk.incubator.vector.FloatVector;
 import org.gaq.engine.FusedMddq;
 import org.gaq.model.LocalFrames;
 
@@ -36,6 +37,9 @@ public final class Workspace {
     float[] gH, gV, gVq, gS, gO, gU, gDh, gDvPre, gA, gFilterPre, gAlphaF, gAlpha, gLogit, gQt, gKt, gQ, gK,
             gRbfSite, gRbf, gUnit, gCutoff, gHidden, gAtomic;
     float[] mddqScratch = new float[FusedMddq.SCRATCH_LENGTH];
+    // The lanes of three vectors, summed in a fixed order (InteractionLayer): the Vector API's lane reduction adds in
+    // another order once C2 has compiled it, which changed the forces by an ulp as the JIT warmed up.
+    final float[] laneScratch = new float[3 * FloatVector.SPECIES_PREFERRED.length()];
 
     double[] positions = new double[0];   // float positions of a GraphBatch, widened
 

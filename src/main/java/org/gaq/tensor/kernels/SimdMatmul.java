@@ -2,6 +2,7 @@ package org.gaq.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -324,8 +325,8 @@ public final class SimdMatmul {
                     s2 = FloatVector.fromArray(SPECIES, a, a2 + p).fma(w, s2);
                     s3 = FloatVector.fromArray(SPECIES, a, a3 + p).fma(w, s3);
                 }
-                float d0 = LaneSums.sum(s0), d1 = LaneSums.sum(s1);
-                float d2 = LaneSums.sum(s2), d3 = LaneSums.sum(s3);
+                float d0 = sumLanes(s0), d1 = sumLanes(s1);
+                float d2 = sumLanes(s2), d3 = sumLanes(s3);
                 for (; p < k; p++) {
                     float w = bt[bj + p];
                     d0 += a[a0 + p] * w; d1 += a[a1 + p] * w; d2 += a[a2 + p] * w; d3 += a[a3 + p] * w;
@@ -346,7 +347,7 @@ public final class SimdMatmul {
                 for (; p < kVectors; p += LANES) {
                     s = FloatVector.fromArray(SPECIES, a, a0 + p).fma(FloatVector.fromArray(SPECIES, bt, bj + p), s);
                 }
-                float d = LaneSums.sum(s);
+                float d = sumLanes(s);
                 for (; p < k; p++) {
                     d += a[a0 + p] * bt[bj + p];
                 }
@@ -357,5 +358,30 @@ public final class SimdMatmul {
 
     private static void put(float[] c, int index, float value, boolean accumulate) {
         c[index] = accumulate ? c[index] + value : value;
+    }
+
+    /** Lane permutations that fold the upper half of the live lanes onto the lower half: +L/2, +L/4, …, +1. */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(LANES);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int s = 0, half = LANES / 2; s < steps; s++, half /= 2) {
+            int h = half;
+            f[s] = VectorShuffle.fromOp(SPECIES, i -> (i + h) % LANES);
+        }
+        return f;
+    }
+
+    /**
+     * Sum of the lanes as a fixed pairwise tree (fold halves, then lane 0). reduceLanes(ADD) may add in
+     * a different order once C2 has compiled it than in the interpreter, which made results depend on
+     * JIT timing (a training run and its resumed twin drifted apart in the last bit); a scalar loop
+     * over lane(i) is deterministic too but defeats the vector intrinsics.
+     */
+    private static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> fold : FOLDS) v = v.add(v.rearrange(fold));
+        return v.lane(0);
     }
 }
