@@ -1,7 +1,6 @@
 package org.gaq.infer;
 
 import org.gaq.engine.IntegerLinear;
-import org.gaq.tensor.kernels.Matmul;
 
 /**
  * Integer weights (int8 per output channel or packed int4 in groups, {@link IntegerLinear}): when the input is
@@ -11,45 +10,37 @@ import org.gaq.tensor.kernels.Matmul;
  */
 public final class IntegerProjection implements Projection {
     private final IntegerLinear layer;
-    private final int in, out;
-    private final float[] w;    // dequantized [in × out], for a float input
-    private final float[] wt;   // dequantized [out × in], for the reverse product
+    private final Fp32Projection dequantized;   // the same weights in FP32: float inputs and the reverse product
 
     public IntegerProjection(IntegerLinear layer) {
         this.layer = layer;
-        this.in = layer.in();
-        this.out = layer.out();
-        this.w = layer.dequantized();
-        this.wt = new float[in * out];
-        Matmul.transpose(w, in, out, wt);
+        this.dequantized = new Fp32Projection(layer.dequantized(), layer.in(), layer.out());
     }
 
     @Override
     public int in() {
-        return in;
+        return layer.in();
     }
 
     @Override
     public int out() {
-        return out;
+        return layer.out();
     }
 
     @Override
     public void forward(float[] x, int rows, float[] y) {
         if (layer.integerInput()) layer.forwardInto(x, rows, y);
-        else if (out % 32 != 0) Matmul.multiplyTransBOnThisThread(x, wt, y, rows, in, out, false);
-        else Matmul.multiplyOnThisThread(x, w, y, rows, in, out, false);
+        else dequantized.forward(x, rows, y);
     }
 
     @Override
     public void backwardAdd(float[] dy, int rows, float[] dx) {
-        if (in % 32 != 0) Matmul.multiplyTransBOnThisThread(dy, w, dx, rows, out, in, true);
-        else Matmul.multiplyOnThisThread(dy, wt, dx, rows, out, in, true);
+        dequantized.backwardAdd(dy, rows, dx);
     }
 
     @Override
     public long residentBytes() {
-        return layer.residentBytes() + 8L * in * out;
+        return layer.residentBytes() + dequantized.residentBytes();
     }
 
     /** 8 or 4. */
