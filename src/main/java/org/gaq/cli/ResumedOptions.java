@@ -24,7 +24,8 @@ final class ResumedOptions {
             new Fixed<>("--min-lr", Trainer.Options::minLearningRate), new Fixed<>("--warmup-epochs", Trainer.Options::warmupEpochs),
             new Fixed<>("--patience", Trainer.Options::plateauPatience), new Fixed<>("--decay", Trainer.Options::plateauFactor),
             new Fixed<>("--energy-weight", Trainer.Options::energyWeight), new Fixed<>("--force-weight", Trainer.Options::forceWeight),
-            new Fixed<>("--weight-decay", Trainer.Options::weightDecay), new Fixed<>("--seed", Trainer.Options::seed));
+            new Fixed<>("--weight-decay", Trainer.Options::weightDecay), new Fixed<>("--weight-average", Trainer.Options::weightAverageDecay),
+            new Fixed<>("--seed", Trainer.Options::seed));
 
     private static final List<Fixed<ModelConfig>> MODEL = List.of(
             new Fixed<>("--features", ModelConfig::features), new Fixed<>("--layers", ModelConfig::layers),

@@ -50,6 +50,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--energy-weight", defaultValue = "0.01") float energyWeight;
     @Option(names = "--force-weight", defaultValue = "0.99") float forceWeight;
     @Option(names = "--weight-decay", defaultValue = "0") float weightDecay;
+    @Option(names = "--weight-average", paramLabel = "D", defaultValue = "0",
+            description = "validate and save an exponential moving average of the weights with decay D per step (0: off)")
+    float weightAverage;
     @Mixin SeedOption seedOption;
     @Mixin ThreadsOption threadsOption;
     @Option(names = "--train-frames", description = "use only the first N training frames (quick demos)") Integer trainFrames;
@@ -68,7 +71,7 @@ public final class TrainCommand implements Callable<Integer> {
         long seed = seedOption.seed;
         var options = Trainer.Options.builder().epochs(epochs).batchSize(batchSize).learningRate(lr).minLearningRate(minLr)
                 .warmupEpochs(warmupEpochs).plateauPatience(patience).plateauFactor(decay).energyWeight(energyWeight).forceWeight(forceWeight)
-                .weightDecay(weightDecay).seed(seed).threads(workers).maxMinutes(maxMinutes).build();
+                .weightDecay(weightDecay).weightAverageDecay(weightAverage).seed(seed).threads(workers).maxMinutes(maxMinutes).build();
         var config = new ModelConfig(features, layers, heads, 32, 5.0, !plainAttention, 18);
         var source = data.resolve();
         String command = CommandChecks.commandLine(commandSpec);

@@ -52,8 +52,11 @@ public final class Trainer {
     public record Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
                           int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
                           float weightDecay, long seed, int threads, double maxMinutes, float leeWeight,
-                          int vectorWarmupEpochs, float stepRateFactor, float weightScaleRateFactor) {
+                          int vectorWarmupEpochs, float stepRateFactor, float weightScaleRateFactor, float weightAverageDecay) {
         public Options {
+            if (!(weightAverageDecay >= 0 && weightAverageDecay < 1)) {
+                throw new IllegalArgumentException("the weight-average decay must be 0 (off) or lie in (0, 1), got " + weightAverageDecay);
+            }
             if (!(stepRateFactor >= 0)) throw new IllegalArgumentException("the step-size rate factor must be 0 (fixed steps) or positive");
             if (!(weightScaleRateFactor >= 0)) throw new IllegalArgumentException("the weight-scale rate factor must be 0 (off) or positive");
             if (epochs <= 0 || batchSize <= 0 || threads <= 0) throw new IllegalArgumentException("epochs, batch size and threads must be positive");
@@ -100,6 +103,7 @@ public final class Trainer {
             b.vectorWarmupEpochs = vectorWarmupEpochs;
             b.stepRateFactor = stepRateFactor;
             b.weightScaleRateFactor = weightScaleRateFactor;
+            b.weightAverageDecay = weightAverageDecay;
             return b;
         }
 
@@ -109,6 +113,7 @@ public final class Trainer {
             private int threads = Runtime.getRuntime().availableProcessors();
             private float learningRate = 1e-3f, minLearningRate = 1e-5f, plateauFactor = 0.5f, energyWeight = 0.01f, forceWeight = 0.99f;
             private float weightDecay = 0f, leeWeight = 0f, stepRateFactor = DEFAULT_STEP_RATE_FACTOR, weightScaleRateFactor = 0f;
+            private float weightAverageDecay = 0f;
             private long seed = 1;
             private double maxMinutes = 120;
 
@@ -138,10 +143,13 @@ public final class Trainer {
             /** QAT: learned weight-group scales move at this multiple of the rate, in log space (0: off). */
             public Builder weightScaleRateFactor(float v) { weightScaleRateFactor = v; return this; }
 
+            /** Validate and save an exponential moving average of the weights with this decay per step (0: off; {@link WeightAverage}). */
+            public Builder weightAverageDecay(float v) { weightAverageDecay = v; return this; }
+
             public Options build() {
                 return new Options(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
                         energyWeight, forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs,
-                        stepRateFactor, weightScaleRateFactor);
+                        stepRateFactor, weightScaleRateFactor, weightAverageDecay);
             }
         }
     }
@@ -154,6 +162,7 @@ public final class Trainer {
     private final List<Tensor> params;
     private final QuantizationPlan plan;    // null for FP32 training
     private final Adam adam;
+    private final WeightAverage average;                // what is validated and saved as best (the weights themselves at decay 0)
     private int epoch;
     private float lr;
     private double bestValidation = Double.POSITIVE_INFINITY;
@@ -174,6 +183,7 @@ public final class Trainer {
         this.labels = Labels.of(split.train(), split.validation());
         if (plan != null && plan.calibrating()) throw new IllegalArgumentException("calibrate the quantization plan before training");
         this.params = new ArrayList<>(model.parameters().values());
+        this.average = new WeightAverage(params, options.weightAverageDecay());
         int modelParams = params.size();
         if (plan != null && options.stepRateFactor() > 0) params.addAll(plan.parameters());
         int stepParams = params.size();
@@ -206,6 +216,9 @@ public final class Trainer {
         Checkpoint.Contents c = ModelFiles.loadContents(checkpoint);
         Trainer t = new Trainer(c.model(), split, options, runDir, log);
         t.adam.restore(c.extras());
+        if (options.weightAverageDecay() > 0 && !t.average.restore(c.extras())) {
+            log.println("the checkpoint has no weight average: it starts from the checkpoint's weights");
+        }
         Map<String, String> m = c.extraMetadata();
         t.epoch = Integer.parseInt(m.getOrDefault("train.epoch", "0"));
         t.lr = Float.parseFloat(m.getOrDefault("train.lr", String.valueOf(options.learningRate())));
@@ -340,7 +353,7 @@ public final class Trainer {
                 boolean fullyQuantized = plan == null || epoch >= options.vectorWarmupEpochs();
                 epoch++;
                 double trainLoss = lossSum / stepsPerEpoch;
-                Metrics.Result val = Metrics.evaluate(model, split.validation(), 16, 0, options.seed(), pool);
+                Metrics.Result val = average.whileApplied(() -> Metrics.evaluate(model, split.validation(), 16, 0, options.seed(), pool));
                 double valLoss = validationLoss(val);
                 String broken = Double.isFinite(valLoss) ? FiniteCheck.model(model) : "the validation loss is " + valLoss;
                 if (broken != null) throw diverged(epoch, "the end of the epoch: " + broken, lr);
@@ -364,8 +377,15 @@ public final class Trainer {
                         labels.forces() ? String.format("  F %.2f meV/Å", val.forceMaeMeVPerA()) : "", best ? "*" : " ", lr, seconds,
                         oscillationFreezer == null ? ""
                                 : String.format("  oscillating weights frozen: %.2f%%", 100.0 * oscillationFreezer.frozenCount() / oscillationFreezer.total()));
-                if (best) ModelFiles.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
-                ModelFiles.save(runDir.resolve("last.safetensors"), model, adam.state(), trainingMetadata());
+                if (best) {
+                    average.whileApplied(() -> {
+                        ModelFiles.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
+                        return null;
+                    });
+                }
+                Map<String, float[]> state = new LinkedHashMap<>(adam.state());
+                state.putAll(average.state());
+                ModelFiles.save(runDir.resolve("last.safetensors"), model, state, trainingMetadata());
                 plotLearningCurve();
                 if (stop) {
                     log.println("no improvement for " + options.plateauPatience() + " epochs at the minimum learning rate: stopping");
@@ -466,6 +486,7 @@ public final class Trainer {
         String problem = FiniteCheck.step(loss, grads, this::parameterName);
         if (problem != null) throw new NonFiniteStep(problem);      // before the update: the weights stay as they were
         adam.step(grads, stepLr);
+        average.update(adam.steps());
         if (oscillationFreezer != null && plan.weightBranch() && epoch < freezeWeightsFrom) oscillationFreezer.afterStep();
         return loss;
     }

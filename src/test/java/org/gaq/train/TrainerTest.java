@@ -47,7 +47,11 @@ class TrainerTest {
     }
 
     static Trainer.Options options(int epochs) {
-        return Trainer.Options.builder().epochs(epochs).batchSize(4).learningRate(3e-3f).warmupEpochs(1).plateauPatience(50).seed(3).threads(2).maxMinutes(60).build();
+        return optionsBuilder(epochs).build();
+    }
+
+    static Trainer.Options.Builder optionsBuilder(int epochs) {
+        return Trainer.Options.builder().epochs(epochs).batchSize(4).learningRate(3e-3f).warmupEpochs(1).plateauPatience(50).seed(3).threads(2).maxMinutes(60);
     }
 
     static Split split() {
