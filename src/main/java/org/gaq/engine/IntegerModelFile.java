@@ -1,5 +1,6 @@
 package org.gaq.engine;
 
+import org.gaq.model.QuantizationSites;
 import com.google.gson.Gson;
 import org.gaq.engine.kernels.Int8Gemm;
 import org.gaq.engine.kernels.Int8Kernels;
@@ -57,7 +58,7 @@ public final class IntegerModelFile {
         List<TensorEntry> tensors = new ArrayList<>();
         for (var e : model.parameters().entrySet()) {
             Tensor t = e.getValue();
-            if (QuantizationPlan.isQuantizedWeight(e.getKey())) {
+            if (QuantizationSites.isQuantizedWeight(e.getKey())) {
                 QuantizedWeight q = plan.quantizedWeight(e.getKey(), t);
                 tensors.add(q.bits() == 8
                         ? TensorEntry.ofBytes(e.getKey() + ".codes", "I8", q.codes(), q.in(), q.out())
@@ -105,7 +106,7 @@ public final class IntegerModelFile {
         Map<String, IntegerLinear> layers = new LinkedHashMap<>();
         for (String name : List.copyOf(model.parameters().keySet())) {
             Tensor p = model.parameters().get(name);
-            if (!QuantizationPlan.isQuantizedWeight(name)) {
+            if (!QuantizationSites.isQuantizedWeight(name)) {
                 float[] v = floats(file, require(file, st, name), p.size());
                 checkShape(file, st.get(name), p.shape());
                 System.arraycopy(v, 0, p.leafData(), 0, v.length);
@@ -133,7 +134,7 @@ public final class IntegerModelFile {
             checkShape(file, scalesEntry, new int[]{groups, out});
             float[] scales = floats(file, scalesEntry, groups * out);
             QuantizedWeight weight = new QuantizedWeight(in, out, spec.weightBits(), groupSize, q, scales);
-            String site = QuantizationPlan.inputSite(name);
+            String site = QuantizationPlan.scalarInputSite(name);
             float[] inputSteps = {Float.NaN};
             if (site != null && !spec.isFullPrecision(site)) {
                 inputSteps = steps.get("quant.scalar." + site);

@@ -7,6 +7,7 @@ import org.gaq.engine.IntegerSites;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
+import org.gaq.model.QuantizationSites.Weight;
 import org.gaq.quant.LocalFrameQuantizer;
 import org.gaq.quant.LsqQuantizer;
 import org.gaq.quant.MddqQuantizer;
@@ -17,6 +18,14 @@ import org.gaq.tensor.GradMode;
 import org.gaq.tensor.Tensor;
 
 import java.util.Map;
+
+import static org.gaq.model.QuantizationSites.Activation.ATTENTION_KEY;
+import static org.gaq.model.QuantizationSites.Activation.ATTENTION_QUERY;
+import static org.gaq.model.QuantizationSites.Activation.RBF_IN;
+import static org.gaq.model.QuantizationSites.Activation.SCALAR_IN;
+import static org.gaq.model.QuantizationSites.Activation.SCALAR_MESSAGE;
+import static org.gaq.model.QuantizationSites.Activation.VECTOR_IN;
+import static org.gaq.model.QuantizationSites.Activation.VECTOR_MESSAGE;
 
 /**
  * Turns a model as the tape runs it (an {@link EquivariantTransformer} with FP32, fake-quantized or integer
@@ -45,14 +54,14 @@ public final class ModelCompiler {
                 String lp = "layers." + l + ".";
                 LayerWeights weights = new LayerWeights(
                         values(p, lp + "norm.gamma"), values(p, lp + "norm.beta"),
-                        w.projection(lp + "query.weight", f, f), w.projection(lp + "key.weight", f, f),
-                        w.projection(lp + "value.weight", f, 3 * f), values(p, lp + "value.bias"),
-                        w.projection(lp + "vector_mix.weight", f, 3 * f),
-                        w.projection(lp + "radial_filter.weight", k, 3 * f), values(p, lp + "radial_filter.bias"),
-                        w.projection(lp + "radial_bias.weight", k, h),
+                        w.projection(Weight.QUERY.in(l), f, f), w.projection(Weight.KEY.in(l), f, f),
+                        w.projection(Weight.VALUE.in(l), f, 3 * f), values(p, lp + "value.bias"),
+                        w.projection(Weight.VECTOR_MIX.in(l), f, 3 * f),
+                        w.projection(Weight.RADIAL_FILTER.in(l), k, 3 * f), values(p, lp + "radial_filter.bias"),
+                        w.projection(Weight.RADIAL_BIAS.in(l), k, h),
                         values(p, lp + "temperature"),
-                        w.projection(lp + "output.weight", f, 3 * f), values(p, lp + "output.bias"));
-                layers[l] = new InteractionLayer(l == 0, f, h, k, c.cosineAttention(), weights, layerSites(sites, lp, f));
+                        w.projection(Weight.OUTPUT.in(l), f, 3 * f), values(p, lp + "output.bias"));
+                layers[l] = new InteractionLayer(l == 0, f, h, k, c.cosineAttention(), weights, layerSites(sites, l, f));
             }
         }
         EnergyHead head = new EnergyHead(f, values(p, "head.norm.gamma"), values(p, "head.norm.beta"),
@@ -82,7 +91,7 @@ public final class ModelCompiler {
         }
     }
 
-    private static LayerSites layerSites(ActivationSites sites, String lp, int f) {
+    private static LayerSites layerSites(ActivationSites sites, int l, int f) {
         QuantizationPlan plan = switch (sites) {
             case QuantizationPlan qp -> qp;
             case IntegerSites integer -> integer.activations();
@@ -95,10 +104,10 @@ public final class ModelCompiler {
         if (plan.calibrating()) throw new UnsupportedOperationException("the quantization plan is still calibrating");
         if (plan.protectiveMasking() != null) throw new UnsupportedOperationException("protective masking (Degree-Quant) runs on the tape only");
         // v = 0 entering the first layer: the model skips its vector_in site (it has no quantizer)
-        VectorQuantization vectorIn = lp.equals("layers.0.") ? new VectorQuantization.None() : vectorSite(plan, lp + "vector_in", f);
-        return new LayerSites(vectorIn, scalarSite(plan, lp + "scalar_in"), scalarSite(plan, lp + "rbf_in"),
-                scalarSite(plan, lp + "attention_query"), scalarSite(plan, lp + "attention_key"),
-                scalarSite(plan, lp + "scalar_message"), vectorSite(plan, lp + "vector_message", f));
+        VectorQuantization vectorIn = l == 0 ? new VectorQuantization.None() : vectorSite(plan, VECTOR_IN.in(l), f);
+        return new LayerSites(vectorIn, scalarSite(plan, SCALAR_IN.in(l)), scalarSite(plan, RBF_IN.in(l)),
+                scalarSite(plan, ATTENTION_QUERY.in(l)), scalarSite(plan, ATTENTION_KEY.in(l)),
+                scalarSite(plan, SCALAR_MESSAGE.in(l)), vectorSite(plan, VECTOR_MESSAGE.in(l), f));
     }
 
     private static boolean identityGradient(QuantizationPlan plan) {

@@ -1,14 +1,24 @@
 package org.gaq.model;
 
 import org.gaq.data.GraphBatch;
+import org.gaq.model.QuantizationSites.Weight;
 import org.gaq.tensor.Autograd;
 import org.gaq.tensor.Functional;
 import org.gaq.tensor.GradMode;
 import org.gaq.tensor.Tensor;
 
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+
+import static org.gaq.model.QuantizationSites.Activation.ATTENTION_KEY;
+import static org.gaq.model.QuantizationSites.Activation.ATTENTION_QUERY;
+import static org.gaq.model.QuantizationSites.Activation.RBF_IN;
+import static org.gaq.model.QuantizationSites.Activation.SCALAR_IN;
+import static org.gaq.model.QuantizationSites.Activation.SCALAR_MESSAGE;
+import static org.gaq.model.QuantizationSites.Activation.VECTOR_IN;
+import static org.gaq.model.QuantizationSites.Activation.VECTOR_MESSAGE;
 
 /**
  * The So3krates-style equivariant transformer of the design notes §3; every equation is written
@@ -46,16 +56,16 @@ public final class EquivariantTransformer {
             String p = "layers." + l + ".";
             param(p + "norm.gamma", Tensor.ones(f));
             param(p + "norm.beta", Tensor.zeros(f));
-            param(p + "query.weight", lecun(rng, f, f));
-            param(p + "key.weight", lecun(rng, f, f));
-            param(p + "value.weight", lecun(rng, f, 3 * f));
+            param(Weight.QUERY.in(l), lecun(rng, f, f));
+            param(Weight.KEY.in(l), lecun(rng, f, f));
+            param(Weight.VALUE.in(l), lecun(rng, f, 3 * f));
             param(p + "value.bias", Tensor.zeros(3 * f));
-            param(p + "vector_mix.weight", lecun(rng, f, 3 * f));
-            param(p + "radial_filter.weight", lecun(rng, k, 3 * f));
+            param(Weight.VECTOR_MIX.in(l), lecun(rng, f, 3 * f));
+            param(Weight.RADIAL_FILTER.in(l), lecun(rng, k, 3 * f));
             param(p + "radial_filter.bias", Tensor.zeros(3 * f));
-            param(p + "radial_bias.weight", lecun(rng, k, h));
+            param(Weight.RADIAL_BIAS.in(l), lecun(rng, k, h));
             param(p + "temperature", Tensor.full(config.cosineAttention() ? 4f : 1f, h));
-            param(p + "output.weight", lecun(rng, f, 3 * f).mul(0.5f));
+            param(Weight.OUTPUT.in(l), lecun(rng, f, 3 * f).mul(0.5f));
             param(p + "output.bias", Tensor.zeros(3 * f));
         }
         param("head.norm.gamma", Tensor.ones(f));
@@ -121,23 +131,36 @@ public final class EquivariantTransformer {
      * A weight matrix as the quantization sites let the layer see it (itself in FP32, or fake-quantized),
      * or null when the model holds no such parameter because the sites own it (integer execution).
      */
-    private Tensor w(String name) {
-        Tensor weight = parameters.get(name);
-        return weight == null ? null : sites.weight(name, weight);
-    }
-
-    /** {@link #project}: all columns of the weight. */
+    /** {@link LayerProducts#project}: all columns of the weight. */
     static final int ALL = -1;
 
     /**
-     * x · W[:, third] for a quantizable weight (third 0, 1, 2 of the columns, or {@link #ALL}): every
-     * product with a quantized weight passes here. With the weight at hand (FP32 or fake-quantized
-     * training) it is an ordinary matmul; without it the sites compute it (integer layers).
+     * The products x · W[:, third] of one layer's quantizable weights (third 0, 1, 2 of the columns, or {@link #ALL}):
+     * every product with a quantized weight passes here. With the weight at hand (FP32 or fake-quantized training)
+     * it is an ordinary matmul with the weight as the sites present it, fetched once per layer and pass (fake
+     * quantization rounds it then); without it (integer layers keep only codes and scales) the sites compute it.
      */
-    private Tensor project(String name, int third, Tensor x, Tensor weight) {
-        if (weight == null) return sites.project(name, third, x);
-        return x.matmul(third == ALL ? weight : third(weight, third));
+    private final class LayerProducts {
+        private final int layer;
+        private final Map<Weight, Tensor> seen = new EnumMap<>(Weight.class);
+
+        LayerProducts(int layer) {
+            this.layer = layer;
+        }
+
+        Tensor project(Weight weight, int third, Tensor x) {
+            String name = weight.in(layer);
+            Tensor w = seen.computeIfAbsent(weight, k -> {
+                Tensor stored = parameters.get(name);
+                return stored == null ? RELEASED : sites.weight(name, stored);
+            });
+            if (w == RELEASED) return sites.project(name, third, x);
+            return x.matmul(third == ALL ? w : third(w, third));
+        }
     }
+
+    /** Marks a weight the model no longer holds ({@link #releaseWeight}) in {@link LayerProducts}. */
+    private static final Tensor RELEASED = Tensor.zeros(0);
 
     /** Third {@code c} (0, 1, 2) of a tensor's last axis, e.g. the columns of W_v that make a_c. */
     private static Tensor third(Tensor t, int c) {
@@ -185,13 +208,14 @@ public final class EquivariantTransformer {
 
         for (int l = 0; l < config.layers(); l++) {
             String lp = "layers." + l + ".";
+            LayerProducts products = new LayerProducts(l);
             boolean vectorsAreZero = l == 0;   // v = 0 entering the first layer: its vector terms vanish
-            if (!vectorsAreZero) v = sites.vector(lp + "vector_in", v, frames);
-            Tensor s = sites.scalar(lp + "scalar_in",
+            if (!vectorsAreZero) v = sites.vector(VECTOR_IN.in(l), v, frames);
+            Tensor s = sites.scalar(SCALAR_IN.in(l),
                     Functional.layerNorm(h, p(lp + "norm.gamma"), p(lp + "norm.beta"), 1e-5f));
-            Tensor rbfIn = sites.scalar(lp + "rbf_in", rbf);
-            Tensor q = project(lp + "query.weight", ALL, s, w(lp + "query.weight"));                 // [N,F]
-            Tensor k = project(lp + "key.weight", ALL, s, w(lp + "key.weight"));                     // [N,F]
+            Tensor rbfIn = sites.scalar(RBF_IN.in(l), rbf);
+            Tensor q = products.project(Weight.QUERY, ALL, s);                                              // [N,F]
+            Tensor k = products.project(Weight.KEY, ALL, s);                                                // [N,F]
 
             // Attention logits per head: τ_h q̃_i·k̃_j (cosine) or q_i·k_j/√d (plain), plus W_b rbf_ij.
             Tensor qh = q.reshape(n, heads, config.headDim());
@@ -200,49 +224,46 @@ public final class EquivariantTransformer {
                 qh = qh.div(Functional.norm(qh, 2, true, 1e-6f));
                 kh = kh.div(Functional.norm(kh, 2, true, 1e-6f));
             }
-            qh = sites.scalar(lp + "attention_query", qh);
-            kh = sites.scalar(lp + "attention_key", kh);
+            qh = sites.scalar(ATTENTION_QUERY.in(l), qh);
+            kh = sites.scalar(ATTENTION_KEY.in(l), kh);
             Tensor dot = qh.gatherRows(g.center()).mul(kh.gatherRows(g.neighbor())).sum(2, false);   // [E,H]
             Tensor logits = config.cosineAttention()
                     ? dot.mul(p(lp + "temperature"))
                     : dot.mul((float) (1.0 / Math.sqrt(config.headDim())));
-            logits = logits.add(project(lp + "radial_bias.weight", ALL, rbfIn, w(lp + "radial_bias.weight")));
+            logits = logits.add(products.project(Weight.RADIAL_BIAS, ALL, rbfIn));
             Tensor alpha = Functional.segmentSoftmax(logits, cutoff, g.center(), n, ATTENTION_SINK); // [E,H]
             Tensor alphaF = alpha.reshape(e, heads, 1).expand(e, heads, config.headDim()).reshape(e, f); // [E,F]
 
             // Messages [m1 | m2 | m3]_ij = a_j ⊙ SiLU(W_r rbf_ij + b_r), a = W_v s + b_v, each weighted by α.
             // The three thirds are computed apart (slicing the small weights, not the large edge tensors).
-            Tensor valueWeight = w(lp + "value.weight"), filterWeight = w(lp + "radial_filter.weight");
             Tensor[] m = new Tensor[3];
             for (int c = 0; c < 3; c++) {
                 if (c == 1 && vectorsAreZero) continue;                                             // m2 multiplies v_j = 0
-                Tensor a = project(lp + "value.weight", c, s, valueWeight).add(third(p(lp + "value.bias"), c));     // [N,F]
-                Tensor filter = project(lp + "radial_filter.weight", c, rbfIn, filterWeight)
+                Tensor a = products.project(Weight.VALUE, c, s).add(third(p(lp + "value.bias"), c));     // [N,F]
+                Tensor filter = products.project(Weight.RADIAL_FILTER, c, rbfIn)
                         .add(third(p(lp + "radial_filter.bias"), c)).silu();
                 m[c] = a.gatherRows(g.neighbor()).mul(filter).mul(alphaF);                          // [E,F]
             }
 
             // Δh_i = Σ_j α m1;  Δv_i = Σ_j α (m2 ⊙ v_j + m3 ⊗ r̂_ij)
-            Tensor dh = sites.scalar(lp + "scalar_message", m[0].indexAdd(g.center(), n));          // [N,F]
+            Tensor dh = sites.scalar(SCALAR_MESSAGE.in(l), m[0].indexAdd(g.center(), n));          // [N,F]
             Tensor vMsg = m[2].reshape(e, 1, f).mul(unit.reshape(e, 3, 1));                          // [E,3,F]
             if (!vectorsAreZero) vMsg = vMsg.add(m[1].reshape(e, 1, f).mul(v.gatherRows(g.neighbor())));
-            Tensor dv = sites.vector(lp + "vector_message", vMsg.indexAdd(g.center(), n), frames);          // [N,3,F]
+            Tensor dv = sites.vector(VECTOR_MESSAGE.in(l), vMsg.indexAdd(g.center(), n), frames);          // [N,3,F]
 
             // Update: [o1 o2 o3] = W_o Δh + b_o;  h += o3 + o2 ⊙ ⟨u1,u2⟩;  v += o1 ⊙ u3 + Δv,  [u1 u2 u3] = U v
-            Tensor outputWeight = w(lp + "output.weight");
-            Tensor o3 = project(lp + "output.weight", 2, dh, outputWeight).add(third(p(lp + "output.bias"), 2));
+            Tensor o3 = products.project(Weight.OUTPUT, 2, dh).add(third(p(lp + "output.bias"), 2));
             if (vectorsAreZero) {
                 h = h.add(o3);
                 v = dv;
                 continue;
             }
-            Tensor o1 = project(lp + "output.weight", 0, dh, outputWeight).add(third(p(lp + "output.bias"), 0));
-            Tensor o2 = project(lp + "output.weight", 1, dh, outputWeight).add(third(p(lp + "output.bias"), 1));
-            Tensor mixWeight = w(lp + "vector_mix.weight");
+            Tensor o1 = products.project(Weight.OUTPUT, 0, dh).add(third(p(lp + "output.bias"), 0));
+            Tensor o2 = products.project(Weight.OUTPUT, 1, dh).add(third(p(lp + "output.bias"), 1));
             Tensor v2d = v.reshape(3 * n, f);
-            Tensor u1 = project(lp + "vector_mix.weight", 0, v2d, mixWeight).reshape(n, 3, f);
-            Tensor u2 = project(lp + "vector_mix.weight", 1, v2d, mixWeight).reshape(n, 3, f);
-            Tensor u3 = project(lp + "vector_mix.weight", 2, v2d, mixWeight).reshape(n, 3, f);
+            Tensor u1 = products.project(Weight.VECTOR_MIX, 0, v2d).reshape(n, 3, f);
+            Tensor u2 = products.project(Weight.VECTOR_MIX, 1, v2d).reshape(n, 3, f);
+            Tensor u3 = products.project(Weight.VECTOR_MIX, 2, v2d).reshape(n, 3, f);
             h = h.add(o3).add(o2.mul(u1.mul(u2).sum(1, false)));
             v = v.add(o1.reshape(n, 1, f).mul(u3)).add(dv);
         }

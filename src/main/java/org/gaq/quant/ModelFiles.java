@@ -1,5 +1,6 @@
 package org.gaq.quant;
 
+import org.gaq.model.QuantizationSites;
 import com.google.gson.Gson;
 import org.gaq.io.SafeTensorsException;
 import org.gaq.model.Checkpoint;
@@ -74,7 +75,7 @@ public final class ModelFiles {
         if (plan.weightBranch()) {
             try (var noGrad = org.gaq.tensor.GradMode.noGrad()) {
                 for (var e : model.parameters().entrySet()) {
-                    if (!QuantizationPlan.isQuantizedWeight(e.getKey())) continue;
+                    if (!QuantizationSites.isQuantizedWeight(e.getKey())) continue;
                     float[] rounded = plan.weight(e.getKey(), e.getValue()).data();
                     System.arraycopy(rounded, 0, e.getValue().leafData(), 0, rounded.length);
                 }

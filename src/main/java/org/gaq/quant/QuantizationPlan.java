@@ -2,6 +2,7 @@ package org.gaq.quant;
 
 import org.gaq.model.ActivationSites;
 import org.gaq.model.LocalFrames;
+import org.gaq.model.QuantizationSites;
 import org.gaq.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -104,8 +105,9 @@ public final class QuantizationPlan implements ActivationSites {
             if (directionBits == 0) directionBits = vectorBits;   // files written before the field existed
             fullPrecisionSites = fullPrecisionSites == null ? List.of() : List.copyOf(fullPrecisionSites);
             for (String site : fullPrecisionSites) {
-                if (!site.matches("(layers\\.\\d+\\.)?[a-z_]+")) {
-                    throw new IllegalArgumentException("not a site name: '" + site + "' (e.g. rbf_in or layers.0.rbf_in)");
+                if (QuantizationSites.activationKey(site).isEmpty() && QuantizationSites.activation(site).isEmpty()) {
+                    throw new IllegalArgumentException("not a site name: '" + site + "' (a site of every layer, one of "
+                            + QuantizationSites.activationKeys() + ", or of one layer, as layers.0.rbf_in)");
                 }
             }
             if (directionBits < 2 || directionBits > 32) throw new IllegalArgumentException("direction bits must be 2..32, got " + directionBits);
@@ -189,7 +191,8 @@ public final class QuantizationPlan implements ActivationSites {
         /** True if {@code site} gets one step per channel: a weight's input, or an MDDQ vector site. */
         public boolean isPerChannel(String site, boolean vector) {
             if (!perChannel) return false;
-            return vector ? vectorScheme.quantizesMagnitudes() : WEIGHT_INPUTS.containsValue(site.substring(site.lastIndexOf('.') + 1));
+            return vector ? vectorScheme.quantizesMagnitudes()
+                    : QuantizationSites.activation(site).map(s -> s.what().feedsAWeight()).orElse(false);
         }
 
         /** True if {@code site} ("layers.L.name") is one of {@link #fullPrecisionSites}. */
@@ -235,8 +238,6 @@ public final class QuantizationPlan implements ActivationSites {
     private boolean scalarBranch = true, vectorBranch = true, weightBranch = true;
     private ProtectiveMasking masking;          // Degree-Quant baseline only, during training
     private final Map<String, Tensor> weightScales = new LinkedHashMap<>();   // learned α, see learnWeightScales
-    /** The one edge-level site (the radial basis [E, K]); every other site's rows are atoms. */
-    private static final String EDGE_SITE_SUFFIX = "rbf_in";
 
     public QuantizationPlan(Spec spec) {
         this.spec = spec;
@@ -267,7 +268,12 @@ public final class QuantizationPlan implements ActivationSites {
         }
         if (!scalarBranch) return x;
         Tensor q = apply(quantizer(scalarQuantizers, site), x);
-        return masking == null || site.endsWith(EDGE_SITE_SUFFIX) ? q : masking.protect(x, q);
+        return masking == null || isEdgeSite(site) ? q : masking.protect(x, q);
+    }
+
+    /** Protective masking works on atoms: a site whose rows are edges (the radial basis) is left alone. */
+    private static boolean isEdgeSite(String site) {
+        return QuantizationSites.activation(site).map(s -> s.what().rows() == QuantizationSites.Rows.EDGES).orElse(false);
     }
 
     /**
@@ -362,7 +368,7 @@ public final class QuantizationPlan implements ActivationSites {
         }
         weightScales.clear();
         modelParameters.forEach((name, w) -> {
-            if (isQuantizedWeight(name)) weightScales.put(name, Tensor.ones(QuantizedWeight.groups(w.dim(0), groupSize(w.dim(0))), w.dim(1)).asLeaf());
+            if (QuantizationSites.isQuantizedWeight(name)) weightScales.put(name, Tensor.ones(QuantizedWeight.groups(w.dim(0), groupSize(w.dim(0))), w.dim(1)).asLeaf());
         });
         return List.copyOf(weightScales.values());
     }
@@ -400,42 +406,20 @@ public final class QuantizationPlan implements ActivationSites {
      * that activation has one step (or none): then nothing is folded.
      */
     public float[] inputSteps(String weightName) {
-        String site = inputSite(weightName);
+        String site = scalarInputSite(weightName);
         if (site == null || !spec.isPerChannel(site, false) || spec.isFullPrecision(site)) return null;
         LsqQuantizer q = scalarQuantizers.get(site);
         return q == null || q.channels() == 1 ? null : q.stepValues();
     }
 
     /**
-     * The quantized weights of an interaction layer (the name after {@code layers.L.}) and the scalar site
-     * whose output each reads; "" for the vector mix, whose input (MDDQ vectors, each with its own
-     * magnitude) is not on a uniform grid.
+     * The scalar site whose output weight {@code weightName} multiplies ("layers.L.scalar_in"), or null for a
+     * weight that multiplies vectors (the vector mix: MDDQ vectors, each with its own magnitude, are on no common grid).
      */
-    private static final Map<String, String> WEIGHT_INPUTS = Map.of(
-            "query.weight", "scalar_in", "key.weight", "scalar_in", "value.weight", "scalar_in",
-            "radial_filter.weight", "rbf_in", "radial_bias.weight", "rbf_in",
-            "output.weight", "scalar_message", "vector_mix.weight", "");
-
-    /** True for the weights a quantization plan quantizes (the products inside the interaction layers). */
-    public static boolean isQuantizedWeight(String name) {
-        return layerAndWeight(name) != null;
-    }
-
-    /** The scalar site {@code weightName} reads ("layers.L.scalar_in"), or null for the vector mix (float input). */
-    public static String inputSite(String weightName) {
-        String[] lw = layerAndWeight(weightName);
-        if (lw == null) throw new IllegalArgumentException("not a quantized weight: " + weightName);
-        String site = WEIGHT_INPUTS.get(lw[1]);
-        return site.isEmpty() ? null : lw[0] + site;
-    }
-
-    /** {"layers.L.", "query.weight"} for a quantized layer weight, else null. */
-    private static String[] layerAndWeight(String name) {
-        if (!name.startsWith("layers.")) return null;
-        int dot = name.indexOf('.', "layers.".length());
-        if (dot < 0) return null;
-        String weight = name.substring(dot + 1);
-        return WEIGHT_INPUTS.containsKey(weight) ? new String[]{name.substring(0, dot + 1), weight} : null;
+    public static String scalarInputSite(String weightName) {
+        var located = QuantizationSites.weight(weightName).orElseThrow(() -> new IllegalArgumentException("not a quantized weight: " + weightName));
+        QuantizationSites.Activation input = located.what().input();
+        return input.kind() == QuantizationSites.Kind.SCALAR ? input.in(located.layer()) : null;
     }
 
     /** {@code q} applied to {@code x} with the spec's {@link Gradient}. */

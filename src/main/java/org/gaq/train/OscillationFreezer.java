@@ -1,5 +1,6 @@
 package org.gaq.train;
 
+import org.gaq.model.QuantizationSites;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizedWeight;
 import org.gaq.tensor.Tensor;
@@ -41,7 +42,7 @@ final class OscillationFreezer {
         this.threshold = threshold;
         int p = 0;
         for (var e : parameters.entrySet()) {
-            if (QuantizationPlan.isQuantizedWeight(e.getKey())) {
+            if (QuantizationSites.isQuantizedWeight(e.getKey())) {
                 byte[] c = plan.quantizedWeight(e.getKey(), e.getValue()).codes();
                 float[] ema = new float[c.length];
                 for (int i = 0; i < c.length; i++) ema[i] = c[i];

@@ -9,6 +9,7 @@ import org.gaq.data.Dataset;
 import org.gaq.data.Split;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.QuantizationSites;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
@@ -99,7 +100,7 @@ public final class QatRecipe {
 
     /** {@code base} (bits, vector scheme, direction bits, … as chosen) with the recommended recipe's changes on top. */
     public static QuantizationPlan.Spec recommended(QuantizationPlan.Spec base) {
-        return base.withGradient(QuantizationPlan.Gradient.IDENTITY).withFullPrecisionSites(List.of("rbf_in"))
+        return base.withGradient(QuantizationPlan.Gradient.IDENTITY).withFullPrecisionSites(List.of(QuantizationSites.Activation.RBF_IN.key()))
                 .withPerChannel(base.perChannel() || base.weightBits() == 8);
     }
 

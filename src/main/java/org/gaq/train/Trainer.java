@@ -1,5 +1,6 @@
 package org.gaq.train;
 
+import org.gaq.model.QuantizationSites;
 import org.gaq.data.Dataset;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
@@ -442,7 +443,7 @@ public final class Trainer {
     private void setWeightsFrozen(boolean on) {
         List<String> names = new ArrayList<>(model.parameters().keySet());
         for (int p = 0; p < names.size(); p++) {
-            if (QuantizationPlan.isQuantizedWeight(names.get(p))) adam.setFrozen(p, on);
+            if (QuantizationSites.isQuantizedWeight(names.get(p))) adam.setFrozen(p, on);
         }
     }
 

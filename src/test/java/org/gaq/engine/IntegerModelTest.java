@@ -1,5 +1,6 @@
 package org.gaq.engine;
 
+import org.gaq.model.QuantizationSites;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
@@ -54,7 +55,7 @@ class IntegerModelTest {
         EquivariantTransformer integer = ModelFiles.load(file);
         assertInstanceOf(IntegerSites.class, integer.sites());
         for (var e : fake.parameters().entrySet()) {
-            assertEquals(!QuantizationPlan.isQuantizedWeight(e.getKey()), integer.parameters().containsKey(e.getKey()),
+            assertEquals(!QuantizationSites.isQuantizedWeight(e.getKey()), integer.parameters().containsKey(e.getKey()),
                     e.getKey() + ": quantized weights exist only as codes in the integer model");
         }
         GraphBatch g = NeighborList.batch(molecules(3, 9), SMALL.cutoff());

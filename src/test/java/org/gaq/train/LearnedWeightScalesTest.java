@@ -1,5 +1,6 @@
 package org.gaq.train;
 
+import org.gaq.model.QuantizationSites;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
 import org.gaq.data.Split;
@@ -52,7 +53,7 @@ class LearnedWeightScalesTest {
         Map<String, QuantizedWeight> before = new LinkedHashMap<>();
         int k = 0;
         for (var e : m.parameters().entrySet()) {
-            if (!QuantizationPlan.isQuantizedWeight(e.getKey())) continue;
+            if (!QuantizationSites.isQuantizedWeight(e.getKey())) continue;
             alphaCopy.put(e.getKey(), alphas.get(k++).data().clone());
             before.put(e.getKey(), plan.quantizedWeight(e.getKey(), e.getValue()));
         }
@@ -114,7 +115,7 @@ class LearnedWeightScalesTest {
         EquivariantTransformer m = w4a8Model(split, 5);
         QuantizationPlan plan = (QuantizationPlan) m.sites();
         Map<String, QuantizedWeight> before = new LinkedHashMap<>();
-        m.parameters().forEach((name, w) -> { if (QuantizationPlan.isQuantizedWeight(name)) before.put(name, plan.quantizedWeight(name, w)); });
+        m.parameters().forEach((name, w) -> { if (QuantizationSites.isQuantizedWeight(name)) before.put(name, plan.quantizedWeight(name, w)); });
         var options = Trainer.Options.builder().epochs(2).batchSize(4).warmupEpochs(0).plateauPatience(50).seed(3).threads(2).maxMinutes(60)
                 .weightScaleRateFactor(10f).build();
         Trainer.startQat(m, split, options, dir, new PrintStream(new ByteArrayOutputStream())).freezeQuantizedWeightsFrom(0).run();

@@ -1,5 +1,6 @@
 package org.gaq.train;
 
+import org.gaq.model.QuantizationSites;
 import org.gaq.data.NeighborList;
 import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
@@ -112,7 +113,7 @@ class QatTrainerTest {
         int frozen = 0, trained = 0;
         for (var e : m.parameters().entrySet()) {
             float[] now = e.getValue().data(), afterOne = one.parameters().get(e.getKey()).data();
-            if (QuantizationPlan.isQuantizedWeight(e.getKey())) {
+            if (QuantizationSites.isQuantizedWeight(e.getKey())) {
                 assertArrayEquals(afterOne, now, 0f, e.getKey() + ": frozen after epoch 1");
                 if (!java.util.Arrays.equals(before.get(e.getKey()), afterOne)) frozen++;   // it did train in epoch 1
             } else if (!java.util.Arrays.equals(afterOne, now)) {
@@ -136,7 +137,7 @@ class QatTrainerTest {
         QuantizationPlan before = (QuantizationPlan) loaded.sites();
         assertTrue(before.describeSites().isEmpty(), "every activation site FP32");
         java.util.Map<String, byte[]> codes = new java.util.HashMap<>();
-        loaded.parameters().forEach((n, w) -> { if (QuantizationPlan.isQuantizedWeight(n)) codes.put(n, before.quantizedWeight(n, w).codes()); });
+        loaded.parameters().forEach((n, w) -> { if (QuantizationSites.isQuantizedWeight(n)) codes.put(n, before.quantizedWeight(n, w).codes()); });
 
         QatRecipe.dropPlan(loaded, "the model");
         assertThrows(IllegalArgumentException.class, () -> QatRecipe.dropPlan(loaded, "an FP32 model"));
@@ -144,7 +145,7 @@ class QatTrainerTest {
         after.calibrate(loaded, split.train().frames().subList(0, 8), 4);
         assertFalse(after.describeSites().isEmpty(), "activation sites now quantized");
         loaded.parameters().forEach((n, w) -> {
-            if (QuantizationPlan.isQuantizedWeight(n)) assertArrayEquals(codes.get(n), after.quantizedWeight(n, w).codes(), n);
+            if (QuantizationSites.isQuantizedWeight(n)) assertArrayEquals(codes.get(n), after.quantizedWeight(n, w).codes(), n);
         });
     }
 }
