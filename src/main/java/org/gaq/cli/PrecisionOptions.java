@@ -1,6 +1,7 @@
 package org.gaq.cli;
 
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.train.QatRecipe;
 import picocli.CommandLine.Option;
 
@@ -35,7 +36,7 @@ public final class PrecisionOptions {
     Integer vectorBits;
 
     /** {@code spec} with the options given on the command line; what is not given stays as in {@code spec}. */
-    QuantizationPlan.Spec applyTo(QuantizationPlan.Spec spec) {
+    QuantizationSpec applyTo(QuantizationSpec spec) {
         if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
         if (perChannel) spec = spec.withPerChannel(true);
         if (gradient != null) spec = spec.withGradient(QatRecipe.gradient(gradient));

@@ -4,6 +4,7 @@ import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.run.RunFolders;
 import org.gaq.train.QatRecipe;
 import picocli.CommandLine.Command;
@@ -37,15 +38,14 @@ public final class PtqCommand implements Callable<Integer> {
         RunFolders.requireOutputFile(out, from, "--out");
         EquivariantTransformer model = ModelFiles.load(from);
         QatRecipe.requireFp32(model, from);
-        QuantizationPlan.Spec spec = switch (method) {
-            case "naive" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
-            case "percentile" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.PERCENTILE);
-            case "mddq", "local-frame" -> QatRecipe.spec(bits, method, directionBits, false, scalarOnly, vectorOnly, QuantizationPlan.Calibration.MIN_MAX);
+        QuantizationSpec spec = switch (method) {
+            case "naive" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationSpec.Calibration.MIN_MAX);
+            case "percentile" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationSpec.Calibration.PERCENTILE);
+            case "mddq", "local-frame" -> QatRecipe.spec(bits, method, directionBits, false, scalarOnly, vectorOnly, QuantizationSpec.Calibration.MIN_MAX);
             default -> throw new IllegalArgumentException("--method must be naive, percentile, mddq or local-frame, not '" + method + "'");
         };
         if (calibration != null) {
-            spec = new QuantizationPlan.Spec(spec.weightBits(), spec.activationBits(), spec.vectorScheme(), spec.vectorBits(),
-                    spec.directionBits(), spec.geometricSte(), QatRecipe.calibration(calibration));
+            spec = spec.toBuilder().calibration(QatRecipe.calibration(calibration)).build();
         }
         spec = precision.applyTo(spec);
         Split split = data.resolve().split(seedOption.seed);

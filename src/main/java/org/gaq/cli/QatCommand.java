@@ -5,6 +5,7 @@ import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.report.Records;
 import org.gaq.run.RunFolders;
 import org.gaq.run.RunLock;
@@ -173,8 +174,8 @@ public final class QatCommand implements Callable<Integer> {
             model = model.withConfig(new org.gaq.model.ModelConfig(c.features(), c.layers(), c.heads(), c.radialBasis(), c.cutoff(),
                     false, c.maxAtomicNumber()));
         }
-        QuantizationPlan.Calibration cal = calibration != null ? QatRecipe.calibration(calibration) : m.defaultCalibration();
-        QuantizationPlan.Spec spec = QatRecipe.spec(bits, vectorScheme != null ? vectorScheme : m.defaultVectorScheme(),
+        QuantizationSpec.Calibration cal = calibration != null ? QatRecipe.calibration(calibration) : m.defaultCalibration();
+        QuantizationSpec spec = QatRecipe.spec(bits, vectorScheme != null ? vectorScheme : m.defaultVectorScheme(),
                 directionBits, geometricSte, scalarOnly, vectorOnly, cal);
         if (recommended) {
             if (m != QatRecipe.Method.GAQ) throw new IllegalArgumentException("--recommended builds on --method gaq");

@@ -11,6 +11,7 @@ import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.quant.QuantizedWeight;
 import org.gaq.quant.WeightQuantizer;
 import org.gaq.tensor.Tensor;
@@ -51,7 +52,7 @@ public final class IntegerModelFile {
         if (!(model.sites() instanceof QuantizationPlan plan)) {
             throw new IllegalArgumentException("only a quantized model (from gaq qat or gaq ptq) can be exported to integers");
         }
-        QuantizationPlan.Spec spec = plan.spec();
+        QuantizationSpec spec = plan.spec();
         if (spec.weightBits() == 32 || spec.activationBits() != 8) {
             throw new IllegalArgumentException("integer export needs int8 or int4 weights and int8 scalar activations; this model is " + spec);
         }
@@ -95,7 +96,7 @@ public final class IntegerModelFile {
         if (!isIntegerModel(st)) throw new SafeTensorsException(file, "not a gaq integer model (format is " + meta.get("format") + ")");
         if (!VERSION.equals(meta.get("version"))) throw new SafeTensorsException(file, "integer model version " + meta.get("version") + " is not supported (this gaq reads " + VERSION + ")");
         ModelConfig config = org.gaq.model.Checkpoint.parseConfig(file, meta.get("config"));
-        QuantizationPlan.Spec spec = ModelFiles.parseSpec(file, meta.get(ModelFiles.SPEC_KEY));
+        QuantizationSpec spec = ModelFiles.parseSpec(file, meta.get(ModelFiles.SPEC_KEY));
         if (spec.weightBits() != 8 && spec.weightBits() != 4) throw new SafeTensorsException(file, "weights must be int8 or int4, the header says " + spec.weightBits());
         EquivariantTransformer model = new EquivariantTransformer(config, 0);
         Map<String, float[]> steps = new LinkedHashMap<>();

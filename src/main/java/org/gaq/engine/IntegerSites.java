@@ -7,6 +7,7 @@ import org.gaq.quant.LocalFrameQuantizer;
 import org.gaq.quant.LsqQuantizer;
 import org.gaq.quant.MddqQuantizer;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.tensor.Tensor;
 
 import java.util.Map;
@@ -63,7 +64,7 @@ public final class IntegerSites implements ActivationSites {
     }
 
     private boolean identityGradient() {
-        return activations.spec().gradient() == QuantizationPlan.Gradient.IDENTITY;
+        return activations.spec().gradient() == QuantizationSpec.Gradient.IDENTITY;
     }
 
     public QuantizationPlan activations() {

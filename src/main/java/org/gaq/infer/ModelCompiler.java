@@ -13,6 +13,7 @@ import org.gaq.quant.LsqQuantizer;
 import org.gaq.quant.MddqQuantizer;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.quant.Signedness;
 import org.gaq.tensor.GradMode;
 import org.gaq.tensor.Tensor;
@@ -111,7 +112,7 @@ public final class ModelCompiler {
     }
 
     private static boolean identityGradient(QuantizationPlan plan) {
-        return plan.spec().gradient() == QuantizationPlan.Gradient.IDENTITY;
+        return plan.spec().gradient() == QuantizationSpec.Gradient.IDENTITY;
     }
 
     private static ScalarQuantization scalarSite(QuantizationPlan plan, String site) {

@@ -11,6 +11,7 @@ import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.train.Metrics;
 import org.gaq.train.QatRecipe;
 import org.gaq.train.Trainer;
@@ -220,7 +221,7 @@ public final class DemoPipeline {
         EquivariantTransformer model = ModelFiles.load(fp32File);
         QatRecipe.requireFp32(model, fp32File);
         QatRecipe.Method method = QatRecipe.Method.GAQ;
-        QuantizationPlan.Spec spec = QatRecipe.recommendedSpec(bits);
+        QuantizationSpec spec = QatRecipe.recommendedSpec(bits);
         float lr = QatRecipe.recommendedLr(bits);
         int n = QatRecipe.calibrate(model, spec, method, split.train(), s.calibrationFrames());
         Dataset train = split.train();

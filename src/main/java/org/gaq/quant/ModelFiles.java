@@ -47,7 +47,7 @@ public final class ModelFiles {
         Checkpoint.Contents c = Checkpoint.load(file, st);
         String specJson = c.extraMetadata().get(SPEC_KEY);
         if (specJson != null) {
-            QuantizationPlan.Spec spec = parseSpec(file, specJson);
+            QuantizationSpec spec = parseSpec(file, specJson);
             QuantizationPlan plan = new QuantizationPlan(spec);
             Map<String, float[]> steps = new LinkedHashMap<>();
             c.extras().forEach((k, v) -> { if (k.startsWith("quant.")) steps.put(k, v); });
@@ -106,7 +106,7 @@ public final class ModelFiles {
     }
 
     /** Throws unless {@code steps} are positive and finite, and one per tensor unless the spec has per-channel steps. */
-    public static void checkSteps(Path file, String name, float[] steps, QuantizationPlan.Spec spec) throws SafeTensorsException {
+    public static void checkSteps(Path file, String name, float[] steps, QuantizationSpec spec) throws SafeTensorsException {
         if (steps.length == 0 || (steps.length != 1 && !spec.perChannel())) {
             throw new SafeTensorsException(file, "quantizer step " + name + " must be one positive number, got " + steps.length);
         }
@@ -116,10 +116,10 @@ public final class ModelFiles {
     }
 
     /** The quantization spec of a file's header, through the record's checks (Gson bypasses the constructor). */
-    public static QuantizationPlan.Spec parseSpec(Path file, String json) throws SafeTensorsException {
+    public static QuantizationSpec parseSpec(Path file, String json) throws SafeTensorsException {
         try {
-            QuantizationPlan.Spec r = GSON.fromJson(json, QuantizationPlan.Spec.class);
-            return new QuantizationPlan.Spec(r.weightBits(), r.activationBits(), r.vectorScheme(), r.vectorBits(),
+            QuantizationSpec r = GSON.fromJson(json, QuantizationSpec.class);
+            return new QuantizationSpec(r.weightBits(), r.activationBits(), r.vectorScheme(), r.vectorBits(),
                     r.directionBits(), r.geometricSte(), r.calibration(), r.perChannel(), r.fullPrecisionSites(), r.gradient(), r.weightRange());
         } catch (RuntimeException e) {
             throw new SafeTensorsException(file, "invalid quantization spec in header: " + e.getMessage());

@@ -3,6 +3,9 @@ package org.gaq.quant;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.LocalFrames;
 import org.gaq.model.QuantizationSites;
+import org.gaq.quant.QuantizationSpec.Calibration;
+import org.gaq.quant.QuantizationSpec.Gradient;
+import org.gaq.quant.QuantizationSpec.VectorScheme;
 import org.gaq.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -24,211 +27,7 @@ import java.util.Map;
  */
 public final class QuantizationPlan implements ActivationSites {
 
-    /** How vector (ℓ = 1) activations are quantized. */
-    public enum VectorScheme {
-        /** The paper's magnitude + direction quantization, the direction grid fixed in the laboratory frame. */
-        MDDQ,
-        /** The naive baseline: each Cartesian component on its own. */
-        COMPONENTWISE,
-        /** MDDQ in each atom's local frame ({@link LocalFrameQuantizer}): exactly equivariant. */
-        LOCAL_FRAME;
-
-        /** True if the learned step is a magnitude's (unsigned, calibrated on ‖h‖), false if the components'. */
-        public boolean quantizesMagnitudes() {
-            return this != COMPONENTWISE;
-        }
-    }
-
-    /**
-     * The derivative of an activation quantizer that the backward pass (forces, and training through them)
-     * uses. Forces are derivatives, so this choice defines the quantized model's forces.
-     */
-    public enum Gradient {
-        /**
-         * The paper's and LSQ's straight-through estimator: round is the identity, clamp passes the gradient
-         * only inside the range, and MDDQ is differentiated exactly through ‖h‖ and the renormalisation, which
-         * scales the tangential derivative of a vector by Q_r(r)/r (0 for a vector that rounds to zero).
-         */
-        CLIPPED,
-        /**
-         * ∂Q(x)/∂x = I for every activation quantizer: the forces are the FP32 model's derivative evaluated at
-         * the quantized activations, with nothing cut by a clip range or a magnitude rounding. Measured on
-         * ethanol it lowers the force error and the LEE (docs/quantization.md).
-         */
-        IDENTITY
-    }
-
-    /** How the initial steps are chosen from calibration data. */
-    public enum Calibration {
-        /**
-         * LSQ's 2·mean|x|/√Qp. Measured on the ethanol model it is a poor start: its steps are 2–7× coarser
-         * than max|x|/Qp (attention queries, radial basis) and scalar-only fake quantization then has
-         * 4× the force error of min-max (docs/results.md), so QAT starts from MIN_MAX.
-         */
-        MEAN_ABS,
-        /** max|x|/Qp: naive post-training quantization, and the start of QAT (LSQ then learns the steps). */
-        MIN_MAX,
-        /** 99.9th percentile of |x| / Qp: Degree-Quant's robust ranges. */
-        PERCENTILE;
-
-        Observer observer(Signedness s) {
-            return switch (this) {
-                case MEAN_ABS -> new MeanAbsObserver(s);
-                case MIN_MAX -> new MinMaxObserver(s);
-                case PERCENTILE -> new PercentileObserver(s, 99.9);
-            };
-        }
-    }
-
-    /**
-     * @param weightBits     8 (per-channel int8), 4 (int4, groups of 32) or 32 (weights not quantized)
-     * @param activationBits bits of scalar activations (32: not quantized)
-     * @param vectorScheme   MDDQ (the paper) or COMPONENTWISE (naive baseline)
-     * @param vectorBits     magnitude bits of MDDQ, or component bits of the naive scheme (32: not quantized)
-     * @param directionBits  bits per direction component of MDDQ (the paper: 8); 0 means "as vectorBits"
-     * @param geometricSte   MDDQ's direction gradient projected on the sphere's tangent space (paper v2)
-     * @param calibration    how initial steps come from the calibration data
-     * @param perChannel     one step per channel (min-max) at the scalar sites that feed a weight (folded into
-     *                       the weight's rows, see {@link ChannelMaxObserver}) and for MDDQ magnitudes
-     * @param fullPrecisionSites activation sites left in FP32 (mixed precision): a site name
-     *                       ("layers.2.rbf_in") or the part after the layer ("rbf_in": that site in every layer)
-     * @param gradient       the activation quantizers' derivative (null, as in files from before the field: CLIPPED)
-     * @param weightRange    how the weights' scales are chosen (null, as in files from before the field: MAX_ABS)
-     */
-    public record Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, int directionBits,
-                       boolean geometricSte, Calibration calibration, boolean perChannel, List<String> fullPrecisionSites,
-                       Gradient gradient, WeightQuantizer.Range weightRange) {
-        public Spec {
-            if (gradient == null) gradient = Gradient.CLIPPED;
-            if (weightRange == null) weightRange = WeightQuantizer.Range.MAX_ABS;
-            if (perChannel && calibration != Calibration.MIN_MAX) throw new IllegalArgumentException("per-channel steps are calibrated by min-max only");
-            if (directionBits == 0) directionBits = vectorBits;   // files written before the field existed
-            fullPrecisionSites = fullPrecisionSites == null ? List.of() : List.copyOf(fullPrecisionSites);
-            for (String site : fullPrecisionSites) {
-                if (QuantizationSites.activationKey(site).isEmpty() && QuantizationSites.activation(site).isEmpty()) {
-                    throw new IllegalArgumentException("not a site name: '" + site + "' (a site of every layer, one of "
-                            + QuantizationSites.activationKeys() + ", or of one layer, as layers.0.rbf_in)");
-                }
-            }
-            if (directionBits < 2 || directionBits > 32) throw new IllegalArgumentException("direction bits must be 2..32, got " + directionBits);
-            if (weightBits != 4 && weightBits != 8 && weightBits != 32) throw new IllegalArgumentException("weight bits must be 4, 8 or 32, got " + weightBits);
-            if (activationBits < 2 || activationBits > 32) throw new IllegalArgumentException("activation bits must be 2..32, got " + activationBits);
-            if (vectorBits < 2 || vectorBits > 32) throw new IllegalArgumentException("vector bits must be 2..32, got " + vectorBits);
-            if (vectorScheme == null || calibration == null) throw new IllegalArgumentException("vector scheme and calibration are required");
-        }
-
-        /** Every site quantized. */
-        public Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, int directionBits,
-                    boolean geometricSte, Calibration calibration) {
-            this(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, false, List.of(), Gradient.CLIPPED,
-                    WeightQuantizer.Range.MAX_ABS);
-        }
-
-        /** This spec with {@code sites} left in FP32 (see {@link #fullPrecisionSites}). */
-        public Spec withFullPrecisionSites(List<String> sites) {
-            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, sites, gradient, weightRange);
-        }
-
-        /** This spec with the activation quantizers' derivative {@code g}. */
-        public Spec withGradient(Gradient g) {
-            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, g, weightRange);
-        }
-
-        /** This spec with per-channel steps on or off (see {@link #perChannel}). */
-        public Spec withPerChannel(boolean on) {
-            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, on, fullPrecisionSites, gradient, weightRange);
-        }
-
-        /** This spec with {@code bits}-bit scalar activations (the integer engine runs 8 only). */
-        public Spec withActivationBits(int bits) {
-            return new Spec(weightBits, bits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, weightRange);
-        }
-
-        /** This spec with {@code bits}-bit vector activations: MDDQ magnitudes, or the naive scheme's components. */
-        public Spec withVectorBits(int bits) {
-            return new Spec(weightBits, activationBits, vectorScheme, bits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, weightRange);
-        }
-
-        /** This spec with vector scheme {@code v}. */
-        public Spec withVectorScheme(VectorScheme v) {
-            return new Spec(weightBits, activationBits, v, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, weightRange);
-        }
-
-        /** This spec with the weights' scales chosen by {@code r}. */
-        public Spec withWeightRange(WeightQuantizer.Range r) {
-            return new Spec(weightBits, activationBits, vectorScheme, vectorBits, directionBits, geometricSte, calibration, perChannel, fullPrecisionSites, gradient, r);
-        }
-
-        /**
-         * The recipe's name and its settings for a reader, e.g. "GAQ W8A8: MDDQ vectors (8-bit magnitudes, 8-bit
-         * directions), min-max calibration, per-channel steps, identity gradient, FP32 sites rbf_in". Settings at their
-         * paper defaults (clipped straight-through gradient, max-abs weight scales, …) are not listed.
-         */
-        public String description() {
-            List<String> parts = new ArrayList<>();
-            parts.add(switch (vectorScheme) {
-                case MDDQ, LOCAL_FRAME -> vectorBits >= 32 ? "FP32 vectors"
-                        : (vectorScheme == VectorScheme.LOCAL_FRAME ? "local-frame " : "") + (directionBits == vectorBits
-                        ? "MDDQ vectors (" + vectorBits + "-bit magnitudes and directions)"
-                        : "MDDQ vectors (" + vectorBits + "-bit magnitudes, " + directionBits + "-bit directions)");
-                case COMPONENTWISE -> vectorBits >= 32 ? "FP32 vectors" : "component-wise " + vectorBits + "-bit vectors";
-            });
-            if (geometricSte) parts.add("geometric direction gradient");
-            parts.add(switch (calibration) {
-                case MEAN_ABS -> "mean-|x| calibration";
-                case MIN_MAX -> "min-max calibration";
-                case PERCENTILE -> "99.9th-percentile calibration";
-            });
-            if (perChannel) parts.add("per-channel steps");
-            if (gradient == Gradient.IDENTITY) parts.add("identity gradient");
-            if (weightRange == WeightQuantizer.Range.MSE) parts.add("MSE weight scales");
-            if (!fullPrecisionSites.isEmpty()) parts.add("FP32 sites " + String.join(", ", fullPrecisionSites));
-            // MDDQ (in either frame) is GAQ's; component-wise vectors are the naive and Degree-Quant baselines' (told apart by calibration).
-            String name = (vectorScheme.quantizesMagnitudes() ? "GAQ " : "") + "W" + weightBits + "A" + activationBits;
-            return name + ": " + String.join(", ", parts);
-        }
-
-        /** True if {@code site} gets one step per channel: a weight's input, or an MDDQ vector site. */
-        public boolean isPerChannel(String site, boolean vector) {
-            if (!perChannel) return false;
-            return vector ? vectorScheme.quantizesMagnitudes()
-                    : QuantizationSites.activation(site).map(s -> s.what().feedsAWeight()).orElse(false);
-        }
-
-        /** True if {@code site} ("layers.L.name") is one of {@link #fullPrecisionSites}. */
-        public boolean isFullPrecision(String site) {
-            for (String s : fullPrecisionSites) {
-                if (site.equals(s) || site.endsWith("." + s)) return true;
-            }
-            return false;
-        }
-
-        /** Directions quantized with as many bits as magnitudes (the paper's MDDQ: 8 + 8). */
-        public Spec(int weightBits, int activationBits, VectorScheme vectorScheme, int vectorBits, boolean geometricSte,
-                    Calibration calibration) {
-            this(weightBits, activationBits, vectorScheme, vectorBits, vectorBits, geometricSte, calibration);
-        }
-
-        /** Naive post-training quantization: per-component int8 everywhere, min-max ranges. */
-        public static Spec naivePtq() {
-            return new Spec(8, 8, VectorScheme.COMPONENTWISE, 8, false, Calibration.MIN_MAX);
-        }
-
-        public static Spec w8a8() {
-            return new Spec(8, 8, VectorScheme.MDDQ, 8, false, Calibration.MIN_MAX);
-        }
-
-        public static Spec w4a8() {
-            return new Spec(4, 8, VectorScheme.MDDQ, 8, false, Calibration.MIN_MAX);
-        }
-
-        /** Everything at 32 bits: the plan must then reproduce the FP32 model exactly. */
-        public static Spec fp32() {
-            return new Spec(32, 32, VectorScheme.MDDQ, 32, false, Calibration.MEAN_ABS);
-        }
-    }
-
-    private final Spec spec;
+    private final QuantizationSpec spec;
     private final WeightQuantizer weights;
     private final Map<String, Observer> scalarObservers = new LinkedHashMap<>();
     private final Map<String, Observer> vectorObservers = new LinkedHashMap<>();
@@ -239,14 +38,14 @@ public final class QuantizationPlan implements ActivationSites {
     private ProtectiveMasking masking;          // Degree-Quant baseline only, during training
     private final Map<String, Tensor> weightScales = new LinkedHashMap<>();   // learned α, see learnWeightScales
 
-    public QuantizationPlan(Spec spec) {
+    public QuantizationPlan(QuantizationSpec spec) {
         this.spec = spec;
         this.weights = spec.weightBits() == 32 ? null
                 : new WeightQuantizer(spec.weightBits() == 8 ? WeightQuantizer.Scheme.INT8_PER_CHANNEL : WeightQuantizer.Scheme.INT4_GROUPED,
                         spec.weightRange());
     }
 
-    public Spec spec() {
+    public QuantizationSpec spec() {
         return spec;
     }
 

@@ -13,6 +13,7 @@ import org.gaq.model.QuantizationSites;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.quant.WeightQuantizer;
 
 /**
@@ -49,8 +50,8 @@ public final class QatRecipe {
             return this == GAQ ? "mddq" : "componentwise";
         }
 
-        public QuantizationPlan.Calibration defaultCalibration() {
-            return this == DEGREE_QUANT ? QuantizationPlan.Calibration.PERCENTILE : QuantizationPlan.Calibration.MIN_MAX;
+        public QuantizationSpec.Calibration defaultCalibration() {
+            return this == DEGREE_QUANT ? QuantizationSpec.Calibration.PERCENTILE : QuantizationSpec.Calibration.MIN_MAX;
         }
 
         public float defaultLeeWeight() {
@@ -63,26 +64,26 @@ public final class QatRecipe {
     }
 
     /** The quantization spec of {@code bits} (w8a8 or w4a8) with the given vector scheme (mddq, local-frame or componentwise) and switches. */
-    public static QuantizationPlan.Spec spec(String bits, String vectorScheme, int directionBits, boolean geometricSte, boolean scalarOnly,
-                                             boolean vectorOnly, QuantizationPlan.Calibration calibration) {
+    public static QuantizationSpec spec(String bits, String vectorScheme, int directionBits, boolean geometricSte, boolean scalarOnly,
+                                             boolean vectorOnly, QuantizationSpec.Calibration calibration) {
         int weightBits = switch (bits) {
             case "w8a8" -> 8;
             case "w4a8" -> 4;
             default -> throw new IllegalArgumentException("--bits must be w8a8 or w4a8, not '" + bits + "'");
         };
-        QuantizationPlan.VectorScheme scheme = switch (vectorScheme) {
-            case "mddq" -> QuantizationPlan.VectorScheme.MDDQ;
-            case "componentwise" -> QuantizationPlan.VectorScheme.COMPONENTWISE;
-            case "local-frame" -> QuantizationPlan.VectorScheme.LOCAL_FRAME;
+        QuantizationSpec.VectorScheme scheme = switch (vectorScheme) {
+            case "mddq" -> QuantizationSpec.VectorScheme.MDDQ;
+            case "componentwise" -> QuantizationSpec.VectorScheme.COMPONENTWISE;
+            case "local-frame" -> QuantizationSpec.VectorScheme.LOCAL_FRAME;
             default -> throw new IllegalArgumentException("--vector-scheme must be mddq, local-frame or componentwise, not '" + vectorScheme + "'");
         };
         if (scalarOnly && vectorOnly) throw new IllegalArgumentException("--scalar-only and --vector-only exclude each other");
-        return new QuantizationPlan.Spec(vectorOnly ? 32 : weightBits, vectorOnly ? 32 : 8, scheme, scalarOnly ? 32 : 8,
-                scalarOnly ? 32 : directionBits, geometricSte, calibration);
+        return QuantizationSpec.builder().weightBits(vectorOnly ? 32 : weightBits).activationBits(vectorOnly ? 32 : 8).vectorScheme(scheme)
+                .vectorBits(scalarOnly ? 32 : 8).directionBits(scalarOnly ? 32 : directionBits).geometricSte(geometricSte).calibration(calibration).build();
     }
 
     /** The method's spec for {@code bits} with its default vector scheme and calibration, 8 direction bits, nothing ablated. */
-    public static QuantizationPlan.Spec spec(Method method, String bits) {
+    public static QuantizationSpec spec(Method method, String bits) {
         return spec(bits, method.defaultVectorScheme(), 8, false, false, false, method.defaultCalibration());
     }
 
@@ -94,13 +95,13 @@ public final class QatRecipe {
      * on the whole training set ({@link #RECOMMENDED_CALIBRATION_FRAMES}). On ethanol it lowers GAQ W8A8's
      * errors from E 6.1 / F 10.0 / LEE 7.3 to 2.7 / 7.8 / 5.1 (docs/results.md).
      */
-    public static QuantizationPlan.Spec recommendedSpec(String bits) {
+    public static QuantizationSpec recommendedSpec(String bits) {
         return recommended(spec(Method.GAQ, bits));
     }
 
     /** {@code base} (bits, vector scheme, direction bits, … as chosen) with the recommended recipe's changes on top. */
-    public static QuantizationPlan.Spec recommended(QuantizationPlan.Spec base) {
-        return base.withGradient(QuantizationPlan.Gradient.IDENTITY).withFullPrecisionSites(List.of(QuantizationSites.Activation.RBF_IN.key()))
+    public static QuantizationSpec recommended(QuantizationSpec base) {
+        return base.withGradient(QuantizationSpec.Gradient.IDENTITY).withFullPrecisionSites(List.of(QuantizationSites.Activation.RBF_IN.key()))
                 .withPerChannel(base.perChannel() || base.weightBits() == 8);
     }
 
@@ -152,19 +153,19 @@ public final class QatRecipe {
         };
     }
 
-    public static QuantizationPlan.Gradient gradient(String name) {
+    public static QuantizationSpec.Gradient gradient(String name) {
         return switch (name) {
-            case "clipped" -> QuantizationPlan.Gradient.CLIPPED;
-            case "identity" -> QuantizationPlan.Gradient.IDENTITY;
+            case "clipped" -> QuantizationSpec.Gradient.CLIPPED;
+            case "identity" -> QuantizationSpec.Gradient.IDENTITY;
             default -> throw new IllegalArgumentException("--gradient must be clipped or identity, not '" + name + "'");
         };
     }
 
-    public static QuantizationPlan.Calibration calibration(String name) {
+    public static QuantizationSpec.Calibration calibration(String name) {
         return switch (name) {
-            case "min-max" -> QuantizationPlan.Calibration.MIN_MAX;
-            case "percentile" -> QuantizationPlan.Calibration.PERCENTILE;
-            case "mean-abs" -> QuantizationPlan.Calibration.MEAN_ABS;
+            case "min-max" -> QuantizationSpec.Calibration.MIN_MAX;
+            case "percentile" -> QuantizationSpec.Calibration.PERCENTILE;
+            case "mean-abs" -> QuantizationSpec.Calibration.MEAN_ABS;
             default -> throw new IllegalArgumentException("--calibration must be min-max, percentile or mean-abs, not '" + name + "'");
         };
     }
@@ -180,7 +181,7 @@ public final class QatRecipe {
     /** Gives the fake-quantized {@code model} the vector scheme {@code name} (mddq or local-frame), keeping its steps. */
     public static void switchVectorScheme(EquivariantTransformer model, String name) {
         QuantizationPlan plan = (QuantizationPlan) model.sites();
-        QuantizationPlan.VectorScheme scheme = spec("w8a8", name, 8, false, false, false, QuantizationPlan.Calibration.MIN_MAX).vectorScheme();
+        QuantizationSpec.VectorScheme scheme = spec("w8a8", name, 8, false, false, false, QuantizationSpec.Calibration.MIN_MAX).vectorScheme();
         model.setSites(plan.withVectorScheme(scheme));
     }
 
@@ -205,7 +206,7 @@ public final class QatRecipe {
      * {@code frames} training frames (Degree-Quant also gets its protective masking). Returns the number of
      * frames used.
      */
-    public static int calibrate(EquivariantTransformer model, QuantizationPlan.Spec spec, Method method, Dataset train, int frames) {
+    public static int calibrate(EquivariantTransformer model, QuantizationSpec spec, Method method, Dataset train, int frames) {
         QuantizationPlan plan = new QuantizationPlan(spec);
         int n = Math.min(frames, train.size());
         plan.calibrate(model, train.frames().subList(0, n), 8);

@@ -9,6 +9,7 @@ import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +40,7 @@ class ModelBenchTest {
     void timesOneAndTwoThreadsAndReportsWeightMemory(@TempDir Path dir) throws Exception {
         EquivariantTransformer fp32 = new EquivariantTransformer(TINY, 1);
         EquivariantTransformer fake = new EquivariantTransformer(TINY, 1);
-        new QuantizationPlan(QuantizationPlan.Spec.w4a8()).calibrate(fake, TestMolecules.ethanolLike(4, 2), 4);
+        new QuantizationPlan(QuantizationSpec.w4a8()).calibrate(fake, TestMolecules.ethanolLike(4, 2), 4);
         Path file = dir.resolve("m.int.safetensors");
         IntegerModelFile.export(fake, file);
         EquivariantTransformer integer = ModelFiles.load(file);

@@ -9,6 +9,7 @@ import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,10 +38,10 @@ class IntegerModelTest {
     /** {@code variant}: "" (the paper's sites), "per-channel" steps, "fp32-rbf" (radial basis left FP32), "identity" gradient, "per-channel-identity", or "mse-range" (weight scales by least squared error). */
     static EquivariantTransformer quantized(int weightBits, String variant) {
         EquivariantTransformer m = new EquivariantTransformer(SMALL, 21);
-        var spec = new QuantizationPlan.Spec(weightBits, 8, QuantizationPlan.VectorScheme.MDDQ, 8, false, QuantizationPlan.Calibration.MIN_MAX);
+        var spec = QuantizationSpec.builder().weightBits(weightBits).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build();
         if (variant.startsWith("per-channel")) spec = spec.withPerChannel(true);
         if (variant.equals("fp32-rbf")) spec = spec.withFullPrecisionSites(List.of("rbf_in"));
-        if (variant.endsWith("identity")) spec = spec.withGradient(QuantizationPlan.Gradient.IDENTITY);
+        if (variant.endsWith("identity")) spec = spec.withGradient(QuantizationSpec.Gradient.IDENTITY);
         if (variant.equals("mse-range")) spec = spec.withWeightRange(org.gaq.quant.WeightQuantizer.Range.MSE);
         new QuantizationPlan(spec).calibrate(m, molecules(4, 1), 4);
         return m;
@@ -108,7 +109,7 @@ class IntegerModelTest {
         assertTrue(plan.describeSites().containsKey("layers.0.scalar_in"));
         var x = org.gaq.tensor.Tensor.of(new float[]{0.123456f, -0.987654f}, 1, 2);
         assertSame(x, plan.scalar("layers.1.rbf_in", x));
-        assertThrows(IllegalArgumentException.class, () -> QuantizationPlan.Spec.w8a8().withFullPrecisionSites(List.of("rbf in")));
+        assertThrows(IllegalArgumentException.class, () -> QuantizationSpec.w8a8().withFullPrecisionSites(List.of("rbf in")));
     }
 
     @Test
@@ -116,12 +117,12 @@ class IntegerModelTest {
         EquivariantTransformer fp32 = new EquivariantTransformer(SMALL, 3);
         assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(fp32, dir.resolve("x")));
         EquivariantTransformer vectorsOnly = new EquivariantTransformer(SMALL, 3);
-        new QuantizationPlan(new QuantizationPlan.Spec(32, 32, QuantizationPlan.VectorScheme.MDDQ, 8, false, QuantizationPlan.Calibration.MIN_MAX))
+        new QuantizationPlan(QuantizationSpec.builder().weightBits(32).activationBits(32).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build())
                 .calibrate(vectorsOnly, molecules(2, 1), 2);
         var e = assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(vectorsOnly, dir.resolve("y")));
         assertTrue(e.getMessage().contains("int8 or int4 weights"), e.getMessage());
         EquivariantTransformer w8a12 = new EquivariantTransformer(SMALL, 3);
-        new QuantizationPlan(QuantizationPlan.Spec.w8a8().withActivationBits(12)).calibrate(w8a12, molecules(2, 1), 2);
+        new QuantizationPlan(QuantizationSpec.w8a8().withActivationBits(12)).calibrate(w8a12, molecules(2, 1), 2);
         e = assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(w8a12, dir.resolve("z")));
         assertTrue(e.getMessage().contains("int8 scalar activations"), e.getMessage());
     }

@@ -10,6 +10,7 @@ import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.train.Rotations;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,10 +138,10 @@ class CompiledModelTest {
     static EquivariantTransformer fakeQuantized(int weightBits, String variant) {
         ModelConfig small = new ModelConfig(64, 3, 8, 20, 5.0, true, 9);
         EquivariantTransformer m = randomModel(small, 21);
-        var spec = new QuantizationPlan.Spec(weightBits, 8, QuantizationPlan.VectorScheme.MDDQ, 8, false, QuantizationPlan.Calibration.MIN_MAX);
+        var spec = QuantizationSpec.builder().weightBits(weightBits).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build();
         if (variant.contains("per-channel")) spec = spec.withPerChannel(true);
         if (variant.contains("fp32-rbf")) spec = spec.withFullPrecisionSites(List.of("rbf_in"));
-        if (variant.contains("identity")) spec = spec.withGradient(QuantizationPlan.Gradient.IDENTITY);
+        if (variant.contains("identity")) spec = spec.withGradient(QuantizationSpec.Gradient.IDENTITY);
         new QuantizationPlan(spec).calibrate(m, TestMolecules.ethanolLike(4, 1), 4);
         return m;
     }

@@ -9,6 +9,7 @@ import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.train.Rotations;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,9 +31,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class LocalFrameEquivarianceTest {
     private static final ModelConfig SMALL = new ModelConfig(64, 3, 8, 20, 5.0, true, 9);
 
-    static EquivariantTransformer quantized(QuantizationPlan.VectorScheme scheme, QuantizationPlan.Gradient gradient, List<Frame> calibration) {
+    static EquivariantTransformer quantized(QuantizationSpec.VectorScheme scheme, QuantizationSpec.Gradient gradient, List<Frame> calibration) {
         EquivariantTransformer m = CompiledModelTest.randomModel(SMALL, 21);
-        var spec = new QuantizationPlan.Spec(8, 8, scheme, 8, false, QuantizationPlan.Calibration.MIN_MAX)
+        var spec = QuantizationSpec.builder().weightBits(8).activationBits(8).vectorScheme(scheme).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build()
                 .withPerChannel(true).withGradient(gradient);
         new QuantizationPlan(spec).calibrate(m, calibration, 4);
         return m;
@@ -82,10 +83,10 @@ class LocalFrameEquivarianceTest {
      */
     @ParameterizedTest
     @CsvSource({"IDENTITY,false", "CLIPPED,false", "IDENTITY,true", "CLIPPED,true"})
-    void forcesRotateExactlyOnTheTapeAndTheCompiledEngine(QuantizationPlan.Gradient gradient, boolean reflect, @TempDir Path dir) throws Exception {
+    void forcesRotateExactlyOnTheTapeAndTheCompiledEngine(QuantizationSpec.Gradient gradient, boolean reflect, @TempDir Path dir) throws Exception {
         List<Frame> molecules = TestMolecules.ethanolLike(4, 1);
-        EquivariantTransformer local = quantized(QuantizationPlan.VectorScheme.LOCAL_FRAME, gradient, molecules);
-        EquivariantTransformer lab = quantized(QuantizationPlan.VectorScheme.MDDQ, gradient, molecules);
+        EquivariantTransformer local = quantized(QuantizationSpec.VectorScheme.LOCAL_FRAME, gradient, molecules);
+        EquivariantTransformer lab = quantized(QuantizationSpec.VectorScheme.MDDQ, gradient, molecules);
         Path file = dir.resolve("local.int.safetensors");
         IntegerModelFile.export(local, file);
         EquivariantTransformer integer = ModelFiles.load(file);
@@ -108,8 +109,8 @@ class LocalFrameEquivarianceTest {
     /** The engines compute the tape's energies and forces for the local-frame model, fake-quantized and exported. */
     @ParameterizedTest
     @CsvSource({"IDENTITY", "CLIPPED"})
-    void enginesAgreeWithTheTape(QuantizationPlan.Gradient gradient, @TempDir Path dir) throws Exception {
-        EquivariantTransformer fake = quantized(QuantizationPlan.VectorScheme.LOCAL_FRAME, gradient, TestMolecules.ethanolLike(4, 1));
+    void enginesAgreeWithTheTape(QuantizationSpec.Gradient gradient, @TempDir Path dir) throws Exception {
+        EquivariantTransformer fake = quantized(QuantizationSpec.VectorScheme.LOCAL_FRAME, gradient, TestMolecules.ethanolLike(4, 1));
         GraphBatch g = NeighborList.batch(CompiledModelTest.mixedMolecules(9), SMALL.cutoff());
         CompiledModelTest.assertAgrees(fake, ModelCompiler.compile(fake), g, 1e-4);
         Path file = dir.resolve("m.int.safetensors");
@@ -125,14 +126,14 @@ class LocalFrameEquivarianceTest {
     /** A fine-tuned MDDQ model switched to local frames (gaq qat --continue --vector-scheme local-frame) keeps its steps, and back. */
     @Test
     void aPlanSwitchesBetweenLaboratoryAndLocalFrames() {
-        EquivariantTransformer m = quantized(QuantizationPlan.VectorScheme.MDDQ, QuantizationPlan.Gradient.IDENTITY, TestMolecules.ethanolLike(4, 1));
+        EquivariantTransformer m = quantized(QuantizationSpec.VectorScheme.MDDQ, QuantizationSpec.Gradient.IDENTITY, TestMolecules.ethanolLike(4, 1));
         QuantizationPlan lab = (QuantizationPlan) m.sites();
         GraphBatch g = NeighborList.batch(TestMolecules.ethanolLike(3, 5), SMALL.cutoff());
         double[] before = m.predict(g, false).energies();
         Frame test = TestMolecules.ethanolLike(1, 77).get(0);
         double labLee = relativeLee(m, null, test.atomicNumbers(), test.positions(), 2, false);
 
-        QuantizationPlan local = lab.withVectorScheme(QuantizationPlan.VectorScheme.LOCAL_FRAME);
+        QuantizationPlan local = lab.withVectorScheme(QuantizationSpec.VectorScheme.LOCAL_FRAME);
         assertEquals(lab.steps().keySet(), local.steps().keySet());
         lab.steps().forEach((k, v) -> assertArrayEquals(v, local.steps().get(k), k));
         m.setSites(local);
@@ -141,9 +142,9 @@ class LocalFrameEquivarianceTest {
         double[] during = m.predict(g, false).energies();
         assertNotEquals(before[0], during[0], "the direction grid moved");
 
-        m.setSites(local.withVectorScheme(QuantizationPlan.VectorScheme.MDDQ));
+        m.setSites(local.withVectorScheme(QuantizationSpec.VectorScheme.MDDQ));
         assertArrayEquals(before, m.predict(g, false).energies(), "back to the laboratory grid: the same model");
-        assertThrows(IllegalArgumentException.class, () -> lab.withVectorScheme(QuantizationPlan.VectorScheme.COMPONENTWISE));
+        assertThrows(IllegalArgumentException.class, () -> lab.withVectorScheme(QuantizationSpec.VectorScheme.COMPONENTWISE));
     }
 
     /**
@@ -164,7 +165,7 @@ class LocalFrameEquivarianceTest {
         molecules.add(new Object[]{"methane, C nearly degenerate", new int[]{6, 1, 1, 1, 1}, new double[]{0, 0, 0, t + 0.002, t, t, t, -t, -t, -t, t, -t, -t, -t, t}});
         List<Frame> calibration = new ArrayList<>(TestMolecules.ethanolLike(4, 1));
         for (Object[] m : molecules) calibration.add(Frame.unlabeled((int[]) m[1], (double[]) m[2]));
-        EquivariantTransformer local = quantized(QuantizationPlan.VectorScheme.LOCAL_FRAME, QuantizationPlan.Gradient.IDENTITY, calibration);
+        EquivariantTransformer local = quantized(QuantizationSpec.VectorScheme.LOCAL_FRAME, QuantizationSpec.Gradient.IDENTITY, calibration);
         EquivariantTransformer fp32 = CompiledModelTest.randomModel(SMALL, 21);
         CompiledModel compiled = ModelCompiler.compile(local);
         for (Object[] m : molecules) {

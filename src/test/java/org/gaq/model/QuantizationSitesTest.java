@@ -5,6 +5,7 @@ import org.gaq.data.NeighborList;
 import org.gaq.model.QuantizationSites.Activation;
 import org.gaq.model.QuantizationSites.Weight;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -78,9 +79,9 @@ class QuantizationSitesTest {
 
     @Test
     void aSpecRefusesSitesTheModelDoesNotHave() {
-        var e = assertThrows(IllegalArgumentException.class, () -> QuantizationPlan.Spec.w8a8().withFullPrecisionSites(List.of("rbf")));
+        var e = assertThrows(IllegalArgumentException.class, () -> QuantizationSpec.w8a8().withFullPrecisionSites(List.of("rbf")));
         assertTrue(e.getMessage().contains("rbf_in"), e.getMessage());
         assertEquals(List.of("rbf_in", "layers.0.scalar_in"),
-                QuantizationPlan.Spec.w8a8().withFullPrecisionSites(List.of("rbf_in", "layers.0.scalar_in")).fullPrecisionSites());
+                QuantizationSpec.w8a8().withFullPrecisionSites(List.of("rbf_in", "layers.0.scalar_in")).fullPrecisionSites());
     }
 }

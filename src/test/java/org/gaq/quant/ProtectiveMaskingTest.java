@@ -59,7 +59,7 @@ class ProtectiveMaskingTest {
         var frames = QuantizationPlanTest.molecules(2, 7);
         GraphBatch g = NeighborList.batch(frames, QuantizationPlanTest.TINY.cutoff());
         EquivariantTransformer m = new EquivariantTransformer(QuantizationPlanTest.TINY, 11);
-        QuantizationPlan plan = QuantizationPlanTest.calibrated(m, QuantizationPlan.Spec.naivePtq(), g);
+        QuantizationPlan plan = QuantizationPlanTest.calibrated(m, QuantizationSpec.naivePtq(), g);
         double[] quantized = m.predict(g, false).energies();
         double[] protectedAll = withEveryAtomProtected(m, plan, g);
         assertArrayEquals(quantized, m.predict(g, false).energies(), 0, "no mask outside a training batch");

@@ -26,7 +26,7 @@ class QuantizationPlanTest {
         return org.gaq.model.TestMolecules.ethanolLike(count, seed);
     }
 
-    static QuantizationPlan calibrated(EquivariantTransformer m, QuantizationPlan.Spec spec, GraphBatch g) {
+    static QuantizationPlan calibrated(EquivariantTransformer m, QuantizationSpec spec, GraphBatch g) {
         QuantizationPlan plan = new QuantizationPlan(spec);
         m.setSites(plan);
         m.predict(g, false);
@@ -36,13 +36,13 @@ class QuantizationPlanTest {
 
     @Test
     void aSpecDescribesItselfForAReader() {
-        var paper = new QuantizationPlan.Spec(4, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 8, false, QuantizationPlan.Calibration.MIN_MAX);
+        var paper = QuantizationSpec.builder().weightBits(4).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).directionBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build();
         assertEquals("GAQ W4A8: MDDQ vectors (8-bit magnitudes and directions), min-max calibration", paper.description());
-        var recommended = new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 16, false, QuantizationPlan.Calibration.MIN_MAX)
-                .withGradient(QuantizationPlan.Gradient.IDENTITY).withFullPrecisionSites(List.of("rbf_in")).withPerChannel(true);
+        var recommended = QuantizationSpec.builder().weightBits(8).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).directionBits(16).calibration(QuantizationSpec.Calibration.MIN_MAX).build()
+                .withGradient(QuantizationSpec.Gradient.IDENTITY).withFullPrecisionSites(List.of("rbf_in")).withPerChannel(true);
         assertEquals("GAQ W8A8: MDDQ vectors (8-bit magnitudes, 16-bit directions), min-max calibration, per-channel steps, "
                 + "identity gradient, FP32 sites rbf_in", recommended.description());
-        var naive = new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.COMPONENTWISE, 8, 8, false, QuantizationPlan.Calibration.PERCENTILE);
+        var naive = QuantizationSpec.builder().weightBits(8).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.COMPONENTWISE).vectorBits(8).directionBits(8).calibration(QuantizationSpec.Calibration.PERCENTILE).build();
         assertEquals("W8A8: component-wise 8-bit vectors, 99.9th-percentile calibration", naive.description());
     }
 
@@ -51,7 +51,7 @@ class QuantizationPlanTest {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 3);
         GraphBatch g = NeighborList.batch(molecules(3, 1), TINY.cutoff());
         var fp32 = m.predict(g, false);
-        calibrated(m, QuantizationPlan.Spec.fp32(), g);
+        calibrated(m, QuantizationSpec.fp32(), g);
         var same = m.predict(g, false);
         assertArrayEquals(fp32.energies(), same.energies());
         assertArrayEquals(fp32.forces().data(), same.forces().data());
@@ -62,7 +62,7 @@ class QuantizationPlanTest {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 4);
         GraphBatch g = NeighborList.batch(molecules(4, 2), TINY.cutoff());
         var fp32 = m.predict(g, false);
-        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w8a8(), g);
+        QuantizationPlan plan = calibrated(m, QuantizationSpec.w8a8(), g);
         var q = m.predict(g, false);
         // 3 layers × (scalar_in, rbf_in, attention_query, attention_key, scalar_message) scalar sites;
         // vector_message in every layer and vector_in from layer 1 on.
@@ -81,24 +81,23 @@ class QuantizationPlanTest {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 4);
         GraphBatch g = NeighborList.batch(molecules(4, 2), TINY.cutoff());
         double[] fp32 = m.predict(g, false).energies();
-        assertEquals(8, QuantizationPlan.Spec.w8a8().activationBits());
+        assertEquals(8, QuantizationSpec.w8a8().activationBits());
         // scalar activations only (weights and vectors FP32), at 6, 8 and 12 bits
         double[] error = new double[3];
         int[] bits = {6, 8, 12};
         for (int k = 0; k < bits.length; k++) {
-            QuantizationPlan plan = calibrated(m, new QuantizationPlan.Spec(32, 32, QuantizationPlan.VectorScheme.MDDQ, 32, false,
-                    QuantizationPlan.Calibration.MIN_MAX).withActivationBits(bits[k]), g);
+            QuantizationPlan plan = calibrated(m, QuantizationSpec.builder().weightBits(32).activationBits(32).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(32).calibration(QuantizationSpec.Calibration.MIN_MAX).build().withActivationBits(bits[k]), g);
             String expected = "scalar LSQ int" + bits[k];
             assertTrue(plan.describeSites().values().stream().allMatch(expected::equals), plan.describeSites().toString());
             double[] e = m.predict(g, false).energies();
             for (int i = 0; i < e.length; i++) error[k] += Math.abs(e[i] - fp32[i]);
         }
         assertTrue(error[0] > error[1] && error[1] > error[2] && error[2] > 0, java.util.Arrays.toString(error));
-        assertThrows(IllegalArgumentException.class, () -> QuantizationPlan.Spec.w8a8().withActivationBits(1));
+        assertThrows(IllegalArgumentException.class, () -> QuantizationSpec.w8a8().withActivationBits(1));
         // vector bits: MDDQ magnitudes, the directions keep their own
-        QuantizationPlan vectors = calibrated(m, QuantizationPlan.Spec.w8a8().withVectorBits(12), g);
+        QuantizationPlan vectors = calibrated(m, QuantizationSpec.w8a8().withVectorBits(12), g);
         assertTrue(vectors.describeSites().containsValue("vector MDDQ 12+8 bits"), vectors.describeSites().toString());
-        assertThrows(IllegalArgumentException.class, () -> QuantizationPlan.Spec.w8a8().withVectorBits(40));
+        assertThrows(IllegalArgumentException.class, () -> QuantizationSpec.w8a8().withVectorBits(40));
     }
 
     @Test
@@ -107,7 +106,7 @@ class QuantizationPlanTest {
         Frame frame = molecules(1, 5).get(0);
         GraphBatch g = NeighborList.batch(List.of(frame), TINY.cutoff());
         float[] fp32Forces = m.predict(g, false).forces().toArray();
-        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w4a8(), g);
+        QuantizationPlan plan = calibrated(m, QuantizationSpec.w4a8(), g);
         plan.setScalarBranch(false);
         plan.setVectorBranch(false);
         var roundedEachCall = m.predict(g, false);
@@ -142,7 +141,7 @@ class QuantizationPlanTest {
     void vectorBranchSwitchesOffForTheWarmUp() {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 5);
         GraphBatch g = NeighborList.batch(molecules(2, 3), TINY.cutoff());
-        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w8a8(), g);
+        QuantizationPlan plan = calibrated(m, QuantizationSpec.w8a8(), g);
         float[] both = m.predict(g, false).forces().toArray();
         plan.setVectorBranch(false);
         float[] scalarsOnly = m.predict(g, false).forces().toArray();
@@ -155,11 +154,11 @@ class QuantizationPlanTest {
     void mddqBreaksRotationalSymmetryLessThanComponentwiseQuantization() {
         GraphBatch calibration = NeighborList.batch(molecules(4, 4), TINY.cutoff());
         double[] lee = new double[2];
-        QuantizationPlan.VectorScheme[] schemes = {QuantizationPlan.VectorScheme.MDDQ, QuantizationPlan.VectorScheme.COMPONENTWISE};
+        QuantizationSpec.VectorScheme[] schemes = {QuantizationSpec.VectorScheme.MDDQ, QuantizationSpec.VectorScheme.COMPONENTWISE};
         for (int s = 0; s < 2; s++) {
             EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
             // Vector activations only, at 6 bits, so the vector scheme is what differs.
-            calibrated(m, new QuantizationPlan.Spec(32, 32, schemes[s], 6, false, QuantizationPlan.Calibration.MEAN_ABS), calibration);
+            calibrated(m, QuantizationSpec.builder().weightBits(32).activationBits(32).vectorScheme(schemes[s]).vectorBits(6).calibration(QuantizationSpec.Calibration.MEAN_ABS).build(), calibration);
             SplittableRandom rng = new SplittableRandom(11);
             for (Frame f : molecules(6, 5)) {
                 float[] base = m.predict(NeighborList.batch(List.of(f), 5.0), false).forces().data();
@@ -177,9 +176,9 @@ class QuantizationPlanTest {
     void identityGradientKeepsTheValuesAndPassesEveryDerivative() {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 8);
         GraphBatch g = NeighborList.batch(molecules(3, 5), TINY.cutoff());
-        QuantizationPlan clipped = calibrated(m, QuantizationPlan.Spec.w8a8(), g);
+        QuantizationPlan clipped = calibrated(m, QuantizationSpec.w8a8(), g);
         var a = m.predict(g, false);
-        QuantizationPlan identity = new QuantizationPlan(QuantizationPlan.Spec.w8a8().withGradient(QuantizationPlan.Gradient.IDENTITY));
+        QuantizationPlan identity = new QuantizationPlan(QuantizationSpec.w8a8().withGradient(QuantizationSpec.Gradient.IDENTITY));
         identity.restore(clipped.steps());
         m.setSites(identity);
         var b = m.predict(g, false);
@@ -208,11 +207,11 @@ class QuantizationPlanTest {
     }
 
     @ParameterizedTest
-    @EnumSource(QuantizationPlan.Gradient.class)
-    void forceTrainingGradientsReachParametersAndSteps(QuantizationPlan.Gradient gradient) {
+    @EnumSource(QuantizationSpec.Gradient.class)
+    void forceTrainingGradientsReachParametersAndSteps(QuantizationSpec.Gradient gradient) {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 7);
         GraphBatch g = NeighborList.batch(molecules(2, 6), TINY.cutoff());
-        QuantizationPlan plan = calibrated(m, QuantizationPlan.Spec.w4a8().withGradient(gradient), g);
+        QuantizationPlan plan = calibrated(m, QuantizationSpec.w4a8().withGradient(gradient), g);
         var pred = m.predict(g, true);
         Tensor loss = pred.forces().square().sum();
         List<Tensor> wrt = new ArrayList<>(m.parameters().values());
@@ -234,13 +233,13 @@ class QuantizationPlanTest {
 
     @Test
     void directionBitsDefaultToVectorBitsAndSetTheMddqGrid(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        var legacy = new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 0, false, QuantizationPlan.Calibration.MIN_MAX);
+        var legacy = QuantizationSpec.builder().weightBits(8).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).directionBits(0).calibration(QuantizationSpec.Calibration.MIN_MAX).build();
         assertEquals(8, legacy.directionBits(), "0 (a file from before the field) means as many as the magnitude");
         assertThrows(IllegalArgumentException.class,
-                () -> new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 1, false, QuantizationPlan.Calibration.MIN_MAX));
+                () -> QuantizationSpec.builder().weightBits(8).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).directionBits(1).calibration(QuantizationSpec.Calibration.MIN_MAX).build());
         EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
         GraphBatch g = NeighborList.batch(molecules(2, 4), TINY.cutoff());
-        var spec = new QuantizationPlan.Spec(32, 32, QuantizationPlan.VectorScheme.MDDQ, 8, 12, false, QuantizationPlan.Calibration.MIN_MAX);
+        var spec = QuantizationSpec.builder().weightBits(32).activationBits(32).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).directionBits(12).calibration(QuantizationSpec.Calibration.MIN_MAX).build();
         QuantizationPlan plan = calibrated(m, spec, g);
         assertTrue(plan.describeSites().values().stream().anyMatch(d -> d.equals("vector MDDQ 8+12 bits")), plan.describeSites().toString());
         double[] before = m.predict(g, false).energies();
@@ -255,7 +254,7 @@ class QuantizationPlanTest {
     void perChannelAndFullPrecisionSpecsSurviveAFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         EquivariantTransformer m = new EquivariantTransformer(TINY, 6);
         GraphBatch g = NeighborList.batch(molecules(2, 4), TINY.cutoff());
-        var spec = QuantizationPlan.Spec.w8a8().withPerChannel(true).withFullPrecisionSites(List.of("layers.1.scalar_message"))
+        var spec = QuantizationSpec.w8a8().withPerChannel(true).withFullPrecisionSites(List.of("layers.1.scalar_message"))
                 .withWeightRange(WeightQuantizer.Range.MSE);
         QuantizationPlan plan = calibrated(m, spec, g);
         assertEquals(TINY.features(), plan.steps().get("quant.scalar.layers.0.scalar_in").length, "a weight's input: a step per channel");
@@ -271,8 +270,8 @@ class QuantizationPlanTest {
         var after = loaded.predict(g, false);
         assertArrayEquals(before.energies(), after.energies(), 0);
         assertArrayEquals(before.forces().data(), after.forces().data(), 0);
-        assertThrows(IllegalArgumentException.class, () -> new QuantizationPlan.Spec(8, 8, QuantizationPlan.VectorScheme.MDDQ, 8, 8, false,
-                QuantizationPlan.Calibration.PERCENTILE, true, List.of(), null, null), "per-channel steps are min-max only");
+        assertThrows(IllegalArgumentException.class, () -> new QuantizationSpec(8, 8, QuantizationSpec.VectorScheme.MDDQ, 8, 8, false,
+                QuantizationSpec.Calibration.PERCENTILE, true, List.of(), null, null), "per-channel steps are min-max only");
     }
 
     @Test

@@ -7,6 +7,7 @@ import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.gaq.quant.QuantizedWeight;
 import org.gaq.tensor.Autograd;
 import org.gaq.tensor.Tensor;
@@ -31,7 +32,7 @@ class LearnedWeightScalesTest {
     private static EquivariantTransformer w4a8Model(Split split, long seed) {
         EquivariantTransformer m = new EquivariantTransformer(TWO_GROUPS, seed);
         ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
-        new QuantizationPlan(QuantizationPlan.Spec.w4a8()).calibrate(m, split.train().frames().subList(0, 8), 4);
+        new QuantizationPlan(QuantizationSpec.w4a8()).calibrate(m, split.train().frames().subList(0, 8), 4);
         return m;
     }
 
@@ -133,11 +134,10 @@ class LearnedWeightScalesTest {
     void scalesNeedQuantizedMaxAbsWeights() {
         Split split = TrainerTest.split();
         EquivariantTransformer m = new EquivariantTransformer(TWO_GROUPS, 6);
-        var vectorsOnly = new QuantizationPlan(new QuantizationPlan.Spec(32, 8, QuantizationPlan.VectorScheme.MDDQ, 8, false,
-                QuantizationPlan.Calibration.MIN_MAX));
+        var vectorsOnly = new QuantizationPlan(QuantizationSpec.builder().weightBits(32).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build());
         vectorsOnly.calibrate(m, split.train().frames().subList(0, 4), 4);
         assertThrows(IllegalStateException.class, () -> vectorsOnly.learnWeightScales(m.parameters()));
-        var mse = new QuantizationPlan(QuantizationPlan.Spec.w4a8().withWeightRange(org.gaq.quant.WeightQuantizer.Range.MSE));
+        var mse = new QuantizationPlan(QuantizationSpec.w4a8().withWeightRange(org.gaq.quant.WeightQuantizer.Range.MSE));
         assertThrows(IllegalStateException.class, () -> mse.learnWeightScales(m.parameters()));
     }
 }

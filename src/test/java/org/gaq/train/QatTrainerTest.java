@@ -6,6 +6,7 @@ import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.quant.QuantizationSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +28,7 @@ class QatTrainerTest {
     static EquivariantTransformer calibratedModel(Split split, long seed) {
         EquivariantTransformer m = new EquivariantTransformer(TrainerTest.TINY, seed);
         ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
-        new QuantizationPlan(QuantizationPlan.Spec.w8a8()).calibrate(m, split.train().frames().subList(0, 8), 4);
+        new QuantizationPlan(QuantizationSpec.w8a8()).calibrate(m, split.train().frames().subList(0, 8), 4);
         return m;
     }
 
@@ -69,8 +70,8 @@ class QatTrainerTest {
         Split split = TrainerTest.split();
         EquivariantTransformer m = new EquivariantTransformer(TrainerTest.TINY, 5);
         ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
-        var spec = QatRecipe.spec("w8a8", "local-frame", 8, false, false, false, QuantizationPlan.Calibration.MIN_MAX);
-        assertEquals(QuantizationPlan.VectorScheme.LOCAL_FRAME, spec.vectorScheme());
+        var spec = QatRecipe.spec("w8a8", "local-frame", 8, false, false, false, QuantizationSpec.Calibration.MIN_MAX);
+        assertEquals(QuantizationSpec.VectorScheme.LOCAL_FRAME, spec.vectorScheme());
         new QuantizationPlan(spec).calibrate(m, split.train().frames().subList(0, 8), 4);
         assertTrue(((QuantizationPlan) m.sites()).describeSites().values().stream().anyMatch(d -> d.contains("local-frame")));
         double before = Metrics.evaluate(m, split.validation(), 8, 0, 1, null).forceMaeMeVPerA();
@@ -78,19 +79,19 @@ class QatTrainerTest {
         double after = Metrics.evaluate(m, split.validation(), 8, 0, 1, null).forceMaeMeVPerA();
         assertTrue(after < before, "QAT improves the quantized model: " + before + " → " + after);
         EquivariantTransformer loaded = ModelFiles.load(dir.resolve("last.safetensors"));
-        assertEquals(QuantizationPlan.VectorScheme.LOCAL_FRAME, ((QuantizationPlan) loaded.sites()).spec().vectorScheme());
+        assertEquals(QuantizationSpec.VectorScheme.LOCAL_FRAME, ((QuantizationPlan) loaded.sites()).spec().vectorScheme());
         var g = NeighborList.batch(split.validation().frames(), 5.0);
         assertArrayEquals(m.predict(g, false).forces().data(), loaded.predict(g, false).forces().data());
         var bad = assertThrows(IllegalArgumentException.class,
-                () -> QatRecipe.spec("w8a8", "local", 8, false, false, false, QuantizationPlan.Calibration.MIN_MAX));
+                () -> QatRecipe.spec("w8a8", "local", 8, false, false, false, QuantizationSpec.Calibration.MIN_MAX));
         assertTrue(bad.getMessage().contains("local-frame"), bad.getMessage());
     }
 
     @Test
     void recommendedRecipeKeepsTheChosenBitsAndAddsItsChanges() {
-        var w8 = QatRecipe.recommended(QatRecipe.spec("w8a8", "mddq", 16, false, false, false, QuantizationPlan.Calibration.MIN_MAX));
+        var w8 = QatRecipe.recommended(QatRecipe.spec("w8a8", "mddq", 16, false, false, false, QuantizationSpec.Calibration.MIN_MAX));
         assertEquals(16, w8.directionBits(), "the caller's direction bits stay");
-        assertEquals(QuantizationPlan.Gradient.IDENTITY, w8.gradient());
+        assertEquals(QuantizationSpec.Gradient.IDENTITY, w8.gradient());
         assertEquals(java.util.List.of("rbf_in"), w8.fullPrecisionSites());
         assertTrue(w8.perChannel(), "per-channel steps for int8 weights");
         var w4 = QatRecipe.recommendedSpec("w4a8");
@@ -129,7 +130,7 @@ class QatTrainerTest {
         Split split = TrainerTest.split();
         EquivariantTransformer m = new EquivariantTransformer(TrainerTest.TINY, 6);
         ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
-        var weightsOnly = QuantizationPlan.Spec.w4a8().withFullPrecisionSites(java.util.List.of("rbf_in", "scalar_in", "attention_query",
+        var weightsOnly = QuantizationSpec.w4a8().withFullPrecisionSites(java.util.List.of("rbf_in", "scalar_in", "attention_query",
                 "attention_key", "scalar_message", "vector_in", "vector_message"));
         new QuantizationPlan(weightsOnly).calibrate(m, split.train().frames().subList(0, 8), 4);
         Trainer.startQat(m, split, qat(1, 0f, 0), dir, QUIET).run();
@@ -141,7 +142,7 @@ class QatTrainerTest {
 
         QatRecipe.dropPlan(loaded, "the model");
         assertThrows(IllegalArgumentException.class, () -> QatRecipe.dropPlan(loaded, "an FP32 model"));
-        QuantizationPlan after = new QuantizationPlan(QuantizationPlan.Spec.w4a8());
+        QuantizationPlan after = new QuantizationPlan(QuantizationSpec.w4a8());
         after.calibrate(loaded, split.train().frames().subList(0, 8), 4);
         assertFalse(after.describeSites().isEmpty(), "activation sites now quantized");
         loaded.parameters().forEach((n, w) -> {
