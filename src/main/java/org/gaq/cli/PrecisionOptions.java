@@ -1,6 +1,5 @@
 package org.gaq.cli;
 
-import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
 import org.gaq.train.QatRecipe;
 import picocli.CommandLine.Option;

@@ -151,9 +151,7 @@ public final class IntegerModelFile {
         float[] scale = floats(file, require(file, st, "element_scale"), model.elementScale().length);
         System.arraycopy(shift, 0, model.elementShift(), 0, shift.length);
         System.arraycopy(scale, 0, model.elementScale(), 0, scale.length);
-        QuantizationPlan plan = new QuantizationPlan(spec);
-        plan.restore(steps);
-        model.setSites(new IntegerSites(plan, layers));
+        model.setSites(new IntegerSites(QuantizationPlan.withSavedSteps(spec, steps), layers));
         return model;
     }
 

@@ -23,7 +23,6 @@ public final class IntegerSites implements ActivationSites {
     private final Map<String, IntegerLinear> layers;
 
     public IntegerSites(QuantizationPlan activations, Map<String, IntegerLinear> layers) {
-        if (activations.calibrating()) throw new IllegalArgumentException("the activation plan must be calibrated");
         this.activations = activations;
         this.layers = Map.copyOf(layers);
     }

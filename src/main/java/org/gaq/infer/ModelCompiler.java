@@ -8,6 +8,7 @@ import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.model.QuantizationSites.Weight;
+import org.gaq.quant.Calibrator;
 import org.gaq.quant.LocalFrameQuantizer;
 import org.gaq.quant.LsqQuantizer;
 import org.gaq.quant.MddqQuantizer;
@@ -96,13 +97,13 @@ public final class ModelCompiler {
         QuantizationPlan plan = switch (sites) {
             case QuantizationPlan qp -> qp;
             case IntegerSites integer -> integer.activations();
+            case Calibrator c -> throw new UnsupportedOperationException("the model is still calibrating");
             default -> null;
         };
         if (plan == null) {
             if (sites != ActivationSites.FP32) throw new UnsupportedOperationException("the compiled engine does not know sites " + sites.getClass().getSimpleName());
             return LayerSites.fp32();
         }
-        if (plan.calibrating()) throw new UnsupportedOperationException("the quantization plan is still calibrating");
         if (plan.protectiveMasking() != null) throw new UnsupportedOperationException("protective masking (Degree-Quant) runs on the tape only");
         // v = 0 entering the first layer: the model skips its vector_in site (it has no quantizer)
         VectorQuantization vectorIn = l == 0 ? new VectorQuantization.None() : vectorSite(plan, VECTOR_IN.in(l), f);

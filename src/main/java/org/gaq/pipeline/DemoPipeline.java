@@ -10,7 +10,6 @@ import org.gaq.infer.Potential;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.quant.ModelFiles;
-import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
 import org.gaq.train.Metrics;
 import org.gaq.train.QatRecipe;

@@ -26,8 +26,8 @@ public final class ModelFiles {
             throws IOException {
         Map<String, float[]> tensors = new LinkedHashMap<>(extras);
         Map<String, String> meta = new LinkedHashMap<>(metadata);
+        if (model.sites() instanceof Calibrator) throw new IllegalStateException("save a quantized model after calibration, not during it");
         if (model.sites() instanceof QuantizationPlan plan) {
-            if (plan.calibrating()) throw new IllegalStateException("save a quantized model after calibration, not during it");
             tensors.putAll(plan.steps());
             meta.put(SPEC_KEY, GSON.toJson(plan.spec()));
         }
@@ -48,12 +48,10 @@ public final class ModelFiles {
         String specJson = c.extraMetadata().get(SPEC_KEY);
         if (specJson != null) {
             QuantizationSpec spec = parseSpec(file, specJson);
-            QuantizationPlan plan = new QuantizationPlan(spec);
             Map<String, float[]> steps = new LinkedHashMap<>();
             c.extras().forEach((k, v) -> { if (k.startsWith("quant.")) steps.put(k, v); });
             for (var e : steps.entrySet()) checkSteps(file, e.getKey(), e.getValue(), spec);
-            plan.restore(steps);
-            c.model().setSites(plan);
+            c.model().setSites(QuantizationPlan.withSavedSteps(spec, steps));
         }
         return c;
     }

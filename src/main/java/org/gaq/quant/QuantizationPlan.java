@@ -3,7 +3,6 @@ package org.gaq.quant;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.LocalFrames;
 import org.gaq.model.QuantizationSites;
-import org.gaq.quant.QuantizationSpec.Calibration;
 import org.gaq.quant.QuantizationSpec.Gradient;
 import org.gaq.quant.QuantizationSpec.VectorScheme;
 import org.gaq.tensor.Tensor;
@@ -20,52 +19,57 @@ import java.util.Map;
  * layers per-channel int8 or grouped int4. The embedding and the energy head never reach a site, so
  * they stay FP32.
  *
- * <p>Life cycle: a new plan {@link #calibrating() calibrates} — every site returns its input and feeds
- * an observer; {@link #finishCalibration()} then creates each site's quantizer with its step from the
- * observer, and from then on the sites quantize. {@link #setScalarBranch} / {@link #setVectorBranch}
- * switch a branch off (identity) for the warm-up of branch-separated QAT.
+ * <p>A plan comes from a {@link Calibrator} (a spec, observed on frames) or from a file's steps
+ * ({@link #withSavedSteps}); every site it quantizes has its quantizer, and a site without one is FP32.
+ * {@link #setScalarBranch} / {@link #setVectorBranch} switch a branch off (identity) for the warm-up of
+ * branch-separated QAT.
  */
 public final class QuantizationPlan implements ActivationSites {
 
     private final QuantizationSpec spec;
     private final WeightQuantizer weights;
-    private final Map<String, Observer> scalarObservers = new LinkedHashMap<>();
-    private final Map<String, Observer> vectorObservers = new LinkedHashMap<>();
-    private final Map<String, LsqQuantizer> scalarQuantizers = new LinkedHashMap<>();
+    private final Map<String, LsqQuantizer> scalarQuantizers = new LinkedHashMap<>();   // in the order the model reaches them
     private final Map<String, FakeQuantizer> vectorQuantizers = new LinkedHashMap<>();
-    private boolean calibrating = true;
     private boolean scalarBranch = true, vectorBranch = true, weightBranch = true;
     private ProtectiveMasking masking;          // Degree-Quant baseline only, during training
     private final Map<String, Tensor> weightScales = new LinkedHashMap<>();   // learned α, see learnWeightScales
 
-    public QuantizationPlan(QuantizationSpec spec) {
+    private QuantizationPlan(QuantizationSpec spec, Map<String, double[]> scalarSteps, Map<String, double[]> vectorSteps) {
         this.spec = spec;
         this.weights = spec.weightBits() == 32 ? null
                 : new WeightQuantizer(spec.weightBits() == 8 ? WeightQuantizer.Scheme.INT8_PER_CHANNEL : WeightQuantizer.Scheme.INT4_GROUPED,
                         spec.weightRange());
+        scalarSteps.forEach((site, steps) -> scalarQuantizers.put(site, new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, steps)));
+        vectorSteps.forEach((site, steps) -> vectorQuantizers.put(site, vectorQuantizer(steps)));
+    }
+
+    /** The plan of {@code spec} with these steps (one, or one per channel) at each scalar and vector site. */
+    static QuantizationPlan withSteps(QuantizationSpec spec, Map<String, double[]> scalarSteps, Map<String, double[]> vectorSteps) {
+        return new QuantizationPlan(spec, scalarSteps, vectorSteps);
+    }
+
+    /** The plan of {@code spec} with the steps of a checkpoint ({@link #steps()}): how a fake-quantized model file is loaded. */
+    public static QuantizationPlan withSavedSteps(QuantizationSpec spec, Map<String, float[]> savedSteps) {
+        Map<String, double[]> scalar = new LinkedHashMap<>(), vector = new LinkedHashMap<>();
+        for (var e : savedSteps.entrySet()) {
+            float[] saved = e.getValue();
+            double[] steps = new double[saved.length];
+            for (int i = 0; i < steps.length; i++) steps[i] = saved[i];
+            if (e.getKey().startsWith(SCALAR_PREFIX)) scalar.put(e.getKey().substring(SCALAR_PREFIX.length()), steps);
+            else if (e.getKey().startsWith(VECTOR_PREFIX)) vector.put(e.getKey().substring(VECTOR_PREFIX.length()), steps);
+        }
+        return new QuantizationPlan(spec, scalar, vector);
     }
 
     public QuantizationSpec spec() {
         return spec;
     }
 
-    public boolean calibrating() {
-        return calibrating;
-    }
-
     // ------------------------------------------------------------------ the sites
 
     @Override
     public Tensor scalar(String site, Tensor x) {
-        if (spec.activationBits() == 32 || spec.isFullPrecision(site)) return x;
-        if (calibrating) {
-            synchronized (scalarObservers) {
-                scalarObservers.computeIfAbsent(site, k -> spec.isPerChannel(site, false) ? new ChannelMaxObserver(Signedness.SIGNED)
-                        : spec.calibration().observer(Signedness.SIGNED)).observe(x.detach());
-            }
-            return x;
-        }
-        if (!scalarBranch) return x;
+        if (spec.activationBits() == 32 || spec.isFullPrecision(site) || !scalarBranch) return x;
         Tensor q = apply(quantizer(scalarQuantizers, site), x);
         return masking == null || isEdgeSite(site) ? q : masking.protect(x, q);
     }
@@ -81,7 +85,7 @@ public final class QuantizationPlan implements ActivationSites {
      * quantization in a fused kernel; null when {@link #scalar} does anything else.
      */
     public LsqQuantizer plainScalarQuantizer(String site) {
-        if (spec.activationBits() == 32 || spec.isFullPrecision(site) || calibrating || !scalarBranch || masking != null) return null;
+        if (spec.activationBits() == 32 || spec.isFullPrecision(site) || !scalarBranch || masking != null) return null;
         LsqQuantizer q = quantizer(scalarQuantizers, site);
         return q.isEnabled() && q.bits() != LsqQuantizer.FULL_PRECISION ? q : null;
     }
@@ -91,7 +95,7 @@ public final class QuantizationPlan implements ActivationSites {
      * the vector branch on, quantized, no protective masking); null when {@link #vector} does anything else.
      */
     public FakeQuantizer plainVectorQuantizer(String site) {
-        if (spec.vectorBits() == 32 || spec.isFullPrecision(site) || calibrating || !vectorBranch || masking != null) return null;
+        if (spec.vectorBits() == 32 || spec.isFullPrecision(site) || !vectorBranch || masking != null) return null;
         FakeQuantizer q = quantizer(vectorQuantizers, site);
         return q.isEnabled() ? q : null;
     }
@@ -103,19 +107,7 @@ public final class QuantizationPlan implements ActivationSites {
 
     @Override
     public Tensor vector(String site, Tensor v, LocalFrames frames) {
-        if (spec.vectorBits() == 32 || spec.isFullPrecision(site)) return v;
-        if (calibrating) {
-            // MDDQ's learned step is the magnitude's (unsigned); the naive scheme's is the components'.
-            boolean magnitudes = spec.vectorScheme().quantizesMagnitudes();   // invariant: the same in any frame
-            Tensor observed = magnitudes ? MddqQuantizer.magnitudes(v.detach()) : v.detach();
-            Signedness sign = magnitudes ? Signedness.UNSIGNED : Signedness.SIGNED;
-            synchronized (vectorObservers) {
-                vectorObservers.computeIfAbsent(site, k -> spec.isPerChannel(site, true) ? new ChannelMaxObserver(sign)
-                        : spec.calibration().observer(sign)).observe(observed);
-            }
-            return v;
-        }
-        if (!vectorBranch) return v;
+        if (spec.vectorBits() == 32 || spec.isFullPrecision(site) || !vectorBranch) return v;
         FakeQuantizer quantizer = quantizer(vectorQuantizers, site);
         Tensor q = spec.gradient() == Gradient.IDENTITY ? quantizer.applyWithIdentityGradient(v, frames) : quantizer.apply(v, frames);
         return masking == null ? q : masking.protect(v, q);
@@ -123,7 +115,7 @@ public final class QuantizationPlan implements ActivationSites {
 
     @Override
     public Tensor weight(String name, Tensor w) {
-        if (weights == null || calibrating || !weightBranch) return w;
+        if (weights == null || !weightBranch) return w;
         float[] s = inputSteps(name);
         if (s == null) return withLearnedScale(name, weights.apply(w));
         // Per-channel input steps folded into the rows: Ŵ = diag(1/s)·Q(diag(s)·W), so that x_q·Ŵ = a·Q(diag(s)·W)
@@ -234,38 +226,6 @@ public final class QuantizationPlan implements ActivationSites {
 
     // ------------------------------------------------------------------ life cycle
 
-    /**
-     * Attaches this plan to {@code model} and calibrates it on {@code frames} (energies and forces of
-     * batches of {@code batchSize}, one thread), then ends calibration.
-     */
-    public void calibrate(org.gaq.model.EquivariantTransformer model, List<org.gaq.data.Frame> frames, int batchSize) {
-        if (!calibrating) throw new IllegalStateException("this plan is already calibrated");
-        if (frames.isEmpty()) throw new IllegalArgumentException("calibration needs at least one frame");
-        model.setSites(this);
-        for (int s = 0; s < frames.size(); s += batchSize) {
-            var batch = org.gaq.data.NeighborList.batch(frames.subList(s, Math.min(frames.size(), s + batchSize)), model.config().cutoff());
-            model.predict(batch, false);
-        }
-        finishCalibration();
-    }
-
-    /** Ends calibration: one quantizer per observed site, its step from the observer (LSQ's 2·mean|x|/√Qp). */
-    public void finishCalibration() {
-        if (!calibrating) return;
-        for (var e : scalarObservers.entrySet()) {
-            scalarQuantizers.put(e.getKey(), new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, suggestedSteps(e.getValue(), spec.activationBits())));
-        }
-        for (var e : vectorObservers.entrySet()) {
-            vectorQuantizers.put(e.getKey(), vectorQuantizer(suggestedSteps(e.getValue(), spec.vectorBits())));
-        }
-        calibrating = false;
-    }
-
-    /** The observer's steps: one per channel from a {@link ChannelMaxObserver}, else one for the tensor. */
-    private static double[] suggestedSteps(Observer observer, int bits) {
-        return observer instanceof ChannelMaxObserver c ? c.suggestedSteps(bits) : new double[]{observer.suggestedStep(bits)};
-    }
-
     /** The spec's vector quantizer with (magnitude or component) steps: one, or one per channel (MDDQ only). */
     private FakeQuantizer vectorQuantizer(double[] steps) {
         return switch (spec.vectorScheme()) {
@@ -294,13 +254,11 @@ public final class QuantizationPlan implements ActivationSites {
      * one direction grid is continued with the other ({@code gaq qat --continue --vector-scheme}).
      */
     public QuantizationPlan withVectorScheme(VectorScheme scheme) {
-        if (calibrating) throw new IllegalStateException("the plan is still calibrating");
         if (scheme.quantizesMagnitudes() != spec.vectorScheme().quantizesMagnitudes()) {
             throw new IllegalArgumentException("cannot switch vector quantization from " + spec.vectorScheme() + " to " + scheme
                     + ": their steps mean different things (magnitudes or components)");
         }
-        QuantizationPlan p = new QuantizationPlan(spec.withVectorScheme(scheme));
-        p.restore(steps());
+        QuantizationPlan p = withSavedSteps(spec.withVectorScheme(scheme), steps());
         p.scalarBranch = scalarBranch;
         p.vectorBranch = vectorBranch;
         p.weightBranch = weightBranch;
@@ -365,27 +323,6 @@ public final class QuantizationPlan implements ActivationSites {
             default -> "vector component-wise int" + spec.vectorBits();
         }));
         return d;
-    }
-
-    /**
-     * Recreates the quantizers of a saved plan from its {@link #steps()}, ending calibration: how a
-     * fake-quantized model file is loaded.
-     */
-    public void restore(Map<String, float[]> savedSteps) {
-        scalarQuantizers.clear();
-        vectorQuantizers.clear();
-        for (var e : savedSteps.entrySet()) {
-            String key = e.getKey();
-            float[] saved = e.getValue();
-            double[] steps = new double[saved.length];
-            for (int i = 0; i < steps.length; i++) steps[i] = saved[i];
-            if (key.startsWith(SCALAR_PREFIX)) {
-                scalarQuantizers.put(key.substring(SCALAR_PREFIX.length()), new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, steps));
-            } else if (key.startsWith(VECTOR_PREFIX)) {
-                vectorQuantizers.put(key.substring(VECTOR_PREFIX.length()), vectorQuantizer(steps));
-            }
-        }
-        calibrating = false;
     }
 
     private static final String SCALAR_PREFIX = "quant.scalar.", VECTOR_PREFIX = "quant.vector.";

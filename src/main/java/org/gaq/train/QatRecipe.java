@@ -10,6 +10,7 @@ import org.gaq.data.Split;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.QuantizationSites;
+import org.gaq.quant.Calibrator;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
@@ -207,9 +208,8 @@ public final class QatRecipe {
      * frames used.
      */
     public static int calibrate(EquivariantTransformer model, QuantizationSpec spec, Method method, Dataset train, int frames) {
-        QuantizationPlan plan = new QuantizationPlan(spec);
         int n = Math.min(frames, train.size());
-        plan.calibrate(model, train.frames().subList(0, n), 8);
+        QuantizationPlan plan = Calibrator.calibrate(model, spec, train.frames().subList(0, n), 8);
         if (method == Method.DEGREE_QUANT) plan.setProtectiveMasking(new ProtectiveMasking(DEGREE_QUANT_P_MIN, DEGREE_QUANT_P_MAX));
         return n;
     }

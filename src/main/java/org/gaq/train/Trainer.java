@@ -8,6 +8,7 @@ import org.gaq.data.NeighborList;
 import org.gaq.data.Split;
 import org.gaq.data.Splits;
 import org.gaq.model.Checkpoint;
+import org.gaq.quant.Calibrator;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
@@ -182,7 +183,7 @@ public final class Trainer {
         this.log = log;
         this.plan = model.sites() instanceof QuantizationPlan p ? p : null;
         this.labels = Labels.of(split.train(), split.validation());
-        if (plan != null && plan.calibrating()) throw new IllegalArgumentException("calibrate the quantization plan before training");
+        if (model.sites() instanceof Calibrator) throw new IllegalArgumentException("finish calibrating the quantization plan before training");
         this.params = new ArrayList<>(model.parameters().values());
         this.average = new WeightAverage(params, options.weightAverageDecay());
         int modelParams = params.size();

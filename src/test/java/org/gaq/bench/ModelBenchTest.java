@@ -1,5 +1,6 @@
 package org.gaq.bench;
 
+import org.gaq.quant.Calibrator;
 import org.gaq.infer.Potential;
 import org.gaq.data.Frame;
 import org.gaq.data.NeighborList;
@@ -8,7 +9,6 @@ import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
 import org.gaq.quant.ModelFiles;
-import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +40,7 @@ class ModelBenchTest {
     void timesOneAndTwoThreadsAndReportsWeightMemory(@TempDir Path dir) throws Exception {
         EquivariantTransformer fp32 = new EquivariantTransformer(TINY, 1);
         EquivariantTransformer fake = new EquivariantTransformer(TINY, 1);
-        new QuantizationPlan(QuantizationSpec.w4a8()).calibrate(fake, TestMolecules.ethanolLike(4, 2), 4);
+        Calibrator.calibrate(fake, QuantizationSpec.w4a8(), TestMolecules.ethanolLike(4, 2), 4);
         Path file = dir.resolve("m.int.safetensors");
         IntegerModelFile.export(fake, file);
         EquivariantTransformer integer = ModelFiles.load(file);

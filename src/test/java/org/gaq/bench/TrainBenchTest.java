@@ -1,10 +1,10 @@
 package org.gaq.bench;
 
+import org.gaq.quant.Calibrator;
 import org.gaq.data.Frame;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
-import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
 import org.gaq.tensor.Tensor;
 import org.gaq.tensor.kernels.Parallel;
@@ -34,7 +34,7 @@ class TrainBenchTest {
         }
         EquivariantTransformer fp32 = new EquivariantTransformer(TINY, 1);
         EquivariantTransformer qat = new EquivariantTransformer(TINY, 1);
-        new QuantizationPlan(QuantizationSpec.w4a8()).calibrate(qat, frames, 4);
+        Calibrator.calibrate(qat, QuantizationSpec.w4a8(), frames, 4);
         List<float[]> before = new ArrayList<>();
         for (Tensor t : fp32.parameters().values()) before.add(t.toArray());
         int kernelThreads = Parallel.threads();

@@ -1,5 +1,6 @@
 package org.gaq.engine;
 
+import org.gaq.quant.Calibrator;
 import org.gaq.model.QuantizationSites;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
@@ -43,7 +44,7 @@ class IntegerModelTest {
         if (variant.equals("fp32-rbf")) spec = spec.withFullPrecisionSites(List.of("rbf_in"));
         if (variant.endsWith("identity")) spec = spec.withGradient(QuantizationSpec.Gradient.IDENTITY);
         if (variant.equals("mse-range")) spec = spec.withWeightRange(org.gaq.quant.WeightQuantizer.Range.MSE);
-        new QuantizationPlan(spec).calibrate(m, molecules(4, 1), 4);
+        Calibrator.calibrate(m, spec, molecules(4, 1), 4);
         return m;
     }
 
@@ -117,12 +118,11 @@ class IntegerModelTest {
         EquivariantTransformer fp32 = new EquivariantTransformer(SMALL, 3);
         assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(fp32, dir.resolve("x")));
         EquivariantTransformer vectorsOnly = new EquivariantTransformer(SMALL, 3);
-        new QuantizationPlan(QuantizationSpec.builder().weightBits(32).activationBits(32).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build())
-                .calibrate(vectorsOnly, molecules(2, 1), 2);
+        Calibrator.calibrate(vectorsOnly, QuantizationSpec.builder().weightBits(32).activationBits(32).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build(), molecules(2, 1), 2);
         var e = assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(vectorsOnly, dir.resolve("y")));
         assertTrue(e.getMessage().contains("int8 or int4 weights"), e.getMessage());
         EquivariantTransformer w8a12 = new EquivariantTransformer(SMALL, 3);
-        new QuantizationPlan(QuantizationSpec.w8a8().withActivationBits(12)).calibrate(w8a12, molecules(2, 1), 2);
+        Calibrator.calibrate(w8a12, QuantizationSpec.w8a8().withActivationBits(12), molecules(2, 1), 2);
         e = assertThrows(IllegalArgumentException.class, () -> IntegerModelFile.export(w8a12, dir.resolve("z")));
         assertTrue(e.getMessage().contains("int8 scalar activations"), e.getMessage());
     }

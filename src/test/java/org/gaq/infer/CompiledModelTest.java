@@ -1,5 +1,6 @@
 package org.gaq.infer;
 
+import org.gaq.quant.Calibrator;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
@@ -9,7 +10,6 @@ import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
 import org.gaq.quant.ModelFiles;
-import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
 import org.gaq.train.Rotations;
 import org.junit.jupiter.api.Test;
@@ -142,7 +142,7 @@ class CompiledModelTest {
         if (variant.contains("per-channel")) spec = spec.withPerChannel(true);
         if (variant.contains("fp32-rbf")) spec = spec.withFullPrecisionSites(List.of("rbf_in"));
         if (variant.contains("identity")) spec = spec.withGradient(QuantizationSpec.Gradient.IDENTITY);
-        new QuantizationPlan(spec).calibrate(m, TestMolecules.ethanolLike(4, 1), 4);
+        Calibrator.calibrate(m, spec, TestMolecules.ethanolLike(4, 1), 4);
         return m;
     }
 

@@ -1,5 +1,6 @@
 package org.gaq.infer;
 
+import org.gaq.quant.Calibrator;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
@@ -35,7 +36,7 @@ class LocalFrameEquivarianceTest {
         EquivariantTransformer m = CompiledModelTest.randomModel(SMALL, 21);
         var spec = QuantizationSpec.builder().weightBits(8).activationBits(8).vectorScheme(scheme).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build()
                 .withPerChannel(true).withGradient(gradient);
-        new QuantizationPlan(spec).calibrate(m, calibration, 4);
+        Calibrator.calibrate(m, spec, calibration, 4);
         return m;
     }
 

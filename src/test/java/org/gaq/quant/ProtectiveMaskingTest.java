@@ -69,8 +69,7 @@ class ProtectiveMaskingTest {
         // does not (its node activations bypass the quantizers; only the radial basis and weights are quantized).
         java.util.Map<String, float[]> steps = new java.util.LinkedHashMap<>(plan.steps());
         steps.replaceAll((site, s) -> site.endsWith("rbf_in") ? s : new float[]{3 * s[0]});
-        QuantizationPlan coarser = new QuantizationPlan(plan.spec());
-        coarser.restore(steps);
+        QuantizationPlan coarser = QuantizationPlan.withSavedSteps(plan.spec(), steps);
         m.setSites(coarser);
         assertFalse(java.util.Arrays.equals(quantized, m.predict(g, false).energies()));
         assertArrayEquals(protectedAll, withEveryAtomProtected(m, coarser, g), 0);

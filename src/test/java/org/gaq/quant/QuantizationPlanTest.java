@@ -27,10 +27,11 @@ class QuantizationPlanTest {
     }
 
     static QuantizationPlan calibrated(EquivariantTransformer m, QuantizationSpec spec, GraphBatch g) {
-        QuantizationPlan plan = new QuantizationPlan(spec);
-        m.setSites(plan);
+        Calibrator calibrator = new Calibrator(spec);
+        m.setSites(calibrator);
         m.predict(g, false);
-        plan.finishCalibration();
+        QuantizationPlan plan = calibrator.finish();
+        m.setSites(plan);
         return plan;
     }
 
@@ -178,8 +179,7 @@ class QuantizationPlanTest {
         GraphBatch g = NeighborList.batch(molecules(3, 5), TINY.cutoff());
         QuantizationPlan clipped = calibrated(m, QuantizationSpec.w8a8(), g);
         var a = m.predict(g, false);
-        QuantizationPlan identity = new QuantizationPlan(QuantizationSpec.w8a8().withGradient(QuantizationSpec.Gradient.IDENTITY));
-        identity.restore(clipped.steps());
+        QuantizationPlan identity = QuantizationPlan.withSavedSteps(QuantizationSpec.w8a8().withGradient(QuantizationSpec.Gradient.IDENTITY), clipped.steps());
         m.setSites(identity);
         var b = m.predict(g, false);
         assertArrayEquals(a.energies(), b.energies(), 0, "the same quantized values");

@@ -1,5 +1,6 @@
 package org.gaq.train;
 
+import org.gaq.quant.Calibrator;
 import org.gaq.model.QuantizationSites;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
@@ -32,7 +33,7 @@ class LearnedWeightScalesTest {
     private static EquivariantTransformer w4a8Model(Split split, long seed) {
         EquivariantTransformer m = new EquivariantTransformer(TWO_GROUPS, seed);
         ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
-        new QuantizationPlan(QuantizationSpec.w4a8()).calibrate(m, split.train().frames().subList(0, 8), 4);
+        Calibrator.calibrate(m, QuantizationSpec.w4a8(), split.train().frames().subList(0, 8), 4);
         return m;
     }
 
@@ -134,10 +135,9 @@ class LearnedWeightScalesTest {
     void scalesNeedQuantizedMaxAbsWeights() {
         Split split = TrainerTest.split();
         EquivariantTransformer m = new EquivariantTransformer(TWO_GROUPS, 6);
-        var vectorsOnly = new QuantizationPlan(QuantizationSpec.builder().weightBits(32).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build());
-        vectorsOnly.calibrate(m, split.train().frames().subList(0, 4), 4);
+        var vectorsOnly = Calibrator.calibrate(m, QuantizationSpec.builder().weightBits(32).build(), split.train().frames().subList(0, 4), 4);
         assertThrows(IllegalStateException.class, () -> vectorsOnly.learnWeightScales(m.parameters()));
-        var mse = new QuantizationPlan(QuantizationSpec.w4a8().withWeightRange(org.gaq.quant.WeightQuantizer.Range.MSE));
+        var mse = QuantizationPlan.withSavedSteps(QuantizationSpec.w4a8().withWeightRange(org.gaq.quant.WeightQuantizer.Range.MSE), java.util.Map.of());
         assertThrows(IllegalStateException.class, () -> mse.learnWeightScales(m.parameters()));
     }
 }

@@ -1,10 +1,10 @@
 package org.gaq.train;
 
+import org.gaq.quant.Calibrator;
 import org.gaq.data.Dataset;
 import org.gaq.data.NeighborList;
 import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
-import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class MetricsTest {
 
         EquivariantTransformer quantized = new EquivariantTransformer(TrainerTest.TINY, 7);   // the same weights, then quantized
         ElementEnergies.fit(split.train(), quantized.elementShift(), quantized.elementScale());
-        new QuantizationPlan(QuantizationSpec.w4a8()).calibrate(quantized, split.train().frames().subList(0, 8), 4);
+        Calibrator.calibrate(quantized, QuantizationSpec.w4a8(), split.train().frames().subList(0, 8), 4);
         Metrics.Result r = Metrics.evaluate(quantized, Metrics.relabelled(parent, data, 5), 4, 0, 1, null);
         var g = NeighborList.batch(data.frames(), 5.0);
         double[] eq = quantized.predict(g, false).energies(), ep = parent.predict(g, false).energies();

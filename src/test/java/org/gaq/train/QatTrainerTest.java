@@ -1,5 +1,6 @@
 package org.gaq.train;
 
+import org.gaq.quant.Calibrator;
 import org.gaq.model.QuantizationSites;
 import org.gaq.data.NeighborList;
 import org.gaq.data.Split;
@@ -28,7 +29,7 @@ class QatTrainerTest {
     static EquivariantTransformer calibratedModel(Split split, long seed) {
         EquivariantTransformer m = new EquivariantTransformer(TrainerTest.TINY, seed);
         ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
-        new QuantizationPlan(QuantizationSpec.w8a8()).calibrate(m, split.train().frames().subList(0, 8), 4);
+        Calibrator.calibrate(m, QuantizationSpec.w8a8(), split.train().frames().subList(0, 8), 4);
         return m;
     }
 
@@ -72,7 +73,7 @@ class QatTrainerTest {
         ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
         var spec = QatRecipe.spec("w8a8", "local-frame", 8, false, false, false, QuantizationSpec.Calibration.MIN_MAX);
         assertEquals(QuantizationSpec.VectorScheme.LOCAL_FRAME, spec.vectorScheme());
-        new QuantizationPlan(spec).calibrate(m, split.train().frames().subList(0, 8), 4);
+        Calibrator.calibrate(m, spec, split.train().frames().subList(0, 8), 4);
         assertTrue(((QuantizationPlan) m.sites()).describeSites().values().stream().anyMatch(d -> d.contains("local-frame")));
         double before = Metrics.evaluate(m, split.validation(), 8, 0, 1, null).forceMaeMeVPerA();
         Trainer.startQat(m, split, qat(6, 0.05f, 0), dir, QUIET).run();
@@ -132,7 +133,7 @@ class QatTrainerTest {
         ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
         var weightsOnly = QuantizationSpec.w4a8().withFullPrecisionSites(java.util.List.of("rbf_in", "scalar_in", "attention_query",
                 "attention_key", "scalar_message", "vector_in", "vector_message"));
-        new QuantizationPlan(weightsOnly).calibrate(m, split.train().frames().subList(0, 8), 4);
+        Calibrator.calibrate(m, weightsOnly, split.train().frames().subList(0, 8), 4);
         Trainer.startQat(m, split, qat(1, 0f, 0), dir, QUIET).run();
         EquivariantTransformer loaded = ModelFiles.load(dir.resolve("last.safetensors"));
         QuantizationPlan before = (QuantizationPlan) loaded.sites();
@@ -142,8 +143,7 @@ class QatTrainerTest {
 
         QatRecipe.dropPlan(loaded, "the model");
         assertThrows(IllegalArgumentException.class, () -> QatRecipe.dropPlan(loaded, "an FP32 model"));
-        QuantizationPlan after = new QuantizationPlan(QuantizationSpec.w4a8());
-        after.calibrate(loaded, split.train().frames().subList(0, 8), 4);
+        QuantizationPlan after = Calibrator.calibrate(loaded, QuantizationSpec.w4a8(), split.train().frames().subList(0, 8), 4);
         assertFalse(after.describeSites().isEmpty(), "activation sites now quantized");
         loaded.parameters().forEach((n, w) -> {
             if (QuantizationSites.isQuantizedWeight(n)) assertArrayEquals(codes.get(n), after.quantizedWeight(n, w).codes(), n);
