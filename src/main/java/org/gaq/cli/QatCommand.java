@@ -11,6 +11,7 @@ import org.gaq.run.RunFolders;
 import org.gaq.run.RunLock;
 import org.gaq.run.RunOrigin;
 import org.gaq.train.QatRecipe;
+import org.gaq.train.QatRun;
 import org.gaq.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -128,41 +129,32 @@ public final class QatCommand implements Callable<Integer> {
         long seed = seedOption.seed;
         boolean cpuBudget = budget.cpuBudget;
         float rate;
-        Path best = from;
         if (continueQuantized) {
             rate = lr != null ? lr : 1e-5f;
             System.out.printf("continuing %s (%s); LEE weight %g%n", from, ((QuantizationPlan) model.sites()).spec(), lee);
         } else {
             model = quantize(model, m, split);
             rate = lr != null ? lr : recommended ? QatRecipe.recommendedLr(bits) : 1e-5f;
-            if (epochs == 0) {      // --requantize straight into the frozen stage: it starts from the calibrated model
-                best = runDir.resolve("stage1").resolve("calibrated.safetensors");
-                java.nio.file.Files.createDirectories(best.getParent());
-                ModelFiles.save(best, model, java.util.Map.of(), java.util.Map.of());
-            }
         }
+        QatRun run;
         if (epochs > 0) {
             // A continued model has no warm-up: its vector branch is quantized already.
             int warmup = continueQuantized ? 0 : vectorWarmup != null ? vectorWarmup : m.defaultVectorWarmupEpochs();
             System.out.printf("LEE weight %g, vector warm-up %d epochs%s%n", lee, warmup,
                     frozen > 0 ? ", then " + frozen + " epochs with frozen weight codes" : "");
-            Path stageDir = frozen > 0 ? runDir.resolve("stage1") : runDir;
-            var options = QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(epochs).batchSize(batchSize)
+            run = QatRun.mainStage(QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(epochs).batchSize(batchSize)
                     .plateauPatience(patience).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee).vectorWarmupEpochs(warmup)
-                    .stepRateFactor(stepRate).build();
-            Trainer stage1 = Trainer.startQat(model, split, options, stageDir, System.out).cpuBudget(cpuBudget);
-            if (freezeOscillating != null) stage1.freezeOscillatingWeights(freezeOscillating);
-            stage1.run();
-            best = stageDir.resolve("best.safetensors");
+                    .stepRateFactor(stepRate).build());
+            if (freezeOscillating != null) run.freezeOscillatingWeights(freezeOscillating);
+        } else {
+            run = QatRun.withoutMainStage();
         }
         if (frozen > 0) {
-            System.out.printf("frozen weight codes: %d epochs from %s%n", frozen, best);
-            var options = QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(frozen).batchSize(batchSize)
+            run.thenFrozenCodes(QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(frozen).batchSize(batchSize)
                     .plateauPatience(QatRecipe.FROZEN_STAGE_PATIENCE).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee)
-                    .stepRateFactor(stepRate).weightScaleRateFactor(weightScaleRate).build();
-            QatRecipe.frozenStage(best, split, options, runDir, System.out).cpuBudget(cpuBudget).run();
-            best = runDir.resolve("best.safetensors");
+                    .stepRateFactor(stepRate).weightScaleRateFactor(weightScaleRate).build());
         }
+        Path best = run.cpuBudget(cpuBudget).run(model, split, runDir, System.out);
         System.out.println("best model: " + best);
         return 0;
     }

@@ -13,6 +13,7 @@ import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationSpec;
 import org.gaq.train.Metrics;
 import org.gaq.train.QatRecipe;
+import org.gaq.train.QatRun;
 import org.gaq.train.Trainer;
 
 import java.io.IOException;
@@ -231,31 +232,17 @@ public final class DemoPipeline {
                 n, train.size(), s.qatMinutes(), lr, s.qatWarmupEpochs(), s.qatWarmupEpochs() == 1 ? "" : "s", method.defaultLeeWeight(),
                 spec.perChannel() ? ", per-channel steps" : "", runDir);
         clearRun(runDir);
-        clearRun(runDir.resolve("frozen"));
-        var options = QatRecipe.fineTuning(lr).epochs(100_000).plateauPatience(3).seed(s.seed()).threads(s.threads())
-                .maxMinutes(s.qatMinutes()).leeWeight(method.defaultLeeWeight()).vectorWarmupEpochs(s.qatWarmupEpochs()).build();
-        Trainer.startQat(model, qatSplit, options, runDir, log).run();
-        Path best = runDir.resolve("best.safetensors");
-        if (!Files.exists(best)) {
-            // The budget ran out during the scalar-only warm-up: finish the first epoch with every branch quantized.
-            log.printf("      the time budget ended inside the warm-up: one more epoch with the vector branch quantized too%n");
-            var more = options.withBudget(s.qatWarmupEpochs() + 1, s.threads(), 1e5);
-            Path last = runDir.resolve("last.safetensors");
-            (Files.exists(last) ? Trainer.resume(last, qatSplit, more, runDir, log) : Trainer.startQat(model, qatSplit, more, runDir, log)).run();
-        }
-        if (!Files.exists(best)) throw new IllegalStateException("QAT wrote no " + best);
+        clearRun(runDir.resolve("stage1"));
+        QatRun run = QatRun.mainStage(QatRecipe.fineTuning(lr).epochs(100_000).plateauPatience(3).seed(s.seed()).threads(s.threads())
+                .maxMinutes(s.qatMinutes()).leeWeight(method.defaultLeeWeight()).vectorWarmupEpochs(s.qatWarmupEpochs()).build());
         int frozenEpochs = QatRecipe.recommendedFrozenEpochs(bits);
-        if (frozenEpochs == 0) return best;
-        // The recipe's second stage for 4-bit weights (gaq qat --recommended --frozen-epochs): codes fixed, half the budget.
-        Path frozenDir = runDir.resolve("frozen");
-        log.printf("      then up to %d epochs with the weight codes frozen (%.1f min; run folder %s)%n", frozenEpochs, s.qatMinutes() / 2, frozenDir);
-        var frozenOptions = QatRecipe.fineTuning(lr).epochs(frozenEpochs).plateauPatience(QatRecipe.FROZEN_STAGE_PATIENCE).seed(s.seed())
-                .threads(s.threads()).maxMinutes(s.qatMinutes() / 2).leeWeight(method.defaultLeeWeight()).build();
-        QatRecipe.frozenStage(best, qatSplit, frozenOptions, frozenDir, log).run();
-        Path frozenBest = frozenDir.resolve("best.safetensors");
-        if (Files.exists(frozenBest)) return frozenBest;
-        log.printf("      the budget ended before a frozen-codes epoch: keeping %s%n", best);
-        return best;
+        if (frozenEpochs > 0) {
+            // The recipe's second stage for 4-bit weights (gaq qat --recommended --frozen-epochs): codes fixed, half the budget.
+            log.printf("      then up to %d epochs with the weight codes frozen (%.1f min)%n", frozenEpochs, s.qatMinutes() / 2);
+            run.thenFrozenCodes(QatRecipe.fineTuning(lr).epochs(frozenEpochs).plateauPatience(QatRecipe.FROZEN_STAGE_PATIENCE).seed(s.seed())
+                    .threads(s.threads()).maxMinutes(s.qatMinutes() / 2).leeWeight(method.defaultLeeWeight()).build());
+        }
+        return run.run(model, qatSplit, runDir, log);
     }
 
     private Trainer.Options fp32Options(int epochs, double minutes) {

@@ -64,9 +64,9 @@ class DemoPipelineTest {
         assertTrue(text.contains("one more epoch"), "QAT completed its first fully quantized epoch past the budget:\n" + text);
         String md = Files.readString(out.resolve("summary.md"));
         assertTrue(md.contains("| FP32 |") && md.contains("| GAQ W8A8 (int8) |") && md.contains("| GAQ W4A8 (int4) |"), md);
-        assertTrue(Files.exists(out.resolve("qat-w8a8/best.safetensors")) && Files.exists(out.resolve("qat-w4a8/train.csv")));
-        assertTrue(Files.exists(out.resolve("qat-w4a8/frozen/train.csv")), "W4A8 gets the frozen-codes stage");
-        assertFalse(Files.exists(out.resolve("qat-w8a8/frozen")), "W8A8 does not");
+        assertTrue(Files.exists(out.resolve("qat-w8a8/best.safetensors")) && Files.exists(out.resolve("qat-w4a8/stage1/train.csv")));
+        assertTrue(Files.exists(out.resolve("qat-w4a8/train.csv")), "W4A8 gets the frozen-codes stage, as gaq qat lays it out");
+        assertFalse(Files.exists(out.resolve("qat-w8a8/stage1")), "W8A8 does not");
         assertFalse(Files.exists(out.resolve("fp32")), "no training when a model is given");
     }
 
