@@ -1,6 +1,5 @@
 package org.gaq.train;
 
-import org.gaq.model.QuantizationSites;
 import org.gaq.data.Dataset;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
@@ -10,10 +9,8 @@ import org.gaq.data.Splits;
 import org.gaq.model.Checkpoint;
 import org.gaq.quant.Calibrator;
 import org.gaq.quant.ModelFiles;
-import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.model.EquivariantTransformer;
-import org.gaq.plot.LinePlot;
 import org.gaq.tensor.Autograd;
 import org.gaq.tensor.Tensor;
 import org.gaq.tensor.kernels.Parallel;
@@ -28,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -162,7 +160,7 @@ public final class Trainer {
     private final Path runDir;
     private final PrintStream log;
     private final List<Tensor> params;
-    private final QuantizationPlan plan;    // null for FP32 training
+    private final TrainingHook hook;        // what QAT adds to the loop (FP32: nothing)
     private final Adam adam;
     private final WeightAverage average;                // what is validated and saved as best (the weights themselves at decay 0)
     private int epoch;
@@ -170,8 +168,6 @@ public final class Trainer {
     private double bestValidation = Double.POSITIVE_INFINITY;
     private int epochsSinceBest;
     private boolean cpuBudget;
-    private int freezeWeightsFrom = Integer.MAX_VALUE;
-    private OscillationFreezer oscillationFreezer;     // null: no iterative freezing
     private final Map<String, String> identity;        // the data and options a resume must match (ResumeCheck)
     private final Labels labels;                        // energies and forces, or energies only
 
@@ -181,22 +177,18 @@ public final class Trainer {
         this.options = options;
         this.runDir = runDir;
         this.log = log;
-        this.plan = model.sites() instanceof QuantizationPlan p ? p : null;
         this.labels = Labels.of(split.train(), split.validation());
         if (model.sites() instanceof Calibrator) throw new IllegalArgumentException("finish calibrating the quantization plan before training");
+        if (!(model.sites() instanceof QuantizationPlan) && options.weightScaleRateFactor() > 0) {
+            throw new IllegalArgumentException("learned weight scales need quantization-aware training");
+        }
+        this.hook = model.sites() instanceof QuantizationPlan plan ? new QatSchedule(plan, model, options) : TrainingHook.NONE;
         this.params = new ArrayList<>(model.parameters().values());
         this.average = new WeightAverage(params, options.weightAverageDecay());
         int modelParams = params.size();
-        if (plan != null && options.stepRateFactor() > 0) params.addAll(plan.parameters());
-        int stepParams = params.size();
-        if (options.weightScaleRateFactor() > 0) {
-            if (plan == null) throw new IllegalArgumentException("learned weight scales need quantization-aware training");
-            params.addAll(plan.learnWeightScales(model.parameters()));
-        }
+        params.addAll(hook.extraTrainedTensors());
         this.adam = new Adam(params, 0.9f, 0.999f, 1e-8f, options.weightDecay());
-        // Learned quantizer steps and weight-scale factors move in log space: a fraction of themselves per update (see Adam).
-        for (int p = modelParams; p < stepParams; p++) adam.setLogScale(p, options.stepRateFactor());
-        for (int p = stepParams; p < params.size(); p++) adam.setLogScale(p, options.weightScaleRateFactor());
+        hook.configure(adam, modelParams);
         this.lr = options.learningRate();
         this.identity = ResumeCheck.metadata(split, options);
     }
@@ -243,9 +235,7 @@ public final class Trainer {
      * (docs/quantization.md, "Frozen weight codes").
      */
     public Trainer freezeQuantizedWeightsFrom(int epoch) {
-        if (epoch < 0) throw new IllegalArgumentException("the epoch to freeze the weights from must be ≥ 0, got " + epoch);
-        if (plan == null) throw new IllegalStateException("only quantization-aware training has quantized weights to freeze");
-        this.freezeWeightsFrom = epoch;
+        qat("only quantization-aware training has quantized weights to freeze").freezeWeightsFrom(epoch);
         return this;
     }
 
@@ -255,9 +245,13 @@ public final class Trainer {
      * the others keep training. Not kept in checkpoints: a resumed run starts counting anew.
      */
     public Trainer freezeOscillatingWeights(float threshold) {
-        if (plan == null) throw new IllegalStateException("only quantization-aware training has weight codes to track");
-        this.oscillationFreezer = new OscillationFreezer(plan, model.parameters(), adam, threshold);
+        qat("only quantization-aware training has weight codes to track").freezeOscillatingWeights(threshold);
         return this;
+    }
+
+    private QatSchedule qat(String otherwise) {
+        if (hook instanceof QatSchedule q) return q;
+        throw new IllegalStateException(otherwise);
     }
 
     /**
@@ -317,6 +311,7 @@ public final class Trainer {
             return t;
         });
         try (CsvLog csv = CsvLog.open(runDir.resolve("train.csv"), csvColumns())) {
+            LearningCurve curve = LearningCurve.fromLog(runDir.resolve("train.csv"), labels.forces());   // a resumed run's earlier epochs
             long started = System.nanoTime();
             int stepsPerEpoch = (split.train().size() + options.batchSize() - 1) / options.batchSize();
             while (epoch < options.epochs()) {
@@ -324,9 +319,7 @@ public final class Trainer {
                     log.printf("%s budget of %.1f min reached after epoch %d%n", cpuBudget ? "CPU-time" : "time", options.maxMinutes(), epoch);
                     break;
                 }
-                if (plan != null) plan.setVectorBranch(epoch >= options.vectorWarmupEpochs());
-                if (epoch == freezeWeightsFrom) log.printf("epoch %d on: quantized weights frozen%n", epoch + 1);
-                setWeightsFrozen(epoch >= freezeWeightsFrom);
+                hook.beforeEpoch(epoch, log);
                 int[] order = Splits.permutation(split.train().size(), options.seed() * 7919 + epoch);
                 double lossSum = 0;
                 try (Progress progress = Progress.start("epoch " + (epoch + 1) + "/" + options.epochs(), stepsPerEpoch)) {
@@ -349,10 +342,8 @@ public final class Trainer {
                         progress.setExtra(String.format("loss %.4f lr %.1e", lossSum / (s + 1), stepLr));
                     }
                 }
-                // Learned weight scales go into the weights before the model is validated and saved (same function).
-                if (options.weightScaleRateFactor() > 0) plan.bakeWeightScales(model.parameters());
-                // During QAT's warm-up the vector branch is not quantized yet: such a model is not a candidate.
-                boolean fullyQuantized = plan == null || epoch >= options.vectorWarmupEpochs();
+                hook.beforeValidation();
+                boolean candidate = hook.isCandidate(epoch);
                 epoch++;
                 double trainLoss = lossSum / stepsPerEpoch;
                 Metrics.Result val = average.whileApplied(() -> Metrics.evaluate(model, split.validation(), 16, 0, options.seed(), pool));
@@ -361,12 +352,12 @@ public final class Trainer {
                 if (broken != null) throw diverged(epoch, "the end of the epoch: " + broken, lr);
                 // An improvement must be relative 1e-4 at least (as PyTorch's ReduceLROnPlateau): rounding-level
                 // gains do not reset the plateau count.
-                boolean best = fullyQuantized && valLoss < bestValidation * (1 - 1e-4);
+                boolean best = candidate && valLoss < bestValidation * (1 - 1e-4);
                 boolean stop = false;
                 if (best) {
                     bestValidation = valLoss;
                     epochsSinceBest = 0;
-                } else if (fullyQuantized && ++epochsSinceBest >= options.plateauPatience() && epoch > options.warmupEpochs()) {
+                } else if (candidate && ++epochsSinceBest >= options.plateauPatience() && epoch > options.warmupEpochs()) {
                     // (QAT's scalar-only warm-up epochs are not candidates, so they do not count as a plateau either)
                     stop = lr <= options.minLearningRate();
                     lr = Math.max(options.minLearningRate(), lr * options.plateauFactor());
@@ -376,9 +367,7 @@ public final class Trainer {
                 if (labels.forces()) csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), val.forceMaeMeVPerA(), seconds);
                 else csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), seconds);
                 log.printf("epoch %4d  loss %.5f  val: E %.2f meV%s %s  lr %.2e  %.0f s%s%n", epoch, trainLoss, val.energyMaeMeV(),
-                        labels.forces() ? String.format("  F %.2f meV/Å", val.forceMaeMeVPerA()) : "", best ? "*" : " ", lr, seconds,
-                        oscillationFreezer == null ? ""
-                                : String.format("  oscillating weights frozen: %.2f%%", 100.0 * oscillationFreezer.frozenCount() / oscillationFreezer.total()));
+                        labels.forces() ? String.format("  F %.2f meV/Å", val.forceMaeMeVPerA()) : "", best ? "*" : " ", lr, seconds, hook.epochNote());
                 if (best) {
                     average.whileApplied(() -> {
                         ModelFiles.save(runDir.resolve("best.safetensors"), model, Map.of(), trainingMetadata());
@@ -388,7 +377,8 @@ public final class Trainer {
                 Map<String, float[]> state = new LinkedHashMap<>(adam.state());
                 state.putAll(average.state());
                 ModelFiles.save(runDir.resolve("last.safetensors"), model, state, trainingMetadata());
-                plotLearningCurve();
+                curve.add(epoch, val.energyMaeMeV(), val.forceMaeMeVPerA());
+                curve.plot("Validation error, " + split.train().name(), runDir.resolve("learning_curve.png"));
                 if (stop) {
                     log.println("no improvement for " + options.plateauPatience() + " epochs at the minimum learning rate: stopping");
                     break;
@@ -441,13 +431,6 @@ public final class Trainer {
                 : new String[]{"epoch", "step", "lr", "train_loss", "val_loss", "val_energy_mae_meV", "seconds"};
     }
 
-    private void setWeightsFrozen(boolean on) {
-        List<String> names = new ArrayList<>(model.parameters().keySet());
-        for (int p = 0; p < names.size(); p++) {
-            if (QuantizationSites.isQuantizedWeight(names.get(p))) adam.setFrozen(p, on);
-        }
-    }
-
     private Map<String, String> trainingMetadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("train.epoch", String.valueOf(epoch));
@@ -489,7 +472,7 @@ public final class Trainer {
         if (problem != null) throw new NonFiniteStep(problem);      // before the update: the weights stay as they were
         adam.step(grads, stepLr);
         average.update(adam.steps());
-        if (oscillationFreezer != null && plan.weightBranch() && epoch < freezeWeightsFrom) oscillationFreezer.afterStep();
+        hook.afterStep(epoch);
         return loss;
     }
 
@@ -522,13 +505,8 @@ public final class Trainer {
 
     private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, float energyNorm, float forceNorm) {
         GraphBatch g = NeighborList.batch(chunk, model.config().cutoff());
-        ProtectiveMasking masking = plan == null ? null : plan.protectiveMasking();
-        if (masking != null) masking.begin(g, new java.util.SplittableRandom(options.seed() * 131 + adam.steps() * 1_000_003L + chunkIndex));
-        try {
-            return lossAndGradients(chunk, chunkIndex, g, energyNorm, forceNorm);
-        } finally {
-            if (masking != null) masking.end();
-        }
+        var random = new SplittableRandom(options.seed() * 131 + adam.steps() * 1_000_003L + chunkIndex);
+        return hook.duringBatch(g, random, () -> lossAndGradients(chunk, chunkIndex, g, energyNorm, forceNorm));
     }
 
     private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, GraphBatch g, float energyNorm, float forceNorm) {
@@ -568,7 +546,7 @@ public final class Trainer {
      * arithmetic for the FP32 model; nonzero where quantization breaks the symmetry.
      */
     private Tensor equivarianceError(List<Frame> chunk, int chunkIndex, Tensor forces, GraphBatch g) {
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(options.seed() * 31 + adam.steps() * 1_000_003L + chunkIndex);
+        SplittableRandom rng = new SplittableRandom(options.seed() * 31 + adam.steps() * 1_000_003L + chunkIndex);
         List<Frame> rotated = new ArrayList<>();
         float[] perAtomRotation = new float[g.numAtoms() * 9];
         int atom = 0;
@@ -583,25 +561,6 @@ public final class Trainer {
         Tensor rotations = Tensor.of(perAtomRotation, g.numAtoms(), 3, 3);
         Tensor forcesRotated = rotations.mul(forces.reshape(g.numAtoms(), 1, 3)).sum(2, false);                 // R·F(x)
         return org.gaq.tensor.Functional.norm(rotatedForces.sub(forcesRotated), 1, false, 1e-6f).sum();
-    }
-
-    private void plotLearningCurve() throws IOException {
-        List<String> lines = Files.readAllLines(runDir.resolve("train.csv"));
-        int n = lines.size() - 1;
-        if (n < 1) return;
-        List<String> header = List.of(lines.get(0).split(","));
-        int energyColumn = header.indexOf("val_energy_mae_meV"), forceColumn = header.indexOf("val_force_mae_meV_per_A");
-        double[] x = new double[n], e = new double[n], f = new double[n];
-        for (int i = 0; i < n; i++) {
-            String[] c = lines.get(i + 1).split(",");
-            x[i] = Double.parseDouble(c[0]);
-            e[i] = Double.parseDouble(c[energyColumn]);
-            if (forceColumn >= 0) f[i] = Double.parseDouble(c[forceColumn]);
-        }
-        LinePlot plot = new LinePlot("Validation error, " + split.train().name(), "epoch", forceColumn >= 0 ? "MAE (meV, meV/Å)" : "energy MAE (meV)")
-                .logY(true).add("energy MAE (meV)", x, e);
-        if (forceColumn >= 0) plot.add("force MAE (meV/Å)", x, f);
-        plot.save(runDir.resolve("learning_curve.png"));
     }
 
     /** Ensures frames carry the labels training needs: energies on every frame, forces on all or none ({@link Labels}). */
