@@ -1,5 +1,6 @@
 package org.gaq.cli;
 
+import org.gaq.data.Units;
 import org.gaq.data.DataSource;
 import picocli.CommandLine.Option;
 
@@ -21,6 +22,6 @@ public final class DataOptions {
     String xyzEnergyUnit;
 
     DataSource.Source resolve() throws IOException {
-        return DataSource.resolve(spec, dataDir).withXyzEnergyUnit(org.gaq.data.Units.EnergyUnit.parse(xyzEnergyUnit));
+        return DataSource.resolve(spec, dataDir).withXyzEnergyUnit(Units.EnergyUnit.parse(xyzEnergyUnit));
     }
 }

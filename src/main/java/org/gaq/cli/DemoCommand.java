@@ -1,5 +1,6 @@
 package org.gaq.cli;
 
+import org.gaq.train.QatRecipe;
 import org.gaq.data.DataSource;
 import org.gaq.data.Split;
 import org.gaq.pipeline.DemoPipeline;
@@ -69,7 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
         int workers = threadsOption.workers();
         long seed = seedOption.seed;
         var settings = new DemoPipeline.Settings(out, fp32, DemoPipeline.SMALL, minutes, qatMinutes, qatFrames, qatWarmup,
-                org.gaq.train.QatRecipe.RECOMMENDED_CALIBRATION_FRAMES,
+                QatRecipe.RECOMMENDED_CALIBRATION_FRAMES,
                 testFrames, benchWarmup, benchSeconds, 64, workers, seed);
         Split split = source.split(seed);
         new DemoPipeline(settings, System.out).run(split, source.spec());

@@ -1,5 +1,6 @@
 package org.gaq.cli;
 
+import org.gaq.data.Elements;
 import org.gaq.data.DataSource;
 import org.gaq.data.Frame;
 import org.gaq.md.Dynamics;
@@ -115,11 +116,11 @@ public final class MdCommand implements Callable<Integer> {
             if (initial.numAtoms() != start.numAtoms()) throw new IllegalArgumentException(runDir + ": the checkpoint has " + initial.numAtoms() + " atoms, the structure " + start.numAtoms());
             System.out.printf("resuming %s at step %d (t = %.1f fs)%n", runDir, initial.step(), initial.timeFs());
         } else {
-            double[] v = Dynamics.maxwellBoltzmann(org.gaq.data.Elements.masses(start.atomicNumbers()), settings.temperatureK(), settings.seed());
+            double[] v = Dynamics.maxwellBoltzmann(Elements.masses(start.atomicNumbers()), settings.temperatureK(), settings.seed());
             initial = sim.initialState(start.positions(), v);
         }
         System.out.printf("%s MD of %s (%d atoms) with %s (%s): dt %.3g fs, %d steps -> %s%n", settings.ensemble(),
-                org.gaq.data.Elements.formula(start.atomicNumbers()), start.numAtoms(), settings.model(), forceField.describe(),
+                Elements.formula(start.atomicNumbers()), start.numAtoms(), settings.model(), forceField.describe(),
                 settings.dtFs(), settings.steps(), runDir);
         Simulation.Result r = sim.run(initial);
         Simulation.describe(r).forEach((k, v) -> {

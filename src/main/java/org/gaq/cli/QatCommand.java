@@ -1,5 +1,6 @@
 package org.gaq.cli;
 
+import org.gaq.model.ModelConfig;
 import org.gaq.data.DataFingerprint;
 import org.gaq.data.Split;
 import org.gaq.model.EquivariantTransformer;
@@ -163,7 +164,7 @@ public final class QatCommand implements Callable<Integer> {
     private EquivariantTransformer quantize(EquivariantTransformer model, QatRecipe.Method m, Split split) {
         if (plainAttention) {
             var c = model.config();
-            model = model.withConfig(new org.gaq.model.ModelConfig(c.features(), c.layers(), c.heads(), c.radialBasis(), c.cutoff(),
+            model = model.withConfig(new ModelConfig(c.features(), c.layers(), c.heads(), c.radialBasis(), c.cutoff(),
                     false, c.maxAtomicNumber()));
         }
         QuantizationSpec.Calibration cal = calibration != null ? QatRecipe.calibration(calibration) : m.defaultCalibration();

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.TreeMap;
 
 /**
  * Chemical elements known to gaq: symbol ↔ atomic number and standard atomic mass.
@@ -102,7 +103,7 @@ public final class Elements {
         StringBuilder sb = new StringBuilder();
         boolean hasC = count[6] > 0;
         if (hasC) { appendCount(sb, 6, count[6]); appendCount(sb, 1, count[1]); }
-        java.util.TreeMap<String, Integer> rest = new java.util.TreeMap<>();
+        TreeMap<String, Integer> rest = new TreeMap<>();
         for (int z = 1; z <= MAX_Z; z++) {
             if (count[z] == 0 || (hasC && (z == 6 || z == 1))) continue;
             rest.put(SYMBOL[z], z);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import java.io.EOFException;
 
 /**
  * Reads a revised-MD17 {@code .npz} file (as in github andersx/rmd17-npz) into a {@link Dataset}.
@@ -106,7 +107,7 @@ public final class Rmd17Reader {
         byte[] bytes;
         try (InputStream in = zip.getInputStream(entry)) {
             bytes = in.readAllBytes();
-        } catch (ZipException | java.io.EOFException ex) {
+        } catch (ZipException | EOFException ex) {
             throw new DataFormatException(file, "array '" + key + "': corrupt or truncated zip entry: "
                     + ex.getMessage(), ex);
         }

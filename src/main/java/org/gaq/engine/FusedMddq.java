@@ -1,5 +1,6 @@
 package org.gaq.engine;
 
+import org.gaq.quant.Signedness;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -9,6 +10,7 @@ import org.gaq.tensor.Autograd;
 import org.gaq.tensor.GradMode;
 import org.gaq.tensor.StraightThrough;
 import org.gaq.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * The MDDQ vector quantizer of integer execution ({@link MddqQuantizer#apply}, straight-through rounding,
@@ -28,7 +30,7 @@ public final class FusedMddq {
         int n = h.dim(0), f = h.dim(2);
         float[] steps = channelSteps(quantizer.magnitude().stepValues(), f);
         float qp = quantizer.magnitude().qp(), qn = quantizer.magnitude().qn();
-        float levels = org.gaq.quant.Signedness.SIGNED.qp(quantizer.directionBits());
+        float levels = Signedness.SIGNED.qp(quantizer.directionBits());
         return StraightThrough.apply("mddq_fused", new StraightThrough.CustomOp() {
             @Override
             public Tensor forward(Tensor[] inputs) {
@@ -60,7 +62,7 @@ public final class FusedMddq {
         if (steps.length == f) return steps;
         if (steps.length != 1) throw new IllegalArgumentException(steps.length + " magnitude steps for " + f + " channels");
         float[] s = new float[f];
-        java.util.Arrays.fill(s, steps[0]);
+        Arrays.fill(s, steps[0]);
         return s;
     }
 

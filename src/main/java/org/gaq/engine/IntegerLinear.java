@@ -1,5 +1,6 @@
 package org.gaq.engine;
 
+import org.gaq.tensor.Linalg;
 import org.gaq.engine.kernels.Int8Gemm;
 import org.gaq.engine.kernels.PreparedInt4;
 import org.gaq.engine.kernels.PreparedInt8;
@@ -8,6 +9,7 @@ import org.gaq.quant.QuantizedWeight;
 import org.gaq.quant.WeightQuantizer;
 import org.gaq.tensor.StraightThrough;
 import org.gaq.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * An integer layer: the codes and scales of one weight matrix W [in, out] (int8 per output channel, or
@@ -132,7 +134,7 @@ public final class IntegerLinear {
 
             @Override
             public Tensor[] backward(Tensor g, Tensor[] inputs, Tensor output) {
-                return new Tensor[]{org.gaq.tensor.Linalg.matmulNT(g, dequantized(c0, width))};
+                return new Tensor[]{Linalg.matmulNT(g, dequantized(c0, width))};
             }
         }, x);
     }
@@ -181,14 +183,14 @@ public final class IntegerLinear {
             for (int r = 0; r < rows; r++) {
                 int xo = r * in, ao = r * paddedIn;
                 for (int k = 0; k < in; k++) a[ao + k] = (byte) Math.max(-127, Math.min(127, Math.round(xv[xo + k] * inverseChannelSteps[k])));
-                java.util.Arrays.fill(a, ao + in, ao + paddedIn, (byte) 0);
+                Arrays.fill(a, ao + in, ao + paddedIn, (byte) 0);
             }
         } else if (paddedIn == in) {
             QuantizeKernels.quantize(xv, 0, inv, a, 0, rows * in);
         } else {
             for (int r = 0; r < rows; r++) {
                 QuantizeKernels.quantize(xv, r * in, inv, a, r * paddedIn, in);
-                java.util.Arrays.fill(a, r * paddedIn + in, (r + 1) * paddedIn, (byte) 0);
+                Arrays.fill(a, r * paddedIn + in, (r + 1) * paddedIn, (byte) 0);
             }
         }
         int first = c0 / thirdWidth, last = (c0 + width) / thirdWidth;

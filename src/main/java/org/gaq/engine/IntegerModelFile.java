@@ -1,5 +1,6 @@
 package org.gaq.engine;
 
+import org.gaq.model.Checkpoint;
 import org.gaq.model.QuantizationSites;
 import com.google.gson.Gson;
 import org.gaq.engine.kernels.Int8Gemm;
@@ -44,7 +45,7 @@ public final class IntegerModelFile {
 
     /** Reads the fake-quantized model file {@code from} and writes its integer form to {@code to} ({@code gaq export}). */
     public static void export(Path from, Path to) throws IOException {
-        export(org.gaq.quant.ModelFiles.load(from), to);
+        export(ModelFiles.load(from), to);
     }
 
     /** Writes the integer form of a fake-quantized (QAT or PTQ) model. */
@@ -75,7 +76,7 @@ public final class IntegerModelFile {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("version", VERSION);
-        meta.put("units", org.gaq.model.Checkpoint.UNITS);
+        meta.put("units", Checkpoint.UNITS);
         meta.put("config", GSON.toJson(model.config()));
         meta.put(ModelFiles.SPEC_KEY, GSON.toJson(spec));
         SafeTensors.write(file, meta, tensors);
@@ -95,7 +96,7 @@ public final class IntegerModelFile {
         Map<String, String> meta = st.metadata();
         if (!isIntegerModel(st)) throw new SafeTensorsException(file, "not a gaq integer model (format is " + meta.get("format") + ")");
         if (!VERSION.equals(meta.get("version"))) throw new SafeTensorsException(file, "integer model version " + meta.get("version") + " is not supported (this gaq reads " + VERSION + ")");
-        ModelConfig config = org.gaq.model.Checkpoint.parseConfig(file, meta.get("config"));
+        ModelConfig config = Checkpoint.parseConfig(file, meta.get("config"));
         QuantizationSpec spec = ModelFiles.parseSpec(file, meta.get(ModelFiles.SPEC_KEY));
         if (spec.weightBits() != 8 && spec.weightBits() != 4) throw new SafeTensorsException(file, "weights must be int8 or int4, the header says " + spec.weightBits());
         EquivariantTransformer model = new EquivariantTransformer(config, 0);

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.io.PrintStream;
 
 /**
  * Energies and forces of a gaq model: the public entry point for JVM code ({@link #load}, {@link #energyAndForces}),
@@ -93,7 +94,7 @@ public sealed interface Potential permits CompiledPotential, TapePotential {
      * The model on {@code engine}. With {@link Engine#AUTO} a model the compiled engine cannot run (e.g.
      * Degree-Quant's protective masking) runs on the tape, and {@code notes} (may be null) hears why.
      */
-    static Potential of(EquivariantTransformer model, Engine engine, java.io.PrintStream notes) {
+    static Potential of(EquivariantTransformer model, Engine engine, PrintStream notes) {
         if (engine == Engine.TAPE) return new TapePotential(model);
         try {
             return new CompiledPotential(ModelCompiler.compile(model));

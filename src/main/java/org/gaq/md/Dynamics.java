@@ -1,6 +1,7 @@
 package org.gaq.md;
 
 import org.gaq.data.Units;
+import java.util.SplittableRandom;
 
 /**
  * Kinetic energy, temperature and the unit conversion shared by the integrators. With
@@ -55,7 +56,7 @@ public final class Dynamics {
      */
     public static double[] maxwellBoltzmann(double[] masses, double temperatureK, long seed) {
         if (!(temperatureK >= 0)) throw new IllegalArgumentException("temperature must be ≥ 0 K, got " + temperatureK);
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        SplittableRandom rng = new SplittableRandom(seed);
         double[] v = new double[3 * masses.length];
         for (int i = 0; i < masses.length; i++) {
             double sigma = Math.sqrt(Units.BOLTZMANN_EV_PER_K * temperatureK / (masses[i] * C));   // Å/fs

@@ -1,5 +1,6 @@
 package org.gaq.md;
 
+import org.gaq.data.Elements;
 import org.gaq.data.ExtXyz;
 import org.gaq.data.Frame;
 import org.gaq.plot.LinePlot;
@@ -40,7 +41,7 @@ public final class Simulation {
         this.forceField = forceField;
         this.integrator = integrator;
         this.atomicNumbers = forceField.atomicNumbers();
-        this.masses = org.gaq.data.Elements.masses(atomicNumbers);
+        this.masses = Elements.masses(atomicNumbers);
         this.settings = settings;
         this.runDir = runDir;
         this.guard = new PhysicsGuard(atomicNumbers, masses, integrator, settings);
@@ -76,7 +77,7 @@ public final class Simulation {
         long t0 = System.nanoTime();
         try (CsvLog log = CsvLog.open(runDir.resolve(RunFiles.ENERGY_LOG), "step", "time_fs", "potential_eV", "kinetic_eV", "total_eV", "temperature_K");
              ExtXyz.Writer trajectory = ExtXyz.Writer.append(runDir.resolve(RunFiles.TRAJECTORY));
-             Progress progress = Progress.start("md " + integrator.name() + " " + org.gaq.data.Elements.formula(atomicNumbers), Math.max(0, remaining))) {
+             Progress progress = Progress.start("md " + integrator.name() + " " + Elements.formula(atomicNumbers), Math.max(0, remaining))) {
             if (fresh) record(s, log, trajectory);
             while (s.step() < settings.steps()) {
                 MdState next = integrator.step(s, forceField, masses, settings.dtFs());
@@ -151,7 +152,7 @@ public final class Simulation {
             tot[i] = 1000 * (r.totalEv() - first.totalEv());
             totEv[i] = r.totalEv();
         }
-        if (plot) new LinePlot("MD " + integrator.name() + ", " + org.gaq.data.Elements.formula(atomicNumbers) + ", dt " + settings.dtFs() + " fs",
+        if (plot) new LinePlot("MD " + integrator.name() + ", " + Elements.formula(atomicNumbers) + ", dt " + settings.dtFs() + " fs",
                 "time (ps)", "energy (meV, relative to t = 0)")
                 .add("potential", t, pot).add("kinetic", t, kin).add("total", t, tot)
                 .save(runDir.resolve(RunFiles.ENERGY_PLOT));

@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.Arrays;
 
 import static org.gaq.model.QuantizationSites.Activation.ATTENTION_KEY;
 import static org.gaq.model.QuantizationSites.Activation.ATTENTION_QUERY;
@@ -48,7 +49,7 @@ public final class EquivariantTransformer {
         this.config = config;
         this.elementShift = new float[config.maxAtomicNumber() + 1];
         this.elementScale = new float[config.maxAtomicNumber() + 1];
-        java.util.Arrays.fill(elementScale, 1f);
+        Arrays.fill(elementScale, 1f);
         SplittableRandom rng = new SplittableRandom(seed);
         int f = config.features(), k = config.radialBasis(), h = config.heads();
         param("embedding", Tensor.randn(rng, 1f, config.maxAtomicNumber() + 1, f));

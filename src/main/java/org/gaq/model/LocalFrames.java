@@ -1,6 +1,7 @@
 package org.gaq.model;
 
 import org.gaq.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * An orthonormal, right-handed frame per atom built from the atom's edges, so that it rotates with the molecule
@@ -78,7 +79,7 @@ public final class LocalFrames {
     public static void compute(int n, int[] center, int edges, float[] unit, float[] distance, float[] cutoff, float[] out, double[] c) {
         int e = 0;
         for (int i = 0; i < n; i++) {
-            java.util.Arrays.fill(c, 0, SCRATCH_LENGTH, 0);
+            Arrays.fill(c, 0, SCRATCH_LENGTH, 0);
             for (; e < edges && center[e] == i; e++) {
                 double phi = cutoff[e], d = distance[e];
                 double ux = unit[3 * e], uy = unit[3 * e + 1], uz = unit[3 * e + 2];

@@ -3,6 +3,7 @@ package org.gaq.model;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.function.Function;
 
 /**
  * Where quantization may act in the model, declared once: the activation sites and the weights of an interaction
@@ -127,7 +128,7 @@ public final class QuantizationSites {
         return "layers." + layer + ".";
     }
 
-    private static <T extends Enum<T>> Optional<Located<T>> parse(String name, Class<T> type, java.util.function.Function<T, String> key) {
+    private static <T extends Enum<T>> Optional<Located<T>> parse(String name, Class<T> type, Function<T, String> key) {
         if (!name.startsWith("layers.")) return Optional.empty();
         int dot = name.indexOf('.', "layers.".length());
         if (dot < 0) return Optional.empty();

@@ -1,5 +1,6 @@
 package org.gaq.pipeline;
 
+import org.gaq.data.Frame;
 import org.gaq.bench.CoreBench;
 import org.gaq.bench.ModelBench;
 import org.gaq.data.Dataset;
@@ -197,7 +198,7 @@ public final class DemoPipeline {
         }
 
         // 6. benchmark
-        List<org.gaq.data.Frame> batch = split.test().frames().subList(0, Math.min(s.benchBatch(), split.test().size()));
+        List<Frame> batch = split.test().frames().subList(0, Math.min(s.benchBatch(), split.test().size()));
         step(6, "benchmark: E+F of 1 molecule and per molecule in a batch of %d, one thread, %.1f s per model and workload",
                 batch.size(), s.benchSeconds());
         var bench = new ModelBench(s.benchWarmup(), s.benchSeconds()).run(names, models, batch.get(0), batch, log);

@@ -1,5 +1,6 @@
 package org.gaq.plot;
 
+import org.gaq.util.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -66,7 +67,7 @@ public final class BarChart {
         Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
         try {
             Files.write(tmp, png);
-            org.gaq.util.AtomicFiles.matchPermissions(tmp, abs);
+            AtomicFiles.matchPermissions(tmp, abs);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.Arrays;
 
 /**
  * A PNG line chart of one or more named (x, y) series: learning curves, energy against time.
@@ -188,6 +189,6 @@ public final class LinePlot {
                 n++;
             }
         }
-        return new double[][] {java.util.Arrays.copyOf(x, n), java.util.Arrays.copyOf(y, n)};
+        return new double[][] {Arrays.copyOf(x, n), Arrays.copyOf(y, n)};
     }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.gaq.tensor.StraightThrough;
 import org.gaq.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Learned step size quantization (LSQ, Esser et al. 2019) of scalar activations:
@@ -99,7 +100,7 @@ public final class LsqQuantizer extends FakeQuantizer {
     /** Sets every step to {@code s}. */
     public void setStep(double s) {
         requirePositive(s);
-        java.util.Arrays.fill(step.leafData(), (float) s);
+        Arrays.fill(step.leafData(), (float) s);
     }
 
     public int bits() {

@@ -1,5 +1,10 @@
 package org.gaq.quant;
 
+import org.gaq.engine.IntegerModelFile;
+import org.gaq.engine.IntegerSites;
+import org.gaq.engine.kernels.Int8Kernels;
+import org.gaq.io.SafeTensors;
+import org.gaq.tensor.GradMode;
 import org.gaq.model.QuantizationSites;
 import com.google.gson.Gson;
 import org.gaq.io.SafeTensorsException;
@@ -40,10 +45,10 @@ public final class ModelFiles {
 
     /** The model with its quantization plan attached (if the file has one), plus the file's other contents. */
     public static Checkpoint.Contents loadContents(Path file) throws IOException {
-        return loadContents(file, org.gaq.io.SafeTensors.read(file));
+        return loadContents(file, SafeTensors.read(file));
     }
 
-    private static Checkpoint.Contents loadContents(Path file, org.gaq.io.SafeTensors st) throws IOException {
+    private static Checkpoint.Contents loadContents(Path file, SafeTensors st) throws IOException {
         Checkpoint.Contents c = Checkpoint.load(file, st);
         String specJson = c.extraMetadata().get(SPEC_KEY);
         if (specJson != null) {
@@ -71,7 +76,7 @@ public final class ModelFiles {
         plan.setVectorBranch(false);
         // Round the weights once, into the parameters, instead of on every call: as fast as FP32, same values.
         if (plan.weightBranch()) {
-            try (var noGrad = org.gaq.tensor.GradMode.noGrad()) {
+            try (var noGrad = GradMode.noGrad()) {
                 for (var e : model.parameters().entrySet()) {
                     if (!QuantizationSites.isQuantizedWeight(e.getKey())) continue;
                     float[] rounded = plan.weight(e.getKey(), e.getValue()).data();
@@ -85,9 +90,9 @@ public final class ModelFiles {
 
     /** Any gaq model file: FP32, fake-quantized, or an integer model from {@code gaq export}. */
     public static EquivariantTransformer load(Path file) throws IOException {
-        org.gaq.io.SafeTensors st = org.gaq.io.SafeTensors.read(file);
-        if (org.gaq.engine.IntegerModelFile.isIntegerModel(st)) {
-            return org.gaq.engine.IntegerModelFile.load(file, st, org.gaq.engine.kernels.Int8Kernels.best());
+        SafeTensors st = SafeTensors.read(file);
+        if (IntegerModelFile.isIntegerModel(st)) {
+            return IntegerModelFile.load(file, st, Int8Kernels.best());
         }
         return loadContents(file, st).model();
     }
@@ -97,8 +102,8 @@ public final class ModelFiles {
         return switch (model.sites()) {
             case QuantizationPlan plan when !plan.scalarBranch() && !plan.vectorBranch() -> "weights only (FP32 activations) of fake-quantized " + plan.spec().description();
             case QuantizationPlan plan -> "fake-quantized " + plan.spec().description();
-            case org.gaq.engine.IntegerSites integer -> "integer " + integer.activations().spec().description() + ", kernels "
-                    + org.gaq.engine.kernels.Int8Kernels.best().name();
+            case IntegerSites integer -> "integer " + integer.activations().spec().description() + ", kernels "
+                    + Int8Kernels.best().name();
             default -> "FP32";
         };
     }

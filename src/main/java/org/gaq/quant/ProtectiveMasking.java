@@ -4,6 +4,7 @@ import org.gaq.data.GraphBatch;
 import org.gaq.tensor.Tensor;
 
 import java.util.SplittableRandom;
+import java.util.Arrays;
 
 /**
  * Degree-Quant's protective masking (Tailor, Fernandez-Marques and Lane, ICLR 2021), the baseline of
@@ -68,7 +69,7 @@ public final class ProtectiveMasking {
         float[] keep = keepFullPrecision.get();
         if (keep == null || x.dim(0) != keep.length) return quantized;
         int[] shape = new int[x.rank()];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = keep.length;
         return quantized.add(Tensor.of(keep, shape).mul(x.sub(quantized)));
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Arrays;
 
 /**
  * Fake quantization of a model, site by site (the model's {@link ActivationSites}): the paper's
@@ -178,7 +179,7 @@ public final class QuantizationPlan implements ActivationSites {
             for (int i = 0; i < in; i++) {
                 for (int j = 0; j < out; j++) w[i * out + j] *= a[(i / size) * out + j];
             }
-            java.util.Arrays.fill(a, 1f);
+            Arrays.fill(a, 1f);
         });
     }
 

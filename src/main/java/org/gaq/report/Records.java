@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.List;
 
 /**
  * The measurements {@code gaq report} builds docs/results.md from, one JSON file each, written by the
@@ -48,7 +49,7 @@ public final class Records {
     public record BenchRow(String model, String workload, double medianMs, double p10Ms, double p90Ms) {}
 
     /** A whole {@code gaq bench model} run (every row measured interleaved, in one process). */
-    public record Bench(String kernels, String cpu, int threads, java.util.List<BenchRow> rows, String command, String date) {}
+    public record Bench(String kernels, String cpu, int threads, List<BenchRow> rows, String command, String date) {}
 
     public static void write(Path file, Object record) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
@@ -97,7 +98,7 @@ public final class Records {
     }
 
     /** The arguments as one shell command line (single-quoted where a word needs it), for a record's command. */
-    public static String shellWords(java.util.List<String> args) {
+    public static String shellWords(List<String> args) {
         StringBuilder sb = new StringBuilder();
         for (String a : args) {
             if (!sb.isEmpty()) sb.append(' ');

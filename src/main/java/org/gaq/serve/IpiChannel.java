@@ -9,6 +9,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The byte level of the i-PI protocol on one connection: 12-byte headers, int32 and float64 values,
@@ -122,7 +123,7 @@ public final class IpiChannel implements Closeable {
             while (true) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
                 if (left <= 0)
-                    throw new SocketTimeoutException(String.format(java.util.Locale.ROOT,
+                    throw new SocketTimeoutException(String.format(Locale.ROOT,
                             "no data from the i-PI server for %.1f s while waiting for %s (see --timeout)",
                             timeoutMillis / 1000.0, what));
                 int ready = selector.select(left);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.Collections;
+import java.util.Arrays;
 
 /**
  * Reverse-mode differentiation over the recorded graph.
@@ -76,7 +77,7 @@ public final class Autograd {
                     Tensor in = node.inputs[i];
                     Tensor gi = inputGrads[i];
                     if (in == null || gi == null || !Boolean.TRUE.equals(reaches.get(in))) continue;
-                    if (!java.util.Arrays.equals(gi.shape, in.shape)) {
+                    if (!Arrays.equals(gi.shape, in.shape)) {
                         throw new IllegalStateException("backward of " + node.op + " gave a gradient of shape "
                                 + Shape.str(gi.shape) + " for an input of shape " + Shape.str(in.shape));
                     }

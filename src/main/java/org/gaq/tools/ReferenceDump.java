@@ -1,5 +1,6 @@
 package org.gaq.tools;
 
+import org.gaq.train.Trainer;
 import org.gaq.data.Dataset;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
@@ -50,7 +51,7 @@ public final class ReferenceDump {
         // Trainer.step: energyNorm = 1/B, forceNorm = 1/(3·atoms)
         float energyNorm = 1f / g.numMolecules(), forceNorm = 1f / (3f * g.numAtoms());
         var pred = model.predict(g, true);
-        Tensor loss = org.gaq.train.Trainer.loss(model, g, pred, energyWeight * energyNorm, forceWeight * forceNorm);
+        Tensor loss = Trainer.loss(model, g, pred, energyWeight * energyNorm, forceWeight * forceNorm);
         Tensor[] params = model.parameters().values().toArray(new Tensor[0]);
         Tensor[] grads = Autograd.grad(loss, params, false);
         return new Result(pred.energies(), pred.forces(), loss.item(), grads);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
 
 /**
  * The evaluation protocol of the design notes §2 and §4: energy MAE (meV), force MAE over every
@@ -40,7 +41,7 @@ public final class Metrics {
     /** Evaluates {@code data} on a pool of {@code threads} worker threads of its own (see the pool variant). */
     public static Result evaluate(Potential model, Dataset data, int batchSize, int leeRotations,
                                   long seed, int threads) throws Exception {
-        ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             return evaluate(model, data, batchSize, leeRotations, seed, pool);
         } finally {

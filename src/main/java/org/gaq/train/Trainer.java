@@ -1,5 +1,6 @@
 package org.gaq.train;
 
+import org.gaq.tensor.Functional;
 import org.gaq.data.Dataset;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
@@ -30,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
+import java.lang.management.ManagementFactory;
 
 /**
  * Energy + force training (design notes §3): loss = w_E·mean_m((E_m − Ê_m)/σ)² + w_F·mean_c((F_c − F̂_c)/σ)²,
@@ -266,7 +268,7 @@ public final class Trainer {
 
     /** Nanoseconds on the budget's clock: wall time, or the process's CPU time. */
     long budgetClock() {
-        if (cpuBudget && java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        if (cpuBudget && ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
         }
@@ -560,7 +562,7 @@ public final class Trainer {
         Tensor rotatedForces = model.predict(NeighborList.batch(rotated, model.config().cutoff()), true).forces();   // F(R·x)
         Tensor rotations = Tensor.of(perAtomRotation, g.numAtoms(), 3, 3);
         Tensor forcesRotated = rotations.mul(forces.reshape(g.numAtoms(), 1, 3)).sum(2, false);                 // R·F(x)
-        return org.gaq.tensor.Functional.norm(rotatedForces.sub(forcesRotated), 1, false, 1e-6f).sum();
+        return Functional.norm(rotatedForces.sub(forcesRotated), 1, false, 1e-6f).sum();
     }
 
     /** Ensures frames carry the labels training needs: energies on every frame, forces on all or none ({@link Labels}). */

@@ -1,10 +1,12 @@
 package org.gaq.engine.kernels;
 
+import org.gaq.quant.WeightQuantizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 import org.gaq.tensor.kernels.Matmul;
+import java.util.SplittableRandom;
 
 /**
  * Picks the {@link Int8Gemm} gaq uses, once per JVM.
@@ -126,7 +128,7 @@ public final class Int8Kernels {
      * wrong forces silently elsewhere. A kernel that fails is skipped with a message on stderr.
      */
     static boolean agreesWithPlain(Int8Gemm gemm) {
-        var rng = new java.util.SplittableRandom(20261130);
+        var rng = new SplittableRandom(20261130);
         var plain = new PlainInt8Gemm();
         for (int[] shape : new int[][]{{9, 70, 40}, {33, 64, 192}, {1, 4, 3}}) {
             int rows = shape[0], k = shape[1], m = shape[2];
@@ -145,7 +147,7 @@ public final class Int8Kernels {
             for (int i = 0; i < a.length; i++) a[i] = (byte) rng.nextInt(-128, 128);
             for (int i = 0; i < codes.length; i++) codes[i] = (byte) rng.nextInt(-7, 8);
             for (int i = 0; i < scales.length; i++) scales[i] = (float) (0.001 + 0.01 * rng.nextDouble());
-            byte[] packed = org.gaq.quant.WeightQuantizer.packInt4(codes);
+            byte[] packed = WeightQuantizer.packInt4(codes);
             float[] expected = new float[rows * m], got = new float[rows * m];
             plain.multiplyInt4(a, 0, rows, k, plain.prepareInt4(packed, scales, k, m), expected, 0);
             gemm.multiplyInt4(a, 0, rows, k, gemm.prepareInt4(packed, scales, k, m), got, 0);

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Optional;
+import java.net.URISyntaxException;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -212,7 +213,7 @@ public final class NativeInt8Kernels {
         if (url.getProtocol().equals("file")) {
             try {
                 return Path.of(url.toURI());
-            } catch (java.net.URISyntaxException e) {
+            } catch (URISyntaxException e) {
                 throw new IOException(e);
             }
         }

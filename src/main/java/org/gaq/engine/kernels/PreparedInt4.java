@@ -1,6 +1,7 @@
 package org.gaq.engine.kernels;
 
 import org.gaq.quant.WeightQuantizer;
+import java.util.Arrays;
 
 /**
  * int4 weights prepared for {@link Int8Gemm#multiplyInt4}: codes q[k×m] in groups of {@link #GROUP_SIZE}
@@ -35,7 +36,7 @@ public final class PreparedInt4 {
         this.groups = k / GROUP_SIZE;
         int mPad = mPad();
         this.packed = new byte[k / 2 * mPad];
-        java.util.Arrays.fill(packed, (byte) 0x88);                   // code 0 in the padded columns
+        Arrays.fill(packed, (byte) 0x88);                   // code 0 in the padded columns
         for (int p = 0; p < k; p++) {
             int q = p / PreparedInt8.QUAD, r = p % PreparedInt8.QUAD, shift = (q & 1) * 4;
             for (int j = 0; j < m; j++) {

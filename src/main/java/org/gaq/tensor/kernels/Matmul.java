@@ -1,4 +1,5 @@
 package org.gaq.tensor.kernels;
+import java.util.Arrays;
 
 /**
  * FP32 matrix products on row-major {@code float[]} arrays: the entry point the numerical core calls.
@@ -99,7 +100,7 @@ public final class Matmul {
         checkShapes("multiplyOnThisThread", "A", a, m, k, "B", b, k, n, c, m, n);
         boolean tiles = n % SimdMatmul.TILE_WIDTH == 0, pairs = n % SimdMatmul.PAIR_COLS == 0;
         if (SIMD && (tiles || pairs)) {
-            if (!accumulate) java.util.Arrays.fill(c, 0, m * n, 0f);
+            if (!accumulate) Arrays.fill(c, 0, m * n, 0f);
             if (tiles) SimdMatmul.multiplyTilesAdd(a, b, c, k, n, 0, m);
             else SimdMatmul.multiplyPairsAdd(a, b, c, k, n, 0, m);
         } else if (SIMD) SimdMatmul.multiply(a, k, 1, b, c, k, n, 0, m, accumulate);
