@@ -14,7 +14,6 @@ import org.gaq.md.VelocityVerlet;
 import org.gaq.model.ModelElements;
 import org.gaq.quant.ModelFiles;
 import org.gaq.report.Records;
-import org.gaq.run.RunFolders;
 import org.gaq.run.RunLock;
 import org.gaq.run.RunOrigin;
 import picocli.CommandLine.Command;
@@ -54,8 +53,7 @@ public final class MdCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "10", description = "steps between energy-log rows and checkpoints (default: ${DEFAULT-VALUE})") int logEvery;
     @Option(names = "--trajectory-every", defaultValue = "100", description = "steps between trajectory frames (default: ${DEFAULT-VALUE})") int trajectoryEvery;
     @Option(names = "--max-force", defaultValue = "50", description = "eV/Å; a larger force stops the run as a blow-up (default: ${DEFAULT-VALUE})") double maxForce;
-    @Option(names = "--out", paramLabel = "DIR", description = "run folder; one that holds another run is refused "
-            + "(default: runs/md-<ensemble>, or its first free numbered sibling)") Path out;
+    @Mixin RunFolderOption runFolder;
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint") Path resume;
     @Option(names = "--weights-only", description = "run a fake-quantized model with its quantized weights and FP32 activations: "
             + "a smooth energy whose exact gradient are the forces (energy-conserving NVE)") boolean weightsOnly;
@@ -83,8 +81,7 @@ public final class MdCommand implements Callable<Integer> {
         } else {
             if (modelFile == null) throw new IllegalArgumentException("give a MODEL file (or --resume DIR)");
             if (structure == null) throw new IllegalArgumentException("give --structure FILE or rmd17:<molecule>");
-            runDir = RunFolders.forFreshRun(out != null ? out : Path.of("runs", "md-" + ensemble), out != null,
-                    "continue it with gaq md --resume DIR", System.out);
+            runDir = runFolder.fresh(Path.of("runs", "md-" + ensemble), "continue it with gaq md --resume DIR");
             settings = new RunFiles.Settings(modelFile.toString(), structure, ensemble, dt, temperature, friction, seed,
                     steps == null ? 1000 : steps, logEvery, trajectoryEvery, maxForce, weightsOnly);
         }

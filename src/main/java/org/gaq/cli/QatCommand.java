@@ -8,7 +8,6 @@ import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
 import org.gaq.report.Records;
-import org.gaq.run.RunFolders;
 import org.gaq.run.RunLock;
 import org.gaq.run.RunOrigin;
 import org.gaq.train.QatRecipe;
@@ -62,10 +61,8 @@ public final class QatCommand implements Callable<Integer> {
     @Mixin PrecisionOptions precision;
     @Option(names = "--calibration-frames", description = "training frames that calibrate the ranges (default: 64; with "
             + "--recommended all of them)") Integer calibrationFrames;
-    @Option(names = "--epochs", defaultValue = "30") int epochs;
+    @Mixin OptimiserOptions optimiser;
     @Mixin TrainingBudget budget;
-    @Option(names = "--lr", description = "(default: 1e-5, where the FP32 run ended; with --recommended 1e-4 for w4a8; reached by a linear "
-            + "warm-up over the first epoch)") Float lr;
     @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in, "
             + "--per-channel for w8a8, calibration on every training frame, lr 1e-4 and --frozen-epochs 15 for w4a8 "
             + "(docs/results.md, \"Beyond the paper\")") boolean recommended;
@@ -76,14 +73,9 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--weight-scale-rate", defaultValue = "0", paramLabel = "K", description = "frozen-codes stage: learn a "
             + "multiplier of every weight group's scale in log space at K·lr, the codes staying fixed; 0: off (default: ${DEFAULT-VALUE}, "
             + "see docs/quantization.md)") float weightScaleRate;
-    @Option(names = "--energy-weight", defaultValue = "0.01", description = "the energy's share of the loss, the forces get the rest "
-            + "(default: ${DEFAULT-VALUE}, as in FP32 training)") float energyWeight;
-    @Option(names = "--batch-size", defaultValue = "8") int batchSize;
-    @Option(names = "--patience", defaultValue = "3") int patience;
     @Mixin SeedOption seedOption;
     @Mixin ThreadsOption threadsOption;
-    @Option(names = "--out", paramLabel = "DIR", description = "run folder; one that holds another run is refused (default: "
-            + "runs/qat-<method>-<bits>, or its first free numbered sibling)") Path out;
+    @Mixin RunFolderOption runFolder;
     @Spec CommandSpec commandSpec;
 
     @Override
@@ -91,7 +83,8 @@ public final class QatCommand implements Callable<Integer> {
         EquivariantTransformer model = ModelFiles.load(from);
         QatRecipe.Method m = QatRecipe.Method.parse(method);
         int frozen = frozenEpochs != null ? frozenEpochs : recommended && !continueQuantized ? QatRecipe.recommendedFrozenEpochs(bits) : 0;
-        if (frozen < 0 || epochs < 0) throw new IllegalArgumentException("--epochs and --frozen-epochs must be ≥ 0");
+        int epochs = optimiser.epochs(30);
+        if (frozen < 0) throw new IllegalArgumentException("--frozen-epochs must be ≥ 0");
         if (epochs == 0 && !((continueQuantized || requantize) && frozen > 0)) {
             throw new IllegalArgumentException("--epochs 0 only makes sense with --continue or --requantize, and --frozen-epochs");
         }
@@ -106,36 +99,35 @@ public final class QatCommand implements Callable<Integer> {
         }
         else if (requantize) QatRecipe.dropPlan(model, from);
         else QatRecipe.requireFp32(model, from);
-        CommandChecks.positive("--batch-size", batchSize);
         int workers = threadsOption.workers();
         budget.maxMinutes(60);     // checked before any work
         var source = data.resolve();
         Split split = source.split(seedOption.seed);
         Trainer.requireLabels(split.train());
-        Path runDir = RunFolders.forFreshRun(out != null ? out : Path.of("runs", continueQuantized ? "qat-continued" : "qat-" + method + "-" + bits),
-                out != null, "fine-tune its model further with --continue --from DIR/best.safetensors into a new --out", System.out);
+        Path runDir = runFolder.fresh(Path.of("runs", continueQuantized ? "qat-continued" : "qat-" + method + "-" + bits),
+                "fine-tune its model further with --continue --from DIR/best.safetensors into a new --out");
         String command = CommandChecks.commandLine(commandSpec);
         try (RunLock lock = RunLock.acquire(runDir, command, System.err)) {
             RunOrigin.now(command, Map.of("spec", source.spec(), "train", DataFingerprint.describe(split.train()),
                     "validation", DataFingerprint.describe(split.validation())), Map.of("from", from.toString(), "sha256", Records.sha256(from)))
                     .write(runDir);
-            return train(model, m, split, runDir, frozen, workers);
+            return train(model, m, split, runDir, epochs, frozen, workers);
         }
     }
 
     /** Both stages of QAT into {@code runDir}. */
-    private int train(EquivariantTransformer model, QatRecipe.Method m, Split split, Path runDir, int frozen, int workers) throws Exception {
+    private int train(EquivariantTransformer model, QatRecipe.Method m, Split split, Path runDir, int epochs, int frozen, int workers) throws Exception {
         float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();
         double maxMinutes = budget.maxMinutes(60);
         long seed = seedOption.seed;
         boolean cpuBudget = budget.cpuBudget;
         float rate;
         if (continueQuantized) {
-            rate = lr != null ? lr : 1e-5f;
+            rate = optimiser.lr(1e-5f);
             System.out.printf("continuing %s (%s); LEE weight %g%n", from, ((QuantizationPlan) model.sites()).spec(), lee);
         } else {
             model = quantize(model, m, split);
-            rate = lr != null ? lr : recommended ? QatRecipe.recommendedLr(bits) : 1e-5f;
+            rate = optimiser.lr(recommended ? QatRecipe.recommendedLr(bits) : 1e-5f);
         }
         QatRun run;
         if (epochs > 0) {
@@ -143,15 +135,15 @@ public final class QatCommand implements Callable<Integer> {
             int warmup = continueQuantized ? 0 : vectorWarmup != null ? vectorWarmup : m.defaultVectorWarmupEpochs();
             System.out.printf("LEE weight %g, vector warm-up %d epochs%s%n", lee, warmup,
                     frozen > 0 ? ", then " + frozen + " epochs with frozen weight codes" : "");
-            run = QatRun.mainStage(QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(epochs).batchSize(batchSize)
-                    .plateauPatience(patience).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee).vectorWarmupEpochs(warmup)
+            run = QatRun.mainStage(QatRecipe.energyShare(QatRecipe.fineTuning(rate), optimiser.energyWeight()).epochs(epochs).batchSize(optimiser.batchSize())
+                    .plateauPatience(optimiser.patience(3)).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee).vectorWarmupEpochs(warmup)
                     .stepRateFactor(stepRate).build());
             if (freezeOscillating != null) run.freezeOscillatingWeights(freezeOscillating);
         } else {
             run = QatRun.withoutMainStage();
         }
         if (frozen > 0) {
-            run.thenFrozenCodes(QatRecipe.energyShare(QatRecipe.fineTuning(rate), energyWeight).epochs(frozen).batchSize(batchSize)
+            run.thenFrozenCodes(QatRecipe.energyShare(QatRecipe.fineTuning(rate), optimiser.energyWeight()).epochs(frozen).batchSize(optimiser.batchSize())
                     .plateauPatience(QatRecipe.FROZEN_STAGE_PATIENCE).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee)
                     .stepRateFactor(stepRate).weightScaleRateFactor(weightScaleRate).build());
         }

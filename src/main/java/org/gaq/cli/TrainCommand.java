@@ -34,20 +34,14 @@ import java.util.concurrent.Callable;
 public final class TrainCommand implements Callable<Integer> {
     @Mixin DataOptions data;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "run folder: checkpoints, train.csv, learning_curve.png (default: runs/<data name>; "
-            + "with --resume: the checkpoint's folder)")
-    Path out;
+    @Mixin RunFolderOption runFolder;     // with --resume: the checkpoint's folder unless --out names another
     @Option(names = "--resume", paramLabel = "CHECKPOINT", description = "continue from a run's last.safetensors")
     Path resume;
-    @Option(names = "--epochs", defaultValue = "1000") int epochs;
     @Mixin TrainingBudget budget;
-    @Option(names = "--batch-size", defaultValue = "8") int batchSize;
-    @Option(names = "--lr", defaultValue = "1e-3") float lr;
+    @Mixin OptimiserOptions optimiser;
     @Option(names = "--min-lr", defaultValue = "1e-5") float minLr;
     @Option(names = "--warmup-epochs", defaultValue = "2") int warmupEpochs;
-    @Option(names = "--patience", defaultValue = "8", description = "epochs without validation improvement before the learning rate decays") int patience;
     @Option(names = "--decay", defaultValue = "0.5", description = "learning-rate factor on plateau") float decay;
-    @Option(names = "--energy-weight", defaultValue = "0.01") float energyWeight;
     @Option(names = "--force-weight", defaultValue = "0.99") float forceWeight;
     @Option(names = "--weight-decay", defaultValue = "0") float weightDecay;
     @Option(names = "--weight-average", paramLabel = "D", defaultValue = "0",
@@ -65,12 +59,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CommandChecks.positive("--batch-size", batchSize);
+        int epochs = optimiser.epochs(1000);
         int workers = threadsOption.workers();
         double maxMinutes = budget.maxMinutes(120);
         long seed = seedOption.seed;
-        var options = Trainer.Options.builder().epochs(epochs).batchSize(batchSize).learningRate(lr).minLearningRate(minLr)
-                .warmupEpochs(warmupEpochs).plateauPatience(patience).plateauFactor(decay).energyWeight(energyWeight).forceWeight(forceWeight)
+        var options = Trainer.Options.builder().epochs(epochs).batchSize(optimiser.batchSize()).learningRate(optimiser.lr(1e-3f))
+                .minLearningRate(minLr).warmupEpochs(warmupEpochs).plateauPatience(optimiser.patience(8)).plateauFactor(decay)
+                .energyWeight(optimiser.energyWeight()).forceWeight(forceWeight)
                 .weightDecay(weightDecay).weightAverageDecay(weightAverage).seed(seed).threads(workers).maxMinutes(maxMinutes).build();
         var config = new ModelConfig(features, layers, heads, 32, 5.0, !plainAttention, 18);
         var source = data.resolve();
@@ -89,11 +84,10 @@ public final class TrainCommand implements Callable<Integer> {
             split = split(source, options.seed());
             ResumeCheck.requireSameData(resume, saved.extraMetadata(), split);
             Path own = resume.toAbsolutePath().getParent();
-            runDir = out == null ? own : ownOrFresh(out, own);
+            runDir = runFolder.out == null ? own : ownOrFresh(runFolder.out, own);
         } else {
             split = split(source, seed);
-            runDir = RunFolders.forFreshRun(out != null ? out : Path.of("runs", source.spec().replaceAll("[^A-Za-z0-9._-]", "_")),
-                    out != null, "continue it with --resume DIR/last.safetensors", System.out);
+            runDir = runFolder.fresh(Path.of("runs", source.spec().replaceAll("[^A-Za-z0-9._-]", "_")), "continue it with --resume DIR/last.safetensors");
         }
         try (RunLock lock = RunLock.acquire(runDir, command, System.err)) {
             Trainer trainer;
