@@ -170,6 +170,10 @@ public final class Trainer {
     private double bestValidation = Double.POSITIVE_INFINITY;
     private int epochsSinceBest;
     private boolean cpuBudget;
+    private double budgetUsedBefore;   // seconds on the budget's clock that earlier sessions of this run used (resume)
+    private String budgetClockUsedBefore = "";
+    private double secondsBefore;      // wall seconds of earlier sessions, so train.csv's time column runs on across resumes
+    private long sessionStart, sessionBudgetStart;
     private final Map<String, String> identity;        // the data and options a resume must match (ResumeCheck)
     private final Labels labels;                        // energies and forces, or energies only
 
@@ -220,6 +224,9 @@ public final class Trainer {
         t.lr = Float.parseFloat(m.getOrDefault("train.lr", String.valueOf(options.learningRate())));
         t.bestValidation = Double.parseDouble(m.getOrDefault("train.best_validation", "Infinity"));
         t.epochsSinceBest = Integer.parseInt(m.getOrDefault("train.epochs_since_best", "0"));
+        t.budgetUsedBefore = Double.parseDouble(m.getOrDefault(BUDGET_USED_KEY, "0"));
+        t.budgetClockUsedBefore = m.getOrDefault(BUDGET_CLOCK_KEY, "");
+        t.secondsBefore = Double.parseDouble(m.getOrDefault("train.seconds", "0"));
         log.printf("resuming %s at epoch %d (lr %.2e, best validation loss %.5f)%n", checkpoint, t.epoch, t.lr, t.bestValidation);
         return t;
     }
@@ -266,6 +273,18 @@ public final class Trainer {
         return this;
     }
 
+    private static final String BUDGET_USED_KEY = "train.budget_used_s", BUDGET_CLOCK_KEY = "train.budget_clock";
+
+    private String budgetClockName() {
+        return cpuBudget ? "cpu" : "wall";
+    }
+
+    /** Seconds of the budget this run has used, earlier sessions included (if they counted on the same clock). */
+    private double budgetUsedSeconds() {
+        double before = budgetClockName().equals(budgetClockUsedBefore) ? budgetUsedBefore : 0;
+        return before + (budgetClock() - sessionBudgetStart) / 1e9;
+    }
+
     /** Nanoseconds on the budget's clock: wall time, or the process's CPU time. */
     long budgetClock() {
         if (cpuBudget && ManagementFactory.getOperatingSystemMXBean()
@@ -302,7 +321,11 @@ public final class Trainer {
     }
 
     private void epochs() throws Exception {
-        long deadline = budgetClock() + (long) (options.maxMinutes() * 60e9);
+        sessionStart = System.nanoTime();
+        sessionBudgetStart = budgetClock();
+        if (budgetUsedBefore > 0 && !budgetClockName().equals(budgetClockUsedBefore)) {
+            log.printf("the earlier sessions counted the budget on another clock (%s): this session counts it anew%n", budgetClockUsedBefore);
+        }
         // The workers are the parallelism: a worker's products split over the cores the workers leave free, if any
         // (splitting them over all cores as well would put two threads on each core).
         int kernelThreads = Parallel.threads();
@@ -314,10 +337,9 @@ public final class Trainer {
         });
         try (CsvLog csv = CsvLog.open(runDir.resolve("train.csv"), csvColumns())) {
             LearningCurve curve = LearningCurve.fromLog(runDir.resolve("train.csv"), labels.forces());   // a resumed run's earlier epochs
-            long started = System.nanoTime();
             int stepsPerEpoch = (split.train().size() + options.batchSize() - 1) / options.batchSize();
             while (epoch < options.epochs()) {
-                if (budgetClock() > deadline) {
+                if (budgetUsedSeconds() > options.maxMinutes() * 60) {
                     log.printf("%s budget of %.1f min reached after epoch %d%n", cpuBudget ? "CPU-time" : "time", options.maxMinutes(), epoch);
                     break;
                 }
@@ -365,7 +387,7 @@ public final class Trainer {
                     lr = Math.max(options.minLearningRate(), lr * options.plateauFactor());
                     epochsSinceBest = 0;
                 }
-                double seconds = (System.nanoTime() - started) / 1e9;
+                double seconds = secondsBefore + (System.nanoTime() - sessionStart) / 1e9;
                 if (labels.forces()) csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), val.forceMaeMeVPerA(), seconds);
                 else csv.row(epoch, adam.steps(), lr, trainLoss, valLoss, val.energyMaeMeV(), seconds);
                 log.printf("epoch %4d  loss %.5f  val: E %.2f meV%s %s  lr %.2e  %.0f s%s%n", epoch, trainLoss, val.energyMaeMeV(),
@@ -439,6 +461,9 @@ public final class Trainer {
         m.put("train.lr", String.valueOf(lr));
         m.put("train.best_validation", String.valueOf(bestValidation));
         m.put("train.epochs_since_best", String.valueOf(epochsSinceBest));
+        m.put(BUDGET_USED_KEY, String.valueOf(budgetUsedSeconds()));
+        m.put(BUDGET_CLOCK_KEY, budgetClockName());
+        m.put("train.seconds", String.valueOf(secondsBefore + (System.nanoTime() - sessionStart) / 1e9));
         m.put("train.seed", String.valueOf(options.seed()));
         m.putAll(identity);
         return m;

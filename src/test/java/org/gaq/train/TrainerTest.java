@@ -98,6 +98,25 @@ class TrainerTest {
     }
 
     @Test
+    void aResumedRunCountsTheBudgetItsEarlierSessionsUsed(@TempDir Path dir) throws Exception {
+        Split split = split();
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        Trainer.start(new EquivariantTransformer(TINY, 2), split, options(2), dir, quiet).run();
+        Path last = dir.resolve("last.safetensors");
+        double used = Double.parseDouble(org.gaq.io.SafeTensors.read(last).metadata().get("train.budget_used_s"));
+        assertTrue(used > 0, "the checkpoint records the budget used: " + used);
+        // A budget of half what the first session used is spent already: the resumed run trains no further epoch.
+        Trainer.resume(last, split, optionsBuilder(4).maxMinutes(used / 120).build(), dir, quiet).run();
+        assertEquals(1 + 2, Files.readAllLines(dir.resolve("train.csv")).size(), "no epoch after the budget ran out");
+        // With budget left it continues, and its time column runs on from the first session's.
+        Trainer.resume(last, split, options(3), dir, quiet).run();
+        List<String> rows = Files.readAllLines(dir.resolve("train.csv"));
+        assertEquals(1 + 3, rows.size());
+        double second = Double.parseDouble(rows.get(2).split(",")[7]), third = Double.parseDouble(rows.get(3).split(",")[7]);
+        assertTrue(third > second, "seconds run on across sessions: " + second + " then " + third);
+    }
+
+    @Test
     void stopsWhenTheMinimumLearningRateBringsNoImprovement(@TempDir Path dir) throws Exception {
         // lr = min lr = 1e-9: nothing improves after epoch 1, and the rate cannot decay further.
         var options = Trainer.Options.builder().epochs(10).batchSize(4).learningRate(1e-9f).minLearningRate(1e-9f).warmupEpochs(0).plateauPatience(1)
