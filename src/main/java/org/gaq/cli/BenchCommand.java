@@ -1,5 +1,6 @@
 package org.gaq.cli;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.bench.CoreBench;
 import org.gaq.bench.Int8Bench;
 import org.gaq.bench.ModelBench;
@@ -134,7 +135,7 @@ public final class BenchCommand implements Runnable {
         List<Potential> potentials = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (Path m : models) {
-            var model = ModelFiles.load(m);
+            var model = ModelFile.load(m);
             for (String e : engines) {
                 loaded.add(model);
                 potentials.add(EngineOption.potential(model, e, System.err));
@@ -215,7 +216,7 @@ public final class BenchCommand implements Runnable {
         }
         List<TrainBench.Candidate> candidates = new ArrayList<>();
         for (Path m : models) {
-            EquivariantTransformer probe = ModelFiles.load(m);
+            EquivariantTransformer probe = ModelFile.load(m);
             if (probe.sites() instanceof IntegerSites) {
                 throw new IllegalArgumentException(m + " is an integer model: training needs an FP32 or a fake-quantized (QAT) file");
             }
@@ -246,7 +247,7 @@ public final class BenchCommand implements Runnable {
 
     private static EquivariantTransformer loadUnchecked(Path model) {
         try {
-            return ModelFiles.load(model);
+            return ModelFile.load(model);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,6 @@
 package org.gaq.cli;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.data.Elements;
 import org.gaq.infer.Potential;
 import org.gaq.md.ModelForceField;
@@ -74,7 +75,7 @@ public final class DriveCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--timeout must be positive and --connect-retry non-negative");
         IpiAddress where = address.hostPort != null ? IpiAddress.parseHostPort(address.hostPort)
                 : IpiAddress.unixNamed(address.unixName);
-        EquivariantTransformer model = ModelFiles.load(modelFile);
+        EquivariantTransformer model = ModelFile.load(modelFile);
         int[] elements = StructureElements.read(structure, dataDir);
         Potential potential = engineOption.potential(model, System.err);
         ModelForceField engine = new ModelForceField(potential, elements);

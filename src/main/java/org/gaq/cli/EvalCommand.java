@@ -1,5 +1,6 @@
 package org.gaq.cli;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.data.Dataset;
 import org.gaq.infer.Potential;
 import org.gaq.model.EquivariantTransformer;
@@ -55,7 +56,7 @@ public final class EvalCommand implements Callable<Integer> {
         long seed = seedOption.seed;
         if (leeRotations < 0) throw new IllegalArgumentException("--lee-rotations must be 0 (skip the LEE) or more, got " + leeRotations);
         if (record != null) RunFolders.requireOutputFile(record, modelFile, "--record");
-        EquivariantTransformer model = ModelFiles.load(modelFile);
+        EquivariantTransformer model = ModelFile.load(modelFile);
         if (weightsOnly) ModelFiles.weightsOnly(model, modelFile);
         var source = data.resolve();
         if (record != null) {
@@ -73,12 +74,12 @@ public final class EvalCommand implements Callable<Integer> {
         ModelElements.warnUnseen(model, set, commandSpec.commandLine().getErr());
         if (against != null) {
             if (record != null) throw new IllegalArgumentException("--record keeps errors against the data's labels: not with --against");
-            set = Metrics.relabelled(engineOption.potential(ModelFiles.load(against), System.err), set, batchSize);
+            set = Metrics.relabelled(engineOption.potential(ModelFile.load(against), System.err), set, batchSize);
         }
         Potential potential = engineOption.potential(model, System.err);
         Metrics.Result r = Metrics.evaluate(potential, set, batchSize, leeRotations, seed, workers);
         PrintWriter out = commandSpec.commandLine().getOut();
-        String precision = ModelFiles.describePrecision(model);
+        String precision = ModelFile.describePrecision(model);
         out.printf("%-22s %s%n", "model", modelFile);
         out.printf("%-22s %s%n", "frames", frames.description() + (set.allHaveForces() ? "" : ", energies only (no force labels)"));
         if (against != null) out.printf("%-22s %s (errors below are against its predictions)%n", "reference", against);

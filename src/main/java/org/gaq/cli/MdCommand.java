@@ -1,5 +1,6 @@
 package org.gaq.cli;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.data.Elements;
 import org.gaq.data.DataSource;
 import org.gaq.data.Frame;
@@ -97,7 +98,7 @@ public final class MdCommand implements Callable<Integer> {
 
     private int run(RunFiles.Settings settings, Path runDir) throws Exception {
         Frame start = startFrame(settings.structure());
-        var model = ModelFiles.load(Path.of(settings.model()));
+        var model = ModelFile.load(Path.of(settings.model()));
         if (settings.weightsOnly()) ModelFiles.weightsOnly(model, Path.of(settings.model()));
         ModelForceField forceField = new ModelForceField(engineOption.potential(model, System.err), start.atomicNumbers());
         ModelElements.warnUnseen(model, start.atomicNumbers(), commandSpec.commandLine().getErr());

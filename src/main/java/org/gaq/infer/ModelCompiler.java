@@ -1,6 +1,7 @@
 package org.gaq.infer;
 
 import jdk.incubator.vector.FloatVector;
+import org.gaq.modelfile.ModelFile;
 import org.gaq.engine.FusedMddq;
 import org.gaq.engine.IntegerLinear;
 import org.gaq.engine.IntegerSites;
@@ -70,7 +71,7 @@ public final class ModelCompiler {
                 new Fp32Projection(values(p, "head.hidden.weight"), f, f), values(p, "head.hidden.bias"),
                 new Fp32Projection(values(p, "head.out.weight"), f, 1), values(p, "head.out.bias")[0]);
         return new CompiledModel(c, values(p, "embedding"), model.elementShift().clone(), model.elementScale().clone(),
-                layers, head, ModelFiles.describePrecision(model));
+                layers, head, ModelFile.describePrecision(model));
     }
 
     private static float[] values(Map<String, Tensor> parameters, String name) {

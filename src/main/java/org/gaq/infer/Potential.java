@@ -1,5 +1,6 @@
 package org.gaq.infer;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
@@ -51,7 +52,7 @@ public sealed interface Potential permits CompiledPotential, TapePotential {
      * ({@code gaq export}) — onto the compiled engine (the tape for the few sites only it runs).
      */
     static Potential load(Path file) throws IOException {
-        return of(ModelFiles.load(file));
+        return of(ModelFile.load(file));
     }
 
     /**

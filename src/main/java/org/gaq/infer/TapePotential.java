@@ -1,5 +1,6 @@
 package org.gaq.infer;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.data.GraphBatch;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
@@ -20,7 +21,7 @@ public final class TapePotential implements Potential {
 
     @Override
     public String description() {
-        return ModelFiles.describePrecision(model) + ", tape engine";
+        return ModelFile.describePrecision(model) + ", tape engine";
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.gaq.pipeline;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.data.Frame;
 import org.gaq.bench.CoreBench;
 import org.gaq.bench.ModelBench;
@@ -189,7 +190,7 @@ public final class DemoPipeline {
         List<Potential> models = new ArrayList<>();
         List<Metrics.Result> metrics = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
-            Potential m = Potential.of(ModelFiles.load(files.get(i)), Potential.Engine.AUTO, log);
+            Potential m = Potential.of(ModelFile.load(files.get(i)), Potential.Engine.AUTO, log);
             models.add(m);
             Metrics.Result r = Metrics.evaluate(m, test, 16, 1, s.seed(), s.threads());
             metrics.add(r);

@@ -1,8 +1,5 @@
 package org.gaq.quant;
 
-import org.gaq.engine.IntegerModelFile;
-import org.gaq.engine.IntegerSites;
-import org.gaq.engine.kernels.Int8Kernels;
 import org.gaq.io.SafeTensors;
 import org.gaq.tensor.GradMode;
 import org.gaq.model.QuantizationSites;
@@ -48,7 +45,7 @@ public final class ModelFiles {
         return loadContents(file, SafeTensors.read(file));
     }
 
-    private static Checkpoint.Contents loadContents(Path file, SafeTensors st) throws IOException {
+    public static Checkpoint.Contents loadContents(Path file, SafeTensors st) throws IOException {
         Checkpoint.Contents c = Checkpoint.load(file, st);
         String specJson = c.extraMetadata().get(SPEC_KEY);
         if (specJson != null) {
@@ -88,24 +85,12 @@ public final class ModelFiles {
         return model;
     }
 
-    /** Any gaq model file: FP32, fake-quantized, or an integer model from {@code gaq export}. */
+    /**
+     * An FP32 or fake-quantized model file (an integer model from {@code gaq export} is refused: it is read, with every
+     * other kind, by {@code org.gaq.modelfile.ModelFile}).
+     */
     public static EquivariantTransformer load(Path file) throws IOException {
-        SafeTensors st = SafeTensors.read(file);
-        if (IntegerModelFile.isIntegerModel(st)) {
-            return IntegerModelFile.load(file, st, Int8Kernels.best());
-        }
-        return loadContents(file, st).model();
-    }
-
-    /** "FP32", "fake-quantized &lt;spec&gt;" or "integer &lt;spec&gt;, kernels &lt;name&gt;". */
-    public static String describePrecision(EquivariantTransformer model) {
-        return switch (model.sites()) {
-            case QuantizationPlan plan when !plan.scalarBranch() && !plan.vectorBranch() -> "weights only (FP32 activations) of fake-quantized " + plan.spec().description();
-            case QuantizationPlan plan -> "fake-quantized " + plan.spec().description();
-            case IntegerSites integer -> "integer " + integer.activations().spec().description() + ", kernels "
-                    + Int8Kernels.best().name();
-            default -> "FP32";
-        };
+        return loadContents(file, SafeTensors.read(file)).model();
     }
 
     /** Throws unless {@code steps} are positive and finite, and one per tensor unless the spec has per-channel steps. */

@@ -1,5 +1,6 @@
 package org.gaq.tools;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.data.Dataset;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
@@ -71,7 +72,7 @@ public final class PeerBench {
         }
         Parallel.setThreads(threads);
         List<EquivariantTransformer> loaded = new ArrayList<>();
-        for (Path m : models) loaded.add(ModelFiles.load(m));
+        for (Path m : models) loaded.add(ModelFile.load(m));
 
         StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
                 "{\"implementation\": \"gaq\", \"java\": \"%s\", \"threads\": %d, \"results\": [",

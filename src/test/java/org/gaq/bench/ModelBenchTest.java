@@ -1,5 +1,6 @@
 package org.gaq.bench;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.quant.Calibrator;
 import org.gaq.infer.Potential;
 import org.gaq.data.Frame;
@@ -8,7 +9,6 @@ import org.gaq.engine.IntegerModelFile;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
-import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +43,7 @@ class ModelBenchTest {
         Calibrator.calibrate(fake, QuantizationSpec.w4a8(), TestMolecules.ethanolLike(4, 2), 4);
         Path file = dir.resolve("m.int.safetensors");
         IntegerModelFile.export(fake, file);
-        EquivariantTransformer integer = ModelFiles.load(file);
+        EquivariantTransformer integer = ModelFile.load(file);
         List<String> names = List.of("fp32", "int4");
         List<Potential> models = List.of(Potential.of(fp32), Potential.of(integer));
         List<Frame> batch = TestMolecules.ethanolLike(6, 3);

@@ -1,10 +1,10 @@
 package org.gaq.engine;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
-import org.gaq.quant.ModelFiles;
 import org.gaq.tensor.Tensor;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,7 +46,7 @@ class FusedLsqTest {
     void fusedScalarSitesAreBitwiseTheComposedOps(int bits, String variant, @TempDir Path dir) throws Exception {
         Path file = dir.resolve("m.int.safetensors");
         IntegerModelFile.export(IntegerModelTest.quantized(bits, variant), file);
-        EquivariantTransformer model = ModelFiles.load(file);
+        EquivariantTransformer model = ModelFile.load(file);
         IntegerSites fused = (IntegerSites) model.sites();
         GraphBatch g = NeighborList.batch(IntegerModelTest.molecules(5, 3), IntegerModelTest.SMALL.cutoff());
 

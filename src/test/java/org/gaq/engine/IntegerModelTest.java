@@ -1,5 +1,6 @@
 package org.gaq.engine;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.quant.Calibrator;
 import org.gaq.model.QuantizationSites;
 import org.gaq.data.Frame;
@@ -8,7 +9,6 @@ import org.gaq.data.NeighborList;
 import org.gaq.io.SafeTensorsException;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
-import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
 import org.junit.jupiter.api.Test;
@@ -54,7 +54,7 @@ class IntegerModelTest {
         EquivariantTransformer fake = quantized(bits, variant);
         Path file = dir.resolve("m.int.safetensors");
         IntegerModelFile.export(fake, file);
-        EquivariantTransformer integer = ModelFiles.load(file);
+        EquivariantTransformer integer = ModelFile.load(file);
         assertInstanceOf(IntegerSites.class, integer.sites());
         for (var e : fake.parameters().entrySet()) {
             assertEquals(!QuantizationSites.isQuantizedWeight(e.getKey()), integer.parameters().containsKey(e.getKey()),
@@ -135,7 +135,7 @@ class IntegerModelTest {
 
         Path truncated = dir.resolve("truncated.safetensors");
         Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 100));
-        assertThrows(SafeTensorsException.class, () -> ModelFiles.load(truncated));
+        assertThrows(SafeTensorsException.class, () -> ModelFile.load(truncated));
 
         // A code of −128 (outside the symmetric range the kernels assume) in the first weight.
         var st = org.gaq.io.SafeTensors.read(file);
@@ -150,13 +150,13 @@ class IntegerModelTest {
         }
         Path bad = dir.resolve("bad.safetensors");
         org.gaq.io.SafeTensors.write(bad, st.metadata(), tensors);
-        var e = assertThrows(SafeTensorsException.class, () -> ModelFiles.load(bad));
+        var e = assertThrows(SafeTensorsException.class, () -> ModelFile.load(bad));
         assertTrue(e.getMessage().contains("−128"), e.getMessage());
 
         tensors.removeIf(t -> t.name().equals("layers.1.output.weight.scales"));
         Path missing = dir.resolve("missing.safetensors");
         org.gaq.io.SafeTensors.write(missing, st.metadata(), tensors);
-        e = assertThrows(SafeTensorsException.class, () -> ModelFiles.load(missing));
+        e = assertThrows(SafeTensorsException.class, () -> ModelFile.load(missing));
         assertTrue(e.getMessage().contains("layers.0.query.weight.codes") || e.getMessage().contains("layers.1.output.weight.scales"), e.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package org.gaq.infer;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.quant.Calibrator;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
@@ -111,7 +112,7 @@ class CompiledModelTest {
         Path model = Path.of("models", "ethanol-fp32.safetensors");
         Path data = Path.of("..", "shared", "data", "rmd17", "rmd17_ethanol_test_01.npz");
         assumeTrue(Files.isRegularFile(model) && Files.isRegularFile(data), "committed model or rMD17 not available");
-        EquivariantTransformer tape = ModelFiles.load(model);
+        EquivariantTransformer tape = ModelFile.load(model);
         List<Frame> frames = Rmd17Reader.read(data).frames().subList(0, 16);
         assertAgrees(tape, ModelCompiler.compile(tape), NeighborList.batch(frames, tape.config().cutoff()), 1e-5);
     }
@@ -159,7 +160,7 @@ class CompiledModelTest {
         assertAgrees(fake, ModelCompiler.compile(fake), g, 1e-4);
         Path file = dir.resolve("m.int.safetensors");
         IntegerModelFile.export(fake, file);
-        EquivariantTransformer integer = ModelFiles.load(file);
+        EquivariantTransformer integer = ModelFile.load(file);
         CompiledModel compiled = ModelCompiler.compile(integer);
         assertTrue(compiled.precision().startsWith("integer"), compiled.precision());
         assertAgrees(integer, compiled, g, 1e-4);

@@ -1,5 +1,6 @@
 package org.gaq.infer;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.quant.Calibrator;
 import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
@@ -8,7 +9,6 @@ import org.gaq.engine.IntegerModelFile;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
-import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
 import org.gaq.train.Rotations;
@@ -90,7 +90,7 @@ class LocalFrameEquivarianceTest {
         EquivariantTransformer lab = quantized(QuantizationSpec.VectorScheme.MDDQ, gradient, molecules);
         Path file = dir.resolve("local.int.safetensors");
         IntegerModelFile.export(local, file);
-        EquivariantTransformer integer = ModelFiles.load(file);
+        EquivariantTransformer integer = ModelFile.load(file);
         assertTrue(ModelCompiler.compile(integer).precision().contains("local-frame"), ModelCompiler.compile(integer).precision());
         EquivariantTransformer fp32 = CompiledModelTest.randomModel(SMALL, 21);
 
@@ -116,7 +116,7 @@ class LocalFrameEquivarianceTest {
         CompiledModelTest.assertAgrees(fake, ModelCompiler.compile(fake), g, 1e-4);
         Path file = dir.resolve("m.int.safetensors");
         IntegerModelFile.export(fake, file);
-        EquivariantTransformer integer = ModelFiles.load(file);
+        EquivariantTransformer integer = ModelFile.load(file);
         CompiledModelTest.assertAgrees(integer, ModelCompiler.compile(integer), g, 1e-4);
         // fake-quantized and integer: the same codes but integer products, so energies agree to the weights' float rounding
         var a = fake.predict(g, false);

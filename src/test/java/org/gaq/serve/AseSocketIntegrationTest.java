@@ -1,12 +1,12 @@
 package org.gaq.serve;
 
+import org.gaq.modelfile.ModelFile;
 import org.gaq.data.DataSource;
 import org.gaq.data.ExtXyz;
 import org.gaq.data.Frame;
 import org.gaq.data.NeighborList;
 import org.gaq.data.Units;
 import org.gaq.model.EquivariantTransformer;
-import org.gaq.quant.ModelFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,7 +80,7 @@ class AseSocketIntegrationTest {
 
         List<AseFrame> frames = readFrames(out, start.numAtoms());
         assertEquals(STEPS + 1, frames.size(), "frames written by the script");
-        EquivariantTransformer model = ModelFiles.load(MODEL);
+        EquivariantTransformer model = ModelFile.load(MODEL);
         double worstForce = 0, worstEnergy = 0, moved = 0;
         for (int k = 0; k < frames.size(); k++) {
             AseFrame f = frames.get(k);
