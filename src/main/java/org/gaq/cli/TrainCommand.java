@@ -44,8 +44,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--decay", defaultValue = "0.5", description = "learning-rate factor on plateau") float decay;
     @Option(names = "--force-weight", defaultValue = "0.99") float forceWeight;
     @Option(names = "--weight-decay", defaultValue = "0") float weightDecay;
-    @Option(names = "--weight-average", paramLabel = "D", defaultValue = "0",
-            description = "validate and save an exponential moving average of the weights with decay D per step (0: off)")
+    @Option(names = "--weight-average", paramLabel = "D", defaultValue = "0.999",
+            description = "validate and save an exponential moving average of the weights with decay D per step, 0: off "
+                    + "(default: ${DEFAULT-VALUE}, about the last 1,000 steps)")
     float weightAverage;
     @Mixin SeedOption seedOption;
     @Mixin ThreadsOption threadsOption;

@@ -218,11 +218,12 @@ public final class QatRecipe {
      * Fine-tuning options: {@code lr} reached by a linear warm-up over the first epoch (a fresh Adam's first
      * updates are ±lr on every weight at once, which knocked the converged model far off: force MAE 9 → 28
      * meV/Å in one epoch), decay on plateau down to lr/100, the energy's share of the loss
-     * {@link #DEFAULT_ENERGY_WEIGHT}; the caller sets the length, budget and QAT terms.
+     * {@link #DEFAULT_ENERGY_WEIGHT}, no weight average (what is validated and saved is what the codes round); the
+     * caller sets the length, budget and QAT terms.
      */
     public static Trainer.Options.Builder fineTuning(float lr) {
         return energyShare(Trainer.Options.builder().learningRate(lr).minLearningRate(lr / 100).warmupEpochs(1).plateauFactor(0.5f)
-                .weightDecay(0f), DEFAULT_ENERGY_WEIGHT);
+                .weightDecay(0f).weightAverageDecay(0f), DEFAULT_ENERGY_WEIGHT);
     }
 
     /** The energy's share of the loss (the forces get 1 − it), as in FP32 training. */
