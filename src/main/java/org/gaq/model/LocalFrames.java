@@ -5,7 +5,8 @@ import java.util.Arrays;
 
 /**
  * An orthonormal, right-handed frame per atom built from the atom's edges, so that it rotates with the molecule
- * (docs/quantization.md, "LocalFrameQuantizer — MDDQ in each atom's local frame"): rows e1, e2, e3 of a 3×3 matrix per atom, [N, 3, 3].
+ * (docs/quantization.md, "LocalFrameQuantizer — MDDQ in each atom's local frame"): rows e1, e2, e3 of a 3×3
+ * matrix per atom, [N, 3, 3].
  * <pre>
  *   a_i = Σ_j φ_ij r̂_ij,   b_i = Σ_j φ_ij d_ij³ r̂_ij,   c_i = Σ_j φ_ij e^{−2 d_ij} r̂_ij     (φ: the model's cosine cutoff)
  *   ρ(x) = ‖x‖ / Σ_j (its weights)                                                 relative length
