@@ -188,7 +188,7 @@ public final class NeighborList {
      * as near the origin (10⁻⁶ Å), and the subtraction itself is exact in double. A molecule whose centroid is within 8 Å
      * of the origin (every rMD17 molecule but benzene, every QM9 molecule) is not moved at all, so its results are
      * bit-for-bit those of gaq before the shift; exact centring would move every molecule by a few tenths of an Å and
-     * flip rounding-edge activation codes of the int8 models (0.1% changes of their errors).
+     * flip rounding-edge activation codes of the int8 models (docs/serving.md, "Errors").
      */
     static double[] shiftTowardsOrigin(double[] positions) {
         double[] c = new double[3];

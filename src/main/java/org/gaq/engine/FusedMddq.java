@@ -53,10 +53,6 @@ public final class FusedMddq {
         }, h);
     }
 
-    /**
-     * Forward (g null: out = Q(h)) or backward (out = ∂L/∂h given g = ∂L/∂Q(h)), per vector (atom a, channel c),
-     * components h[(a·3 + k)·f + c]. The comments name the composed op each line reproduces.
-     */
     /** One magnitude step per channel: the quantizer's own (per-channel), or its one step repeated. */
     public static float[] channelSteps(float[] steps, int f) {
         if (steps.length == f) return steps;
@@ -66,7 +62,10 @@ public final class FusedMddq {
         return s;
     }
 
-    /** {@code steps}: the magnitude step of each channel (f of them). */
+    /**
+     * Forward (g null: out = Q(h)) or backward (out = ∂L/∂h given g = ∂L/∂Q(h)), per vector (atom a, channel c),
+     * components h[(a·3 + k)·f + c]; {@code steps}: the magnitude step of each channel (f of them).
+     */
     static void pass(float[] hv, float[] gv, float[] out, int n, int f, float[] steps, float qn, float qp, float levels) {
         pass(hv, gv, out, n, f, steps, qn, qp, levels, gv == null ? null : new float[SCRATCH_LENGTH]);
     }
@@ -193,7 +192,10 @@ public final class FusedMddq {
         gu2.div(r).add(ga1.mul(s2).mul(2f)).intoArray(out, i2);
     }
 
-    /** {@link #pass} for atom a, channels [from, to), plain loops: the definition. */
+    /**
+     * {@link #pass} for atom a, channels [from, to), plain loops: the definition. The comments name the composed
+     * op each line reproduces.
+     */
     static void passPlain(float[] hv, float[] gv, float[] out, int a, int from, int to, int f, float[] steps, float qn, float qp, float levels) {
         float inv = 1f / levels;
         {

@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * The geometry of the edges (i ← j) and, at the end of the reverse pass, the forces it scatters back to
- * the atoms (docs/engine.md, "Geometry"):
+ * the atoms (docs/engine.md, "Reverse", Geometry):
  * <pre>
  *   r_ij = R_j − R_i,  d = ‖r_ij‖,  r̂ = r_ij / d
  *   φ(d) = ½ (cos(π d / r_c) + 1)                        φ'(d) = −½ (π / r_c) sin(π d / r_c)
@@ -63,8 +63,8 @@ final class EdgeGeometry {
             for (int k = 0; k < kk; k++) {
                 float r = ws.rbf[e * kk + k];
                 // Far tails of the Gaussians are tiny, and products with them are subnormal floats, which take a
-                // slow microcode path (measured: the radial filter product 10× slower); below 1e-20 a value changes
-                // no float sum of the O(1e-3..1) terms it joins.
+                // slow microcode path (docs/engine.md, "Reverse"); below 1e-20 a value changes no float sum of the
+                // O(1e-3..1) terms it joins.
                 if (r < NEGLIGIBLE) r = 0f;
                 ws.rbf[e * kk + k] = r;
                 ws.rbfDerivative[e * kk + k] = 2f * beta * r * (expD - mu[k]) * expD;

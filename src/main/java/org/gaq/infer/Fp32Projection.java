@@ -9,7 +9,7 @@ import org.gaq.tensor.kernels.Matmul;
 public final class Fp32Projection implements Projection {
     /**
      * Column tiles are 64 or 32 floats wide: a product whose output width is a multiple of 32 runs on whole
-     * tiles, any other on dot products (masked tail tiles were measured to lose their vectorisation here).
+     * tiles, any other on dot products (masked tail tiles lose their vectorisation here).
      */
     private static final int PAIR = 32;
 

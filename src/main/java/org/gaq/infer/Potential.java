@@ -16,8 +16,8 @@ import java.io.PrintStream;
 
 /**
  * Energies and forces of a gaq model: the public entry point for JVM code ({@link #load}, {@link #energyAndForces}),
- * and what evaluation, MD, the i-PI driver and the benchmarks call, whichever engine computes them: what evaluation, MD, the i-PI driver and the
- * benchmarks call. {@link #of} picks the compiled engine ({@link CompiledModel}) unless the model has sites only
+ * and what evaluation, MD, the i-PI driver and the benchmarks call, whichever engine computes them. {@link #of} picks
+ * the compiled engine ({@link CompiledModel}) unless the model has sites only
  * the tape can run, or the tape is asked for ({@link Engine#TAPE}, to time both side by side).
  * Implementations are safe to call from several threads at once.
  */

@@ -128,10 +128,6 @@ public final class EquivariantTransformer {
         return parameters.get(name);
     }
 
-    /**
-     * A weight matrix as the quantization sites let the layer see it (itself in FP32, or fake-quantized),
-     * or null when the model holds no such parameter because the sites own it (integer execution).
-     */
     /** {@link LayerProducts#project}: all columns of the weight. */
     static final int ALL = -1;
 

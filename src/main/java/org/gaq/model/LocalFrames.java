@@ -5,7 +5,8 @@ import java.util.Arrays;
 
 /**
  * An orthonormal, right-handed frame per atom built from the atom's edges, so that it rotates with the molecule
- * (docs/quantization.md, "Local frames"): rows e1, e2, e3 of a 3×3 matrix per atom, [N, 3, 3].
+ * (docs/quantization.md, "LocalFrameQuantizer — MDDQ in each atom's local frame"): rows e1, e2, e3 of a 3×3
+ * matrix per atom, [N, 3, 3].
  * <pre>
  *   a_i = Σ_j φ_ij r̂_ij,   b_i = Σ_j φ_ij d_ij³ r̂_ij,   c_i = Σ_j φ_ij e^{−2 d_ij} r̂_ij     (φ: the model's cosine cutoff)
  *   ρ(x) = ‖x‖ / Σ_j (its weights)                                                 relative length
@@ -14,9 +15,8 @@ import java.util.Arrays;
  *        if that is &gt; ε; else the laboratory axis least aligned with e1, orthogonalised against e1
  *   e3 = e1 × e2,   ε = {@link #DEGENERATE}
  * </pre>
- * Two candidates for e2 because the perpendicular part of one can be small (over the rMD17 ethanol test frames ρ(p)
- * of b alone fell to 0.0005, of the better of b and c only to 0.02; docs/quantization.md); a frame's sensitivity to
- * rounding errors of the coordinates is 1/ρ.
+ * Two candidates for e2 because the perpendicular part of one alone can nearly vanish (the figures are in the same
+ * docs section); a frame's sensitivity to rounding errors of the coordinates is 1/ρ.
  * The frame is a function of the edge vectors only, computed in double from their float values, with no
  * gradient: quantizers hold it constant. The laboratory fallbacks are the only parts that do not rotate with the
  * molecule; they are taken where the neighbourhood has no (second) direction: an atom with one neighbour, collinear

@@ -6,10 +6,10 @@ import org.gaq.tensor.Tensor;
  * max|x| per channel (the last axis), for per-channel activation steps s_c = max|x_c| / Qp.
  *
  * <p>Why per channel: in the trained ethanol model most channels of some activations are tiny next to a
- * few large ones (layer 0's attention output Δh: the median channel's max|x| was 1/800 of the largest), so one
- * step per tensor rounds most channels to zero. A per-channel step costs nothing in integer execution
+ * few large ones (layer 0's attention output Δh), so one step per tensor rounds most channels to zero. A
+ * per-channel step costs nothing in integer execution
  * when the activation feeds a weight: y = Σ_c (s_c a_c) W_cj = Σ_c a_c (s_c W_cj), so s folds into the
- * weight's rows before the weight is quantized (docs/quantization.md, "Per-channel activation steps").
+ * weight's rows before the weight is quantized (docs/quantization.md, "Per-channel steps").
  *
  * <p>A channel never seen non-zero during calibration gets the tensor's step / {@link #MAX_RATIO}, not 0, so
  * that later non-zero values still pass (clipped) instead of dividing by a vanishing step.

@@ -215,8 +215,8 @@ public record QuantizationSpec(int weightBits, int activationBits, VectorScheme 
         CLIPPED,
         /**
          * ∂Q(x)/∂x = I for every activation quantizer: the forces are the FP32 model's derivative evaluated at
-         * the quantized activations, with nothing cut by a clip range or a magnitude rounding. Measured on
-         * ethanol it lowers the force error and the LEE (docs/quantization.md).
+         * the quantized activations, with nothing cut by a clip range or a magnitude rounding, which lowers the
+         * force error and the LEE (docs/quantization.md, "The identity gradient").
          */
         IDENTITY
     }
@@ -224,9 +224,9 @@ public record QuantizationSpec(int weightBits, int activationBits, VectorScheme 
     /** How the initial steps are chosen from calibration data. */
     public enum Calibration {
         /**
-         * LSQ's 2·mean|x|/√Qp. Measured on the ethanol model it is a poor start: its steps are 2–7× coarser
-         * than max|x|/Qp (attention queries, radial basis) and scalar-only fake quantization then has
-         * 4× the force error of min-max (docs/results.md), so QAT starts from MIN_MAX.
+         * LSQ's 2·mean|x|/√Qp. A poor start for this model: its steps are several times coarser than max|x|/Qp
+         * at the attention queries and the radial basis, so QAT starts from MIN_MAX (docs/quantization.md,
+         * "Fine-tuning recipe").
          */
         MEAN_ABS,
         /** max|x|/Qp: naive post-training quantization, and the start of QAT (LSQ then learns the steps). */

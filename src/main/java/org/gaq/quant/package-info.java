@@ -1,5 +1,8 @@
 /**
- * Quantization building blocks, kept as three separate concepts (as in PyTorch's toolkit):
+ * Fake quantization: a {@link org.gaq.quant.QuantizationSpec} (what to quantize), calibrated by a
+ * {@link org.gaq.quant.Calibrator} into a {@link org.gaq.quant.QuantizationPlan} (one quantizer per site of
+ * {@code org.gaq.model.QuantizationSites}), saved and read by {@link org.gaq.quant.ModelFiles}. Quantization is kept
+ * as three separate concepts (as in PyTorch's toolkit):
  * <ul>
  *   <li><b>observers</b> ({@link org.gaq.quant.Observer}) collect statistics during calibration and
  *       suggest a step size;</li>
@@ -8,8 +11,8 @@
  *       {@link org.gaq.quant.WeightQuantizer}) quantize and dequantize inside the autodiff graph for
  *       quantization-aware training — built only from differentiable core ops, so forces
  *       (−∂E/∂R) and their parameter gradients flow through them;</li>
- *   <li>converted integer layers (not in this package yet); {@link org.gaq.quant.QuantizedWeight}
- *       holds the integer codes and scales they will consume.</li>
+ *   <li>integer execution, in {@code org.gaq.engine} ({@code IntegerSites}, {@code IntegerLinear});
+ *       {@link org.gaq.quant.QuantizedWeight} holds the integer codes and scales it consumes.</li>
  * </ul>
  * Numerics and equations: docs/quantization.md.
  */

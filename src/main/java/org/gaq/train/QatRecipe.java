@@ -108,14 +108,13 @@ public final class QatRecipe {
 
     /**
      * Calibration frames of the recommended recipe: the whole training set. Min-max ranges over 64 frames
-     * clip test-set activations that 950 frames would have covered (measured: W8A8 force MAE 8.25 → 7.81).
+     * clip test-set activations that 950 frames would have covered (docs/quantization.md, "Fine-tuning recipe").
      */
     public static final int RECOMMENDED_CALIBRATION_FRAMES = Integer.MAX_VALUE;
 
     /**
-     * The fine-tuning rate of {@link #recommendedSpec}: 4-bit weights have to move further than 8-bit ones
-     * (measured on ethanol over 60 epochs: W4A8 force MAE 13.7 at 1e-5 (16 epochs), 9.6 at 3e-5, 9.3 at 1e-4;
-     * W8A8 gained nothing from rates above 1e-5).
+     * The fine-tuning rate of {@link #recommendedSpec}: 4-bit weights have to move further than 8-bit ones,
+     * and W8A8 gains nothing from a higher rate (docs/quantization.md, "Fine-tuning recipe").
      */
     public static float recommendedLr(String bits) {
         return bits.equals("w4a8") ? 1e-4f : 1e-5f;
@@ -123,8 +122,8 @@ public final class QatRecipe {
 
     /**
      * Epochs of the recommended recipe's second stage, fine-tuning with the weight codes frozen
-     * ({@link #frozenStage}): 15 for W4A8, none for W8A8. Measured on ethanol (docs/results.md, "Beyond the
-     * paper"): W4A8 force MAE 9.33 → 8.69 meV/Å (16-bit directions: 9.25 → 8.70); W8A8 7.67 → 7.65, within noise.
+     * ({@link #frozenStage}): 15 for W4A8, none for W8A8. The stage lets 4-bit weights' oscillating codes settle;
+     * W8A8 gains nothing measurable from it (docs/quantization.md, "Frozen weight codes").
      */
     public static int recommendedFrozenEpochs(String bits) {
         return bits.equals("w4a8") ? 15 : 0;
@@ -132,7 +131,8 @@ public final class QatRecipe {
 
     /**
      * Plateau patience of the frozen-codes stage, whatever the first stage's: the stage is short, and its
-     * learning rate should halve after 3 epochs without improvement (the setting the measured models had).
+     * learning rate should halve after 3 epochs without improvement (the setting of the models in
+     * docs/quantization.md, "Frozen weight codes").
      */
     public static final int FROZEN_STAGE_PATIENCE = 3;
 
@@ -216,8 +216,8 @@ public final class QatRecipe {
 
     /**
      * Fine-tuning options: {@code lr} reached by a linear warm-up over the first epoch (a fresh Adam's first
-     * updates are ±lr on every weight at once, which knocked the converged model far off: force MAE 9 → 28
-     * meV/Å in one epoch), decay on plateau down to lr/100, the energy's share of the loss
+     * updates are ±lr on every weight at once, which knocks the converged model far off; docs/quantization.md,
+     * "Fine-tuning recipe"), decay on plateau down to lr/100, the energy's share of the loss
      * {@link #DEFAULT_ENERGY_WEIGHT}, no weight average (what is validated and saved is what the codes round); the
      * caller sets the length, budget and QAT terms.
      */

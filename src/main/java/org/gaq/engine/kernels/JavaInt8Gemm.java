@@ -14,14 +14,13 @@ import jdk.incubator.vector.VectorSpecies;
  * ≤ 128, so every partial sum is an integer of magnitude ≤ 128·128·k, and integers up to 2^24 are floats
  * exactly. So for k ≤ {@link #FLOAT_EXACT_K} the float kernel gives the int32 result bit for bit, at FP32
  * speed: C2 emits no VNNI dot products for byte vectors, and an int32 multiply (vpmulld) costs two
- * uops where an FMA costs one (measured: the int32 kernel reached 25–35 GOP/s where FP32 reaches 50–100).
+ * uops where an FMA costs one (docs/performance.md, "Integer kernels").
  * Larger k falls back to int32 vectors. For int4 the integer dot of a group (32 products, ≤ 2^15) is
  * exact in float for every k, and the group sums then follow the contract's fma order.
  *
  * <p>Tiles: 4 rows × 4 vectors of outputs in 16 accumulators (as {@link org.gaq.tensor.kernels.SimdMatmul}),
  * 1-vector tiles for the column tail; int4 2 rows × 2 vectors, with a group's dot products and the
- * float accumulators both in registers (a 4-row int4 tile, 16 accumulators, measured slower: 28–34 vs
- * 31–42 GOP/s).
+ * float accumulators both in registers (a 4-row int4 tile with 16 accumulators ran slower).
  */
 public final class JavaInt8Gemm extends CheckedInt8Gemm {
 
@@ -162,8 +161,8 @@ public final class JavaInt8Gemm extends CheckedInt8Gemm {
 
     /**
      * The (integer-valued) floats of columns [column, column + LANES) as int32, masked at column m.
-     * convertShape with the int species given, not convert(F2I, 0): the latter looked the result species up
-     * at run time and made the whole kernel 4× slower (12 vs 50 GOP/s measured).
+     * convertShape with the int species given, not convert(F2I, 0): the latter looks the result species up
+     * at run time, which slows the whole kernel several times (docs/performance.md, "Integer kernels").
      */
     private static void storeInts(FloatVector v, int[] c, int offset, int column, int m) {
         IntVector ints = (IntVector) v.convertShape(VectorOperators.F2I, INTS, 0);

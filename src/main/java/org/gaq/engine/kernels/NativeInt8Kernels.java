@@ -64,11 +64,8 @@ public final class NativeInt8Kernels {
 
     /**
      * Below this many rows the AMX path runs the VNNI kernel: a 16-row tile computes 16 rows whatever the
-     * row count, and configuring and releasing the tiles costs a fixed amount per call. Measured briefly
-     * on a loaded machine (C harness, best of 5 × 50 ms, GOP/s VNNI / AMX), [rows×64]·[64×64]: 9 rows
-     * 101 / 51, 16: 147 / 137, 24: 179 / 132, 32: 195 / 244, 64: 231 / 387; [rows×64]·[64×192]: 9 rows
-     * 171 / 92, 24: 224 / 184, 32: 226 / 365, 64: 250 / 392. int4, 9 rows: VNNI ≈ 2× AMX; from 64 rows AMX
-     * 1.0–1.4× VNNI. To be re-measured on a quiet machine.
+     * row count, and configuring and releasing the tiles costs a fixed amount per call, so AMX pays off
+     * only from a few tiles' worth of rows (the crossover measurements: docs/performance.md, "Integer kernels").
      */
     public static final int AMX_MIN_ROWS = 32;
 

@@ -6,7 +6,7 @@ package org.gaq.tensor.kernels;
  * value), and the accumulating {@code out += a·b} / {@code out += a} forms used by backward passes and
  * index-add. With {@link Matmul#backend()} "simd" the unit-stride and broadcast forms run on the Vector
  * API ({@link SimdElementwise}); C2 does not auto-vectorise these loops when the run starts at an
- * offset it cannot see (measured 3–7× slower than the vector loop on in-cache runs).
+ * offset it cannot see (docs/performance.md, "Non-intrinsified Vector API paths?").
  *
  * <p>Every element is computed exactly as the plain loop computes it (one IEEE operation per element,
  * {@code out + a·b} as a multiply then an add, never a fused multiply-add), so the two backends give

@@ -18,22 +18,20 @@ public final class Matmul {
     private static final boolean SIMD = simdSupported() && !"false".equalsIgnoreCase(System.getProperty("gaq.simd"));
 
     /**
-     * Products below this many multiply-adds stay on the calling thread. Handing chunks to a helper costs
-     * about 5–10 µs, while the SIMD kernel does 2^20 multiply-adds in about 20–30 µs: below that, two
-     * threads measured no faster than one (see docs/performance.md).
+     * Products below this many multiply-adds stay on the calling thread: handing chunks to a helper has a
+     * fixed cost that a smaller product does not earn back (docs/performance.md, "Core matmul").
      */
     public static final long PARALLEL_MIN_MACS = 1L << 20;
 
     /**
      * Outputs narrower than this many columns are computed as dot products along k: a column tile would
-     * leave most of a 16-lane vector empty (measured: dots 18–26 GFLOP/s at n = 1–8, masked tiles 1–13).
+     * leave most of a 16-lane vector empty (docs/performance.md, "Core matmul").
      */
     static final int SKINNY_COLUMNS = 16;
 
     /**
      * A·Bᵀ with fewer rows than this skips transposing B and uses dot products: the scalar transpose
-     * (about 1 ns per element) would cost more than the faster tile kernel saves (measured: break-even
-     * near 24 rows at k = 64).
+     * would cost more than the faster tile kernel saves (docs/performance.md, "Core matmul").
      */
     static final int TRANSPOSE_MIN_ROWS = 32;
 

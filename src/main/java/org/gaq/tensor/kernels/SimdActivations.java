@@ -20,8 +20,8 @@ final class SimdActivations {
     /*
      * The exponential is written out inside each loop, and every branch stores its own result: a vector passed to
      * a helper that C2 compiled on its own, or two vectors merged by a conditional, are boxed, and the loop then
-     * runs the Vector API's Java fallback (measured: 150 KB allocated and 3× the time per 14k SiLUs, depending on
-     * the order in which the JIT happened to compile things).
+     * runs the Vector API's Java fallback, depending on the order in which the JIT happened to compile things
+     * (docs/performance.md, "The compiled engine", the JIT pitfalls).
      */
     static void apply(Activations.Kind kind, float[] in, float[] out, int n) {
         int bound = S.loopBound(n);

@@ -195,7 +195,7 @@ public final class SimdMatmul {
      * Rows [rowStart, rowEnd) of C[·×n] += A[·×k]·B[k×n] (all row-major) for n a multiple of 64: the compiled
      * engine's products. Its own tiles, which start from C and only add: the tiles of {@link #multiply} choose
      * between two kinds of store, and with both hot (the engine accumulates, the tape mostly does not) C2
-     * compiled them with boxed vectors (the Vector API's Java fallback, ~40 KB allocated per 72×32×192 product).
+     * compiled them with boxed vectors, the Vector API's Java fallback (docs/performance.md, "The compiled engine").
      * Loads and stores are written out in the tiles, since a vector passed to a helper C2 does not inline is
      * boxed too.
      */
