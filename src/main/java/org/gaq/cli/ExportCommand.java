@@ -4,8 +4,7 @@ import org.gaq.engine.IntegerModelFile;
 import org.gaq.engine.IntegerSites;
 import org.gaq.engine.kernels.Int8Kernels;
 import org.gaq.model.EquivariantTransformer;
-import org.gaq.quant.ModelFiles;
-import org.gaq.quant.QuantizationPlan;
+import org.gaq.modelfile.ModelFile;
 import org.gaq.run.RunFolders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,14 +26,13 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunFolders.requireOutputFile(out, from, "--out");
-        EquivariantTransformer model = ModelFiles.load(from);
-        if (model.sites() instanceof IntegerSites) {
-            throw new IllegalArgumentException(from + " is already an integer model file (written by gaq export): export takes the "
-                    + "fake-quantized model that gaq qat or gaq ptq wrote");
-        }
-        if (!(model.sites() instanceof QuantizationPlan)) {
-            throw new IllegalArgumentException(from + " is an FP32 model: quantize it first (gaq qat or gaq ptq), then export that model");
-        }
+        EquivariantTransformer model = switch (ModelFile.read(from)) {
+            case ModelFile.FakeQuantized fake -> fake.model();
+            case ModelFile.IntegerModel integer -> throw new IllegalArgumentException(from + " is already an integer model file (written by "
+                    + "gaq export): export takes the fake-quantized model that gaq qat or gaq ptq wrote");
+            case ModelFile.Fp32 fp32Model -> throw new IllegalArgumentException(from + " is an FP32 model: quantize it first (gaq qat or "
+                    + "gaq ptq), then export that model");
+        };
         IntegerModelFile.export(model, out);
         var integer = IntegerModelFile.load(out);
         long resident = ((IntegerSites) integer.sites()).residentWeightBytes();
