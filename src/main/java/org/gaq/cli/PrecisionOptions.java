@@ -38,8 +38,8 @@ public final class PrecisionOptions {
     QuantizationSpec applyTo(QuantizationSpec spec) {
         if (fp32Sites != null) spec = spec.withFullPrecisionSites(fp32Sites);
         if (perChannel) spec = spec.withPerChannel(true);
-        if (gradient != null) spec = spec.withGradient(QatRecipe.gradient(gradient));
-        if (weightRange != null) spec = spec.withWeightRange(QatRecipe.weightRange(weightRange));
+        if (gradient != null) spec = spec.withGradient(QuantizationNames.gradient(gradient));
+        if (weightRange != null) spec = spec.withWeightRange(QuantizationNames.weightRange(weightRange));
         if (activationBits != null) spec = spec.withActivationBits(activationBits);
         if (vectorBits != null) spec = spec.withVectorBits(vectorBits);
         return spec;

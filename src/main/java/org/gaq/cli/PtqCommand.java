@@ -38,15 +38,18 @@ public final class PtqCommand implements Callable<Integer> {
         RunFolders.requireOutputFile(out, from, "--out");
         EquivariantTransformer model = ModelFiles.load(from);
         QatRecipe.requireFp32(model, from);
+        QatRecipe.Bits b = QuantizationNames.bits(bits);
         QuantizationSpec spec = switch (method) {
-            case "naive" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationSpec.Calibration.MIN_MAX);
-            case "percentile" -> QatRecipe.spec(bits, "componentwise", 8, false, scalarOnly, vectorOnly, QuantizationSpec.Calibration.PERCENTILE);
-            case "mddq", "local-frame" -> QatRecipe.spec(bits, method, directionBits, false, scalarOnly, vectorOnly, QuantizationSpec.Calibration.MIN_MAX);
+            case "naive" -> QatRecipe.spec(b, QuantizationSpec.VectorScheme.COMPONENTWISE, QuantizationSpec.Calibration.MIN_MAX);
+            case "percentile" -> QatRecipe.spec(b, QuantizationSpec.VectorScheme.COMPONENTWISE, QuantizationSpec.Calibration.PERCENTILE);
+            case "mddq", "local-frame" -> QatRecipe.spec(b, QuantizationNames.vectorScheme(method), QuantizationSpec.Calibration.MIN_MAX)
+                    .toBuilder().directionBits(directionBits).build();
             default -> throw new IllegalArgumentException("--method must be naive, percentile, mddq or local-frame, not '" + method + "'");
         };
-        if (calibration != null) {
-            spec = spec.toBuilder().calibration(QatRecipe.calibration(calibration)).build();
-        }
+        if (scalarOnly && vectorOnly) throw new IllegalArgumentException("--scalar-only and --vector-only exclude each other");
+        if (scalarOnly) spec = QatRecipe.scalarBranchOnly(spec);
+        if (vectorOnly) spec = QatRecipe.vectorBranchOnly(spec);
+        if (calibration != null) spec = spec.toBuilder().calibration(QuantizationNames.calibration(calibration)).build();
         spec = precision.applyTo(spec);
         Split split = data.resolve().split(seedOption.seed);
         int n = QatRecipe.calibrate(model, spec, QatRecipe.Method.NAIVE, split.train(), calibrationFrames);

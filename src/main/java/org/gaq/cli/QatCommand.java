@@ -81,8 +81,9 @@ public final class QatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EquivariantTransformer model = ModelFiles.load(from);
-        QatRecipe.Method m = QatRecipe.Method.parse(method);
-        int frozen = frozenEpochs != null ? frozenEpochs : recommended && !continueQuantized ? QatRecipe.recommendedFrozenEpochs(bits) : 0;
+        QatRecipe.Method m = QuantizationNames.method(method);
+        QatRecipe.Bits b = QuantizationNames.bits(bits);
+        int frozen = frozenEpochs != null ? frozenEpochs : recommended && !continueQuantized ? b.recommendedFrozenEpochs() : 0;
         int epochs = optimiser.epochs(30);
         if (frozen < 0) throw new IllegalArgumentException("--frozen-epochs must be ≥ 0");
         if (epochs == 0 && !((continueQuantized || requantize) && frozen > 0)) {
@@ -95,7 +96,7 @@ public final class QatCommand implements Callable<Integer> {
         if (freezeOscillating != null && epochs == 0) throw new IllegalArgumentException("--freeze-oscillating acts in the first stage: --epochs must be > 0");
         if (continueQuantized) {
             QatRecipe.requireFakeQuantized(model, from);
-            if (vectorScheme != null) QatRecipe.switchVectorScheme(model, vectorScheme);
+            if (vectorScheme != null) QatRecipe.switchVectorScheme(model, QuantizationNames.vectorScheme(vectorScheme));
         }
         else if (requantize) QatRecipe.dropPlan(model, from);
         else QatRecipe.requireFp32(model, from);
@@ -127,7 +128,7 @@ public final class QatCommand implements Callable<Integer> {
             System.out.printf("continuing %s (%s); LEE weight %g%n", from, ((QuantizationPlan) model.sites()).spec(), lee);
         } else {
             model = quantize(model, m, split);
-            rate = optimiser.lr(recommended ? QatRecipe.recommendedLr(bits) : 1e-5f);
+            rate = optimiser.lr(recommended ? QuantizationNames.bits(bits).recommendedLr() : 1e-5f);
         }
         QatRun run;
         if (epochs > 0) {
@@ -159,9 +160,12 @@ public final class QatCommand implements Callable<Integer> {
             model = model.withConfig(new ModelConfig(c.features(), c.layers(), c.heads(), c.radialBasis(), c.cutoff(),
                     false, c.maxAtomicNumber()));
         }
-        QuantizationSpec.Calibration cal = calibration != null ? QatRecipe.calibration(calibration) : m.defaultCalibration();
-        QuantizationSpec spec = QatRecipe.spec(bits, vectorScheme != null ? vectorScheme : m.defaultVectorScheme(),
-                directionBits, geometricSte, scalarOnly, vectorOnly, cal);
+        QuantizationSpec.Calibration cal = calibration != null ? QuantizationNames.calibration(calibration) : m.defaultCalibration();
+        QuantizationSpec.VectorScheme scheme = vectorScheme != null ? QuantizationNames.vectorScheme(vectorScheme) : m.defaultVectorScheme();
+        QuantizationSpec spec = QatRecipe.spec(QuantizationNames.bits(bits), scheme, cal).toBuilder().directionBits(directionBits).geometricSte(geometricSte).build();
+        if (scalarOnly && vectorOnly) throw new IllegalArgumentException("--scalar-only and --vector-only exclude each other");
+        if (scalarOnly) spec = QatRecipe.scalarBranchOnly(spec);
+        if (vectorOnly) spec = QatRecipe.vectorBranchOnly(spec);
         if (recommended) {
             if (m != QatRecipe.Method.GAQ) throw new IllegalArgumentException("--recommended builds on --method gaq");
             spec = QatRecipe.recommended(spec);

@@ -122,7 +122,7 @@ public final class DemoPipeline {
     }
 
     private static final int STEPS = 6;
-    private static final String[] BITS = {"w8a8", "w4a8"};
+    private static final QatRecipe.Bits[] BITS = QatRecipe.Bits.values();
 
     private final Settings s;
     private final PrintStream log;
@@ -172,7 +172,7 @@ public final class DemoPipeline {
         Path[] integer = new Path[BITS.length];
         step(4, "exporting to integer model files");
         for (int b = 0; b < BITS.length; b++) {
-            integer[b] = s.out().resolve(BITS[b] + ".int.safetensors");
+            integer[b] = s.out().resolve(BITS[b].cliName() + ".int.safetensors");
             IntegerModelFile.export(qat[b], integer[b]);
             log.printf("      %s: %,d bytes (FP32 %s: %,d bytes, %.2f×)%n", integer[b], Files.size(integer[b]), fp32File.getFileName(),
                     Files.size(fp32File), (double) Files.size(fp32File) / Files.size(integer[b]));
@@ -218,26 +218,26 @@ public final class DemoPipeline {
     }
 
     /** GAQ fine-tuning of {@code fp32File} to {@code bits}; returns its best (fully quantized) model file. */
-    private Path qat(int k, Path fp32File, String bits, Split split) throws Exception {
-        Path runDir = s.out().resolve("qat-" + bits);
+    private Path qat(int k, Path fp32File, QatRecipe.Bits bits, Split split) throws Exception {
+        Path runDir = s.out().resolve("qat-" + bits.cliName());
         EquivariantTransformer model = ModelFiles.load(fp32File);
         QatRecipe.requireFp32(model, fp32File);
         QatRecipe.Method method = QatRecipe.Method.GAQ;
         QuantizationSpec spec = QatRecipe.recommendedSpec(bits);
-        float lr = QatRecipe.recommendedLr(bits);
+        float lr = bits.recommendedLr();
         int n = QatRecipe.calibrate(model, spec, method, split.train(), s.calibrationFrames());
         Dataset train = split.train();
         if (s.qatFrames() < train.size()) train = train.subset(IntStream.range(0, s.qatFrames()).toArray());
         Split qatSplit = new Split(train, split.validation(), split.test());
         step(k, "GAQ QAT %s: calibrated on %d frames, then fine-tuning on %d frames for %.1f min at lr %.0e (scalar-only warm-up %d epoch%s, "
-                        + "LEE weight %.3g, identity gradient, FP32 radial basis%s: gaq qat --recommended; run folder %s)", bits.toUpperCase(Locale.ROOT),
+                        + "LEE weight %.3g, identity gradient, FP32 radial basis%s: gaq qat --recommended; run folder %s)", bits,
                 n, train.size(), s.qatMinutes(), lr, s.qatWarmupEpochs(), s.qatWarmupEpochs() == 1 ? "" : "s", method.defaultLeeWeight(),
                 spec.perChannel() ? ", per-channel steps" : "", runDir);
         clearRun(runDir);
         clearRun(runDir.resolve("stage1"));
         QatRun run = QatRun.mainStage(QatRecipe.fineTuning(lr).epochs(100_000).plateauPatience(3).seed(s.seed()).threads(s.threads())
                 .maxMinutes(s.qatMinutes()).leeWeight(method.defaultLeeWeight()).vectorWarmupEpochs(s.qatWarmupEpochs()).build());
-        int frozenEpochs = QatRecipe.recommendedFrozenEpochs(bits);
+        int frozenEpochs = bits.recommendedFrozenEpochs();
         if (frozenEpochs > 0) {
             // The recipe's second stage for 4-bit weights (gaq qat --recommended --frozen-epochs): codes fixed, half the budget.
             log.printf("      then up to %d epochs with the weight codes frozen (%.1f min)%n", frozenEpochs, s.qatMinutes() / 2);

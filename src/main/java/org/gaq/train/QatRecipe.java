@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 import org.gaq.data.Dataset;
 import org.gaq.data.Split;
@@ -15,7 +16,6 @@ import org.gaq.quant.ModelFiles;
 import org.gaq.quant.ProtectiveMasking;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
-import org.gaq.quant.WeightQuantizer;
 
 /**
  * How quantization-aware fine-tuning is set up, shared by {@code gaq qat}, {@code gaq ptq} and {@code gaq demo}:
@@ -34,21 +34,10 @@ public final class QatRecipe {
      * step, no LEE; Degree-Quant adds percentile ranges and protective masking).
      */
     public enum Method {
-        GAQ("gaq"), NAIVE("naive"), DEGREE_QUANT("degree-quant");
+        GAQ, NAIVE, DEGREE_QUANT;
 
-        public final String cliName;
-
-        Method(String cliName) {
-            this.cliName = cliName;
-        }
-
-        public static Method parse(String name) {
-            for (Method m : values()) if (m.cliName.equals(name)) return m;
-            throw new IllegalArgumentException("--method must be gaq, naive or degree-quant, not '" + name + "'");
-        }
-
-        public String defaultVectorScheme() {
-            return this == GAQ ? "mddq" : "componentwise";
+        public QuantizationSpec.VectorScheme defaultVectorScheme() {
+            return this == GAQ ? QuantizationSpec.VectorScheme.MDDQ : QuantizationSpec.VectorScheme.COMPONENTWISE;
         }
 
         public QuantizationSpec.Calibration defaultCalibration() {
@@ -64,28 +53,61 @@ public final class QatRecipe {
         }
     }
 
-    /** The quantization spec of {@code bits} (w8a8 or w4a8) with the given vector scheme (mddq, local-frame or componentwise) and switches. */
-    public static QuantizationSpec spec(String bits, String vectorScheme, int directionBits, boolean geometricSte, boolean scalarOnly,
-                                             boolean vectorOnly, QuantizationSpec.Calibration calibration) {
-        int weightBits = switch (bits) {
-            case "w8a8" -> 8;
-            case "w4a8" -> 4;
-            default -> throw new IllegalArgumentException("--bits must be w8a8 or w4a8, not '" + bits + "'");
-        };
-        QuantizationSpec.VectorScheme scheme = switch (vectorScheme) {
-            case "mddq" -> QuantizationSpec.VectorScheme.MDDQ;
-            case "componentwise" -> QuantizationSpec.VectorScheme.COMPONENTWISE;
-            case "local-frame" -> QuantizationSpec.VectorScheme.LOCAL_FRAME;
-            default -> throw new IllegalArgumentException("--vector-scheme must be mddq, local-frame or componentwise, not '" + vectorScheme + "'");
-        };
-        if (scalarOnly && vectorOnly) throw new IllegalArgumentException("--scalar-only and --vector-only exclude each other");
-        return QuantizationSpec.builder().weightBits(vectorOnly ? 32 : weightBits).activationBits(vectorOnly ? 32 : 8).vectorScheme(scheme)
-                .vectorBits(scalarOnly ? 32 : 8).directionBits(scalarOnly ? 32 : directionBits).geometricSte(geometricSte).calibration(calibration).build();
+    /** The two bit widths of the paper: weights at 8 or 4 bits, activations at 8. */
+    public enum Bits {
+        W8A8(8), W4A8(4);
+
+        private final int weightBits;
+
+        Bits(int weightBits) {
+            this.weightBits = weightBits;
+        }
+
+        public int weightBits() {
+            return weightBits;
+        }
+
+        /** "w8a8" or "w4a8", as the command line and run folders name it. */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * The fine-tuning rate of {@link #recommendedSpec}: 4-bit weights have to move further than 8-bit ones,
+         * and W8A8 gains nothing from a higher rate (docs/quantization.md, "Fine-tuning recipe").
+         */
+        public float recommendedLr() {
+            return this == W4A8 ? 1e-4f : 1e-5f;
+        }
+
+        /**
+         * Epochs of the recommended recipe's second stage, fine-tuning with the weight codes frozen
+         * ({@link #frozenStage}): 15 for W4A8, none for W8A8. The stage lets 4-bit weights' oscillating codes settle;
+         * W8A8 gains nothing measurable from it (docs/quantization.md, "Frozen weight codes").
+         */
+        public int recommendedFrozenEpochs() {
+            return this == W4A8 ? 15 : 0;
+        }
     }
 
-    /** The method's spec for {@code bits} with its default vector scheme and calibration, 8 direction bits, nothing ablated. */
-    public static QuantizationSpec spec(Method method, String bits) {
-        return spec(bits, method.defaultVectorScheme(), 8, false, false, false, method.defaultCalibration());
+    /** Every branch quantized at {@code bits}: int8 activations, 8-bit MDDQ magnitudes and directions (or components). */
+    public static QuantizationSpec spec(Bits bits, QuantizationSpec.VectorScheme vectorScheme, QuantizationSpec.Calibration calibration) {
+        return QuantizationSpec.builder().weightBits(bits.weightBits()).vectorScheme(vectorScheme).calibration(calibration).build();
+    }
+
+    /** The method's spec for {@code bits} with its default vector scheme and calibration, nothing ablated. */
+    public static QuantizationSpec spec(Method method, Bits bits) {
+        return spec(bits, method.defaultVectorScheme(), method.defaultCalibration());
+    }
+
+    /** The ablation that quantizes the scalar branch only (weights and scalar activations; vectors FP32). */
+    public static QuantizationSpec scalarBranchOnly(QuantizationSpec spec) {
+        return spec.toBuilder().vectorBits(32).directionBits(32).build();
+    }
+
+    /** The ablation that quantizes the vector branch only (scalar activations and weights FP32). */
+    public static QuantizationSpec vectorBranchOnly(QuantizationSpec spec) {
+        return spec.toBuilder().weightBits(32).activationBits(32).build();
     }
 
     /**
@@ -96,7 +118,7 @@ public final class QatRecipe {
      * on the whole training set ({@link #RECOMMENDED_CALIBRATION_FRAMES}). On ethanol it lowers GAQ W8A8's
      * errors from E 6.1 / F 10.0 / LEE 7.3 to 2.7 / 7.8 / 5.1 (docs/results.md).
      */
-    public static QuantizationSpec recommendedSpec(String bits) {
+    public static QuantizationSpec recommendedSpec(Bits bits) {
         return recommended(spec(Method.GAQ, bits));
     }
 
@@ -111,23 +133,6 @@ public final class QatRecipe {
      * clip test-set activations that 950 frames would have covered (docs/quantization.md, "Fine-tuning recipe").
      */
     public static final int RECOMMENDED_CALIBRATION_FRAMES = Integer.MAX_VALUE;
-
-    /**
-     * The fine-tuning rate of {@link #recommendedSpec}: 4-bit weights have to move further than 8-bit ones,
-     * and W8A8 gains nothing from a higher rate (docs/quantization.md, "Fine-tuning recipe").
-     */
-    public static float recommendedLr(String bits) {
-        return bits.equals("w4a8") ? 1e-4f : 1e-5f;
-    }
-
-    /**
-     * Epochs of the recommended recipe's second stage, fine-tuning with the weight codes frozen
-     * ({@link #frozenStage}): 15 for W4A8, none for W8A8. The stage lets 4-bit weights' oscillating codes settle;
-     * W8A8 gains nothing measurable from it (docs/quantization.md, "Frozen weight codes").
-     */
-    public static int recommendedFrozenEpochs(String bits) {
-        return bits.equals("w4a8") ? 15 : 0;
-    }
 
     /**
      * Plateau patience of the frozen-codes stage, whatever the first stage's: the stage is short, and its
@@ -146,31 +151,6 @@ public final class QatRecipe {
         return Trainer.startQat(model, split, options, runDir, log).freezeQuantizedWeightsFrom(0);
     }
 
-    public static WeightQuantizer.Range weightRange(String name) {
-        return switch (name) {
-            case "max" -> WeightQuantizer.Range.MAX_ABS;
-            case "mse" -> WeightQuantizer.Range.MSE;
-            default -> throw new IllegalArgumentException("--weight-range must be max or mse, not '" + name + "'");
-        };
-    }
-
-    public static QuantizationSpec.Gradient gradient(String name) {
-        return switch (name) {
-            case "clipped" -> QuantizationSpec.Gradient.CLIPPED;
-            case "identity" -> QuantizationSpec.Gradient.IDENTITY;
-            default -> throw new IllegalArgumentException("--gradient must be clipped or identity, not '" + name + "'");
-        };
-    }
-
-    public static QuantizationSpec.Calibration calibration(String name) {
-        return switch (name) {
-            case "min-max" -> QuantizationSpec.Calibration.MIN_MAX;
-            case "percentile" -> QuantizationSpec.Calibration.PERCENTILE;
-            case "mean-abs" -> QuantizationSpec.Calibration.MEAN_ABS;
-            default -> throw new IllegalArgumentException("--calibration must be min-max, percentile or mean-abs, not '" + name + "'");
-        };
-    }
-
     /** Throws unless {@code model} (read from {@code what}) is fake-quantized, i.e. can be fine-tuned further. */
     public static void requireFakeQuantized(EquivariantTransformer model, Object what) {
         if (!(model.sites() instanceof QuantizationPlan)) {
@@ -179,11 +159,9 @@ public final class QatRecipe {
         }
     }
 
-    /** Gives the fake-quantized {@code model} the vector scheme {@code name} (mddq or local-frame), keeping its steps. */
-    public static void switchVectorScheme(EquivariantTransformer model, String name) {
-        QuantizationPlan plan = (QuantizationPlan) model.sites();
-        QuantizationSpec.VectorScheme scheme = spec("w8a8", name, 8, false, false, false, QuantizationSpec.Calibration.MIN_MAX).vectorScheme();
-        model.setSites(plan.withVectorScheme(scheme));
+    /** Gives the fake-quantized {@code model} the vector scheme {@code scheme} (MDDQ ↔ local-frame MDDQ), keeping its steps. */
+    public static void switchVectorScheme(EquivariantTransformer model, QuantizationSpec.VectorScheme scheme) {
+        model.setSites(((QuantizationPlan) model.sites()).withVectorScheme(scheme));
     }
 
     /**

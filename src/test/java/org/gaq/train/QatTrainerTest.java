@@ -71,7 +71,7 @@ class QatTrainerTest {
         Split split = TrainerTest.split();
         EquivariantTransformer m = new EquivariantTransformer(TrainerTest.TINY, 5);
         ElementEnergies.fit(split.train(), m.elementShift(), m.elementScale());
-        var spec = QatRecipe.spec("w8a8", "local-frame", 8, false, false, false, QuantizationSpec.Calibration.MIN_MAX);
+        var spec = QatRecipe.spec(QatRecipe.Bits.W8A8, QuantizationSpec.VectorScheme.LOCAL_FRAME, QuantizationSpec.Calibration.MIN_MAX);
         assertEquals(QuantizationSpec.VectorScheme.LOCAL_FRAME, spec.vectorScheme());
         Calibrator.calibrate(m, spec, split.train().frames().subList(0, 8), 4);
         assertTrue(((QuantizationPlan) m.sites()).describeSites().values().stream().anyMatch(d -> d.contains("local-frame")));
@@ -83,23 +83,23 @@ class QatTrainerTest {
         assertEquals(QuantizationSpec.VectorScheme.LOCAL_FRAME, ((QuantizationPlan) loaded.sites()).spec().vectorScheme());
         var g = NeighborList.batch(split.validation().frames(), 5.0);
         assertArrayEquals(m.predict(g, false).forces().data(), loaded.predict(g, false).forces().data());
-        var bad = assertThrows(IllegalArgumentException.class,
-                () -> QatRecipe.spec("w8a8", "local", 8, false, false, false, QuantizationSpec.Calibration.MIN_MAX));
-        assertTrue(bad.getMessage().contains("local-frame"), bad.getMessage());
     }
 
     @Test
     void recommendedRecipeKeepsTheChosenBitsAndAddsItsChanges() {
-        var w8 = QatRecipe.recommended(QatRecipe.spec("w8a8", "mddq", 16, false, false, false, QuantizationSpec.Calibration.MIN_MAX));
+        var w8 = QatRecipe.recommended(QatRecipe.spec(QatRecipe.Bits.W8A8, QuantizationSpec.VectorScheme.MDDQ, QuantizationSpec.Calibration.MIN_MAX)
+                .toBuilder().directionBits(16).build());
         assertEquals(16, w8.directionBits(), "the caller's direction bits stay");
         assertEquals(QuantizationSpec.Gradient.IDENTITY, w8.gradient());
         assertEquals(java.util.List.of("rbf_in"), w8.fullPrecisionSites());
         assertTrue(w8.perChannel(), "per-channel steps for int8 weights");
-        var w4 = QatRecipe.recommendedSpec("w4a8");
+        var w4 = QatRecipe.recommendedSpec(QatRecipe.Bits.W4A8);
         assertEquals(4, w4.weightBits());
         assertFalse(w4.perChannel(), "not folded into int4 groups");
-        assertEquals(1e-4f, QatRecipe.recommendedLr("w4a8"));
-        assertEquals(1e-5f, QatRecipe.recommendedLr("w8a8"));
+        assertEquals(1e-4f, QatRecipe.Bits.W4A8.recommendedLr());
+        assertEquals(1e-5f, QatRecipe.Bits.W8A8.recommendedLr());
+        assertEquals(15, QatRecipe.Bits.W4A8.recommendedFrozenEpochs());
+        assertEquals(0, QatRecipe.Bits.W8A8.recommendedFrozenEpochs());
     }
 
     @Test
