@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * Fake quantization of a model, site by site (the model's {@link ActivationSites}): the paper's
@@ -28,18 +28,18 @@ import java.util.Arrays;
 public final class QuantizationPlan implements ActivationSites {
 
     private final QuantizationSpec spec;
-    private final WeightQuantizer weights;
+    private final Optional<WeightQuantizer> weights;     // empty: FP32 weights
     private final Map<String, LsqQuantizer> scalarQuantizers = new LinkedHashMap<>();   // in the order the model reaches them
     private final Map<String, FakeQuantizer> vectorQuantizers = new LinkedHashMap<>();
     private boolean scalarBranch = true, vectorBranch = true, weightBranch = true;
     private ProtectiveMasking masking;          // Degree-Quant baseline only, during training
-    private final Map<String, Tensor> weightScales = new LinkedHashMap<>();   // learned α, see learnWeightScales
+    private Optional<LearnedWeightScales> learnedScales = Optional.empty();
 
     private QuantizationPlan(QuantizationSpec spec, Map<String, double[]> scalarSteps, Map<String, double[]> vectorSteps) {
         this.spec = spec;
-        this.weights = spec.weightBits() == 32 ? null
-                : new WeightQuantizer(spec.weightBits() == 8 ? WeightQuantizer.Scheme.INT8_PER_CHANNEL : WeightQuantizer.Scheme.INT4_GROUPED,
-                        spec.weightRange());
+        this.weights = spec.weightBits() == 32 ? Optional.empty()
+                : Optional.of(new WeightQuantizer(spec.weightBits() == 8 ? WeightQuantizer.Scheme.INT8_PER_CHANNEL : WeightQuantizer.Scheme.INT4_GROUPED,
+                        spec.weightRange()));
         scalarSteps.forEach((site, steps) -> scalarQuantizers.put(site, new LsqQuantizer(spec.activationBits(), Signedness.SIGNED, steps)));
         vectorSteps.forEach((site, steps) -> vectorQuantizers.put(site, vectorQuantizer(steps)));
     }
@@ -116,71 +116,38 @@ public final class QuantizationPlan implements ActivationSites {
 
     @Override
     public Tensor weight(String name, Tensor w) {
-        if (weights == null || !weightBranch) return w;
+        if (weights.isEmpty() || !weightBranch) return w;
+        WeightQuantizer quantizer = weights.get();
         float[] s = inputSteps(name);
-        if (s == null) return withLearnedScale(name, weights.apply(w));
+        if (s == null) return withLearnedScale(name, quantizer.apply(w));
         // Per-channel input steps folded into the rows: Ŵ = diag(1/s)·Q(diag(s)·W), so that x_q·Ŵ = a·Q(diag(s)·W)
         // with a the integer codes of x (what the integer layer computes).
         Tensor rows = Tensor.of(s, s.length, 1);
-        return withLearnedScale(name, weights.apply(w.mul(rows)).div(rows));
+        return withLearnedScale(name, quantizer.apply(w.mul(rows)).div(rows));
     }
 
-    /** {@code q} times the learned scale factors of weight {@code name}, α expanded over its groups' rows (if it has any). */
+    /** {@code q} times the learned scale factors of weight {@code name}, if they are being learned. */
     private Tensor withLearnedScale(String name, Tensor q) {
-        Tensor alpha = weightScales.get(name);
-        return alpha == null ? q : q.mul(alpha.gatherRows(rowGroups(q.dim(0))));
+        return learnedScales.map(l -> l.apply(name, q)).orElse(q);
     }
-
-    /** The group of each input row: i / groupSize (int8 per channel: one group, 0). */
-    private int[] rowGroups(int in) {
-        int size = groupSize(in);
-        int[] g = new int[in];
-        for (int i = 0; i < in; i++) g[i] = i / size;
-        return g;
-    }
-
-    private int groupSize(int in) {
-        return weights.scheme() == WeightQuantizer.Scheme.INT4_GROUPED ? WeightQuantizer.INT4_GROUP_SIZE : in;
-    }
-
-    // ------------------------------------------------------------------ learned weight scales
 
     /**
-     * Learned multipliers of the weights' scales, for fine-tuning with frozen codes: weight W [in, out] gets
-     * α [groups, out] (α = 1 to start) and {@link #weight} returns α_{g(i),j}·Q(W)_ij, so each group's scale
-     * max|W|/Qp becomes α·max|W|/Qp while its codes stay as they are. Returned in the model's parameter order,
-     * for the optimizer, which keeps them positive by training log α. {@link #bakeWeightScales} moves them into
-     * the weights: the model file format and the integer export do not change.
+     * Starts learning a multiplier of every quantized weight group's scale ({@link LearnedWeightScales}) for fine-tuning
+     * with frozen codes; returns the multipliers, in the model's parameter order, for the optimizer.
      */
     public List<Tensor> learnWeightScales(Map<String, Tensor> modelParameters) {
-        if (weights == null) throw new IllegalStateException("this plan does not quantize weights: " + spec);
-        if (weights.range() != WeightQuantizer.Range.MAX_ABS) {
-            // baking relies on scale = max|W|/Qp scaling with W; an MSE-chosen clip ratio need not
-            throw new IllegalStateException("learned weight scales need max-abs weight ranges, not " + weights.range());
-        }
-        weightScales.clear();
-        modelParameters.forEach((name, w) -> {
-            if (QuantizationSites.isQuantizedWeight(name)) weightScales.put(name, Tensor.ones(QuantizedWeight.groups(w.dim(0), groupSize(w.dim(0))), w.dim(1)).asLeaf());
-        });
-        return List.copyOf(weightScales.values());
+        LearnedWeightScales scales = new LearnedWeightScales(quantizedWeights(), modelParameters);
+        learnedScales = Optional.of(scales);
+        return scales.tensors();
     }
 
-    /**
-     * Moves the learned scale factors into the latent weights, W_ij ← α_{g(i),j}·W_ij, and resets α to 1. Then
-     * max|W| of every group, hence its scale, is multiplied by α, and round(W/scale), the codes, are the same
-     * (up to a float ulp at an exact rounding tie), so the model computes what it computed before; a checkpoint
-     * written after this holds the learned scales in ordinary weights. With per-channel input steps s folded into the
-     * rows (Q(diag(s)·W)) the same holds, since diag(s) and α act on different axes.
-     */
+    /** Moves the learned scale multipliers into the latent weights (the model computes the same; {@link LearnedWeightScales#bake}). */
     public void bakeWeightScales(Map<String, Tensor> modelParameters) {
-        weightScales.forEach((name, alpha) -> {
-            float[] w = modelParameters.get(name).leafData(), a = alpha.leafData();
-            int in = modelParameters.get(name).dim(0), out = alpha.dim(1), size = groupSize(in);
-            for (int i = 0; i < in; i++) {
-                for (int j = 0; j < out; j++) w[i * out + j] *= a[(i / size) * out + j];
-            }
-            Arrays.fill(a, 1f);
-        });
+        learnedScales.ifPresent(l -> l.bake(modelParameters));
+    }
+
+    private WeightQuantizer quantizedWeights() {
+        return weights.orElseThrow(() -> new IllegalStateException("this plan does not quantize weights: " + spec.description()));
     }
 
     /**
@@ -188,9 +155,8 @@ public final class QuantizationPlan implements ActivationSites {
      * has per-channel steps s (the same product {@link #weight} quantizes).
      */
     public QuantizedWeight quantizedWeight(String name, Tensor w) {
-        if (weights == null) throw new IllegalStateException("this plan does not quantize weights: " + spec);
         float[] s = inputSteps(name);
-        return weights.quantize(s == null ? w : w.detach().mul(Tensor.of(s, s.length, 1)));
+        return quantizedWeights().quantize(s == null ? w : w.detach().mul(Tensor.of(s, s.length, 1)));
     }
 
     /**

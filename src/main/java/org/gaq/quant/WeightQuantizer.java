@@ -81,6 +81,11 @@ public final class WeightQuantizer extends FakeQuantizer {
         return scheme;
     }
 
+    /** Rows per scale group of a weight with {@code in} rows: 32 for grouped int4, all of them for per-channel int8. */
+    public int groupSize(int in) {
+        return scheme == Scheme.INT4_GROUPED ? INT4_GROUP_SIZE : in;
+    }
+
     public Range range() {
         return range;
     }
