@@ -20,11 +20,11 @@ final class ResumedOptions {
     private record Fixed<T>(String option, Function<T, Object> value) {}
 
     private static final List<Fixed<Trainer.Options>> OPTIONS = List.of(
-            new Fixed<>("--batch-size", Trainer.Options::batchSize), new Fixed<>("--lr", Trainer.Options::learningRate),
-            new Fixed<>("--min-lr", Trainer.Options::minLearningRate), new Fixed<>("--warmup-epochs", Trainer.Options::warmupEpochs),
-            new Fixed<>("--patience", Trainer.Options::plateauPatience), new Fixed<>("--decay", Trainer.Options::plateauFactor),
-            new Fixed<>("--energy-weight", Trainer.Options::energyWeight), new Fixed<>("--force-weight", Trainer.Options::forceWeight),
-            new Fixed<>("--weight-decay", Trainer.Options::weightDecay), new Fixed<>("--weight-average", Trainer.Options::weightAverageDecay),
+            new Fixed<>("--batch-size", o -> o.schedule().batchSize()), new Fixed<>("--lr", o -> o.optimiser().learningRate()),
+            new Fixed<>("--min-lr", o -> o.optimiser().minLearningRate()), new Fixed<>("--warmup-epochs", o -> o.schedule().warmupEpochs()),
+            new Fixed<>("--patience", o -> o.schedule().plateauPatience()), new Fixed<>("--decay", o -> o.schedule().plateauFactor()),
+            new Fixed<>("--energy-weight", o -> o.loss().energy()), new Fixed<>("--force-weight", o -> o.loss().force()),
+            new Fixed<>("--weight-decay", o -> o.optimiser().weightDecay()), new Fixed<>("--weight-average", o -> o.optimiser().weightAverageDecay()),
             new Fixed<>("--seed", Trainer.Options::seed));
 
     private static final List<Fixed<ModelConfig>> MODEL = List.of(

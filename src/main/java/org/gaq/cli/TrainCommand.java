@@ -101,7 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             System.out.printf("training on %d frames (%d validation), %s, %d parameters, %d threads; run folder %s%n",
                     split.train().size(), split.validation().size(), split.train().allHaveForces() ? "energies and forces" : "energies only",
-                    trainer.model().parameterCount(), options.threads(), runDir);
+                    trainer.model().parameterCount(), options.budget().threads(), runDir);
             trainer.cpuBudget(budget.cpuBudget).run();
         }
         System.out.println("best model: " + runDir.resolve("best.safetensors"));

@@ -70,7 +70,7 @@ public final class QatRun {
         Path best = main.isPresent() ? mainStage(model, split, main.get(), stageDir, log) : saveAsItIs(model, stageDir);
         if (frozenCodes.isEmpty()) return best;
         Trainer.Options options = frozenCodes.get();
-        log.printf("frozen weight codes: up to %d epochs from %s (run folder %s)%n", options.epochs(), best, runDir);
+        log.printf("frozen weight codes: up to %d epochs from %s (run folder %s)%n", options.schedule().epochs(), best, runDir);
         QatRecipe.frozenStage(best, split, options, runDir, log).cpuBudget(cpuBudget).run();
         Path frozenBest = runDir.resolve("best.safetensors");
         if (Files.exists(frozenBest)) return frozenBest;
@@ -86,7 +86,7 @@ public final class QatRun {
         if (!Files.exists(best)) {
             // Warm-up epochs are no candidates: if the budget ended inside them, one epoch with every branch quantized follows.
             log.printf("the budget ended inside the scalar-only warm-up: one more epoch with the vector branch quantized too%n");
-            var more = main.withBudget(main.vectorWarmupEpochs() + 1, main.threads(), 1e5);
+            var more = main.withBudget(main.qat().vectorWarmupEpochs() + 1, main.budget().threads(), 1e5);
             Path last = stageDir.resolve("last.safetensors");
             (Files.exists(last) ? Trainer.resume(last, split, more, stageDir, log) : Trainer.startQat(model, split, more, stageDir, log)).run();
         }

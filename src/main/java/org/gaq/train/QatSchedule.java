@@ -33,8 +33,8 @@ final class QatSchedule implements TrainingHook {
         this.plan = plan;
         this.model = model;
         this.options = options;
-        this.steps = options.stepRateFactor() > 0 ? plan.parameters() : List.of();
-        this.weightScales = options.weightScaleRateFactor() > 0 ? plan.learnWeightScales(model.parameters()) : List.of();
+        this.steps = options.qat().stepRateFactor() > 0 ? plan.parameters() : List.of();
+        this.weightScales = options.qat().weightScaleRateFactor() > 0 ? plan.learnWeightScales(model.parameters()) : List.of();
     }
 
     @Override
@@ -48,8 +48,8 @@ final class QatSchedule implements TrainingHook {
     public void configure(Adam adam, int first) {
         this.adam = adam;
         // Learned quantizer steps and weight-scale factors move in log space: a fraction of themselves per update (see Adam).
-        for (int p = 0; p < steps.size(); p++) adam.setLogScale(first + p, options.stepRateFactor());
-        for (int p = 0; p < weightScales.size(); p++) adam.setLogScale(first + steps.size() + p, options.weightScaleRateFactor());
+        for (int p = 0; p < steps.size(); p++) adam.setLogScale(first + p, options.qat().stepRateFactor());
+        for (int p = 0; p < weightScales.size(); p++) adam.setLogScale(first + steps.size() + p, options.qat().weightScaleRateFactor());
     }
 
     /** See {@link Trainer#freezeQuantizedWeightsFrom}. */
@@ -65,7 +65,7 @@ final class QatSchedule implements TrainingHook {
 
     @Override
     public void beforeEpoch(int epoch, PrintStream log) {
-        plan.setVectorBranch(epoch >= options.vectorWarmupEpochs());
+        plan.setVectorBranch(epoch >= options.qat().vectorWarmupEpochs());
         if (epoch == freezeWeightsFrom) log.printf("epoch %d on: quantized weights frozen%n", epoch + 1);
         List<String> names = new ArrayList<>(model.parameters().keySet());
         for (int p = 0; p < names.size(); p++) {
@@ -99,7 +99,7 @@ final class QatSchedule implements TrainingHook {
     @Override
     public boolean isCandidate(int epoch) {
         // During the warm-up the vector branch is not quantized yet: such a model is not a candidate.
-        return epoch >= options.vectorWarmupEpochs();
+        return epoch >= options.qat().vectorWarmupEpochs();
     }
 
     @Override

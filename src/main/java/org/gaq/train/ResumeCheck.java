@@ -1,7 +1,9 @@
 package org.gaq.train;
 
 import com.google.gson.Gson;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import org.gaq.data.DataFingerprint;
 import org.gaq.data.Split;
 import org.gaq.io.SafeTensorsException;
@@ -39,9 +41,24 @@ public final class ResumeCheck {
         String json = metadata.get(OPTIONS_KEY);
         if (json == null) return null;
         try {
-            return GSON.fromJson(json, Trainer.Options.class);
-        } catch (JsonParseException | IllegalArgumentException e) {
+            JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+            return o.has("schedule") ? GSON.fromJson(o, Trainer.Options.class) : GSON.fromJson(o, FlatOptions.class).grouped();
+        } catch (JsonParseException | IllegalArgumentException | IllegalStateException e) {
             throw new SafeTensorsException(checkpoint, "invalid training options in header: " + e.getMessage());
+        }
+    }
+
+    /** The options as checkpoints before the grouped {@link Trainer.Options} recorded them (one flat object). */
+    private record FlatOptions(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
+                               int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
+                               float weightDecay, long seed, int threads, double maxMinutes, float leeWeight,
+                               int vectorWarmupEpochs, float stepRateFactor, float weightScaleRateFactor, float weightAverageDecay) {
+        Trainer.Options grouped() {
+            return Trainer.Options.builder().epochs(epochs).batchSize(batchSize).learningRate(learningRate).minLearningRate(minLearningRate)
+                    .warmupEpochs(warmupEpochs).plateauPatience(plateauPatience).plateauFactor(plateauFactor).energyWeight(energyWeight)
+                    .forceWeight(forceWeight).weightDecay(weightDecay).seed(seed).threads(threads).maxMinutes(maxMinutes).leeWeight(leeWeight)
+                    .vectorWarmupEpochs(vectorWarmupEpochs).stepRateFactor(stepRateFactor).weightScaleRateFactor(weightScaleRateFactor)
+                    .weightAverageDecay(weightAverageDecay).build();     // absent in older files: 0, no average, as they ran
         }
     }
 

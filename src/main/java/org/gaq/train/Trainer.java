@@ -47,24 +47,57 @@ import java.lang.management.ManagementFactory;
 public final class Trainer {
 
     /**
-     * Everything that decides a training run. {@code leeWeight} and {@code vectorWarmupEpochs} matter for
-     * quantization-aware training only: the weight of the local-equivariance-error penalty, and the
-     * epochs during which only the scalar branch is quantized.
+     * Everything that decides a training run, in groups: the schedule, the optimiser, the loss weights, the budget and
+     * the terms of quantization-aware training; build one by name with {@link #builder()}.
      */
-    public record Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupEpochs,
-                          int plateauPatience, float plateauFactor, float energyWeight, float forceWeight,
-                          float weightDecay, long seed, int threads, double maxMinutes, float leeWeight,
-                          int vectorWarmupEpochs, float stepRateFactor, float weightScaleRateFactor, float weightAverageDecay) {
-        public Options {
-            if (!(weightAverageDecay >= 0 && weightAverageDecay < 1)) {
-                throw new IllegalArgumentException("the weight-average decay must be 0 (off) or lie in (0, 1), got " + weightAverageDecay);
+    public record Options(Schedule schedule, Optimiser optimiser, LossWeights loss, Budget budget, QatTerms qat, long seed) {
+        /** Epochs and batches, and the learning rate's course: a linear warm-up, then ×plateauFactor after plateauPatience epochs without improvement. */
+        public record Schedule(int epochs, int batchSize, int warmupEpochs, int plateauPatience, float plateauFactor) {
+            public Schedule {
+                if (epochs <= 0 || batchSize <= 0) throw new IllegalArgumentException("epochs and batch size must be positive");
             }
-            if (!(stepRateFactor >= 0)) throw new IllegalArgumentException("the step-size rate factor must be 0 (fixed steps) or positive");
-            if (!(weightScaleRateFactor >= 0)) throw new IllegalArgumentException("the weight-scale rate factor must be 0 (off) or positive");
-            if (epochs <= 0 || batchSize <= 0 || threads <= 0) throw new IllegalArgumentException("epochs, batch size and threads must be positive");
-            if (learningRate <= 0) throw new IllegalArgumentException("learning rate must be positive");
-            if (energyWeight < 0 || forceWeight < 0 || energyWeight + forceWeight == 0 || leeWeight < 0) {
-                throw new IllegalArgumentException("loss weights must be non-negative and not both zero");
+        }
+
+        /** Adam's rate (decayed down to minLearningRate), its weight decay, and the decay of the weight average ({@link WeightAverage}). */
+        public record Optimiser(float learningRate, float minLearningRate, float weightDecay, float weightAverageDecay) {
+            public Optimiser {
+                if (learningRate <= 0) throw new IllegalArgumentException("learning rate must be positive");
+                if (!(weightAverageDecay >= 0 && weightAverageDecay < 1)) {
+                    throw new IllegalArgumentException("the weight-average decay must be 0 (off) or lie in (0, 1), got " + weightAverageDecay);
+                }
+            }
+        }
+
+        /** The loss's weights: w_E and w_F of the energy and force terms, and (QAT) the local-equivariance-error penalty's. */
+        public record LossWeights(float energy, float force, float lee) {
+            public LossWeights {
+                if (energy < 0 || force < 0 || energy + force == 0 || lee < 0) {
+                    throw new IllegalArgumentException("loss weights must be non-negative and not both zero");
+                }
+            }
+        }
+
+        /** Worker threads, and the minutes after which the run stops (at the end of an epoch). */
+        public record Budget(int threads, double maxMinutes) {
+            public Budget {
+                if (threads <= 0) throw new IllegalArgumentException("threads must be positive");
+            }
+        }
+
+        /**
+         * Quantization-aware training only: the epochs during which only the scalar branch is quantized, and the rate
+         * factors (in log space, 0: off) of learned activation steps and of learned weight-scale multipliers.
+         */
+        public record QatTerms(int vectorWarmupEpochs, float stepRateFactor, float weightScaleRateFactor) {
+            public QatTerms {
+                if (!(stepRateFactor >= 0)) throw new IllegalArgumentException("the step-size rate factor must be 0 (fixed steps) or positive");
+                if (!(weightScaleRateFactor >= 0)) throw new IllegalArgumentException("the weight-scale rate factor must be 0 (off) or positive");
+            }
+        }
+
+        public Options {
+            if (schedule == null || optimiser == null || loss == null || budget == null || qat == null) {
+                throw new IllegalArgumentException("training options need every group: " + schedule + ", " + optimiser + ", " + loss + ", " + budget + ", " + qat);
             }
         }
 
@@ -76,8 +109,8 @@ public final class Trainer {
         /**
          * Quantizer steps move by lr·k·(Adam's normalised gradient) in log space (k = 100 at lr 1e-5: up to
          * 0.1% of a step per update), or stay at their calibrated values with k = 0, the default: learned
-         * steps drifted a few percent within a few hundred updates and the force error then grew (the
-         * measurement is in docs/quantization.md), while fixed steps fine-tuned stably.
+         * steps drifted within a few hundred updates and the force error then grew (docs/quantization.md),
+         * while fixed steps fine-tuned stably.
          */
         public static final float DEFAULT_STEP_RATE_FACTOR = 0f;
 
@@ -95,24 +128,24 @@ public final class Trainer {
 
         public Builder toBuilder() {
             Builder b = new Builder();
-            b.epochs = epochs;
-            b.batchSize = batchSize;
-            b.learningRate = learningRate;
-            b.minLearningRate = minLearningRate;
-            b.warmupEpochs = warmupEpochs;
-            b.plateauPatience = plateauPatience;
-            b.plateauFactor = plateauFactor;
-            b.energyWeight = energyWeight;
-            b.forceWeight = forceWeight;
-            b.weightDecay = weightDecay;
+            b.epochs = schedule.epochs();
+            b.batchSize = schedule.batchSize();
+            b.warmupEpochs = schedule.warmupEpochs();
+            b.plateauPatience = schedule.plateauPatience();
+            b.plateauFactor = schedule.plateauFactor();
+            b.learningRate = optimiser.learningRate();
+            b.minLearningRate = optimiser.minLearningRate();
+            b.weightDecay = optimiser.weightDecay();
+            b.weightAverageDecay = optimiser.weightAverageDecay();
+            b.energyWeight = loss.energy();
+            b.forceWeight = loss.force();
+            b.leeWeight = loss.lee();
+            b.threads = budget.threads();
+            b.maxMinutes = budget.maxMinutes();
+            b.vectorWarmupEpochs = qat.vectorWarmupEpochs();
+            b.stepRateFactor = qat.stepRateFactor();
+            b.weightScaleRateFactor = qat.weightScaleRateFactor();
             b.seed = seed;
-            b.threads = threads;
-            b.maxMinutes = maxMinutes;
-            b.leeWeight = leeWeight;
-            b.vectorWarmupEpochs = vectorWarmupEpochs;
-            b.stepRateFactor = stepRateFactor;
-            b.weightScaleRateFactor = weightScaleRateFactor;
-            b.weightAverageDecay = weightAverageDecay;
             return b;
         }
 
@@ -140,6 +173,8 @@ public final class Trainer {
             public Builder energyWeight(float v) { energyWeight = v; return this; }
             public Builder forceWeight(float v) { forceWeight = v; return this; }
             public Builder weightDecay(float v) { weightDecay = v; return this; }
+            /** Validate and save an exponential moving average of the weights with this decay per step (0: off; {@link WeightAverage}). */
+            public Builder weightAverageDecay(float v) { weightAverageDecay = v; return this; }
             public Builder seed(long v) { seed = v; return this; }
             public Builder threads(int v) { threads = v; return this; }
             public Builder maxMinutes(double v) { maxMinutes = v; return this; }
@@ -152,13 +187,11 @@ public final class Trainer {
             /** QAT: learned weight-group scales move at this multiple of the rate, in log space (0: off). */
             public Builder weightScaleRateFactor(float v) { weightScaleRateFactor = v; return this; }
 
-            /** Validate and save an exponential moving average of the weights with this decay per step (0: off; {@link WeightAverage}). */
-            public Builder weightAverageDecay(float v) { weightAverageDecay = v; return this; }
-
             public Options build() {
-                return new Options(epochs, batchSize, learningRate, minLearningRate, warmupEpochs, plateauPatience, plateauFactor,
-                        energyWeight, forceWeight, weightDecay, seed, threads, maxMinutes, leeWeight, vectorWarmupEpochs,
-                        stepRateFactor, weightScaleRateFactor, weightAverageDecay);
+                return new Options(new Schedule(epochs, batchSize, warmupEpochs, plateauPatience, plateauFactor),
+                        new Optimiser(learningRate, minLearningRate, weightDecay, weightAverageDecay),
+                        new LossWeights(energyWeight, forceWeight, leeWeight), new Budget(threads, maxMinutes),
+                        new QatTerms(vectorWarmupEpochs, stepRateFactor, weightScaleRateFactor), seed);
             }
         }
     }
@@ -192,17 +225,17 @@ public final class Trainer {
         this.log = log;
         this.labels = Labels.of(split.train(), split.validation());
         if (model.sites() instanceof Calibrator) throw new IllegalArgumentException("finish calibrating the quantization plan before training");
-        if (!(model.sites() instanceof QuantizationPlan) && options.weightScaleRateFactor() > 0) {
+        if (!(model.sites() instanceof QuantizationPlan) && options.qat().weightScaleRateFactor() > 0) {
             throw new IllegalArgumentException("learned weight scales need quantization-aware training");
         }
         this.hook = model.sites() instanceof QuantizationPlan plan ? new QatSchedule(plan, model, options) : TrainingHook.NONE;
         this.params = new ArrayList<>(model.parameters().values());
-        this.average = new WeightAverage(params, options.weightAverageDecay());
+        this.average = new WeightAverage(params, options.optimiser().weightAverageDecay());
         int modelParams = params.size();
         params.addAll(hook.extraTrainedTensors());
-        this.adam = new Adam(params, 0.9f, 0.999f, 1e-8f, options.weightDecay());
+        this.adam = new Adam(params, 0.9f, 0.999f, 1e-8f, options.optimiser().weightDecay());
         hook.configure(adam, modelParams);
-        this.lr = options.learningRate();
+        this.lr = options.optimiser().learningRate();
         this.identity = ResumeCheck.metadata(split, options);
     }
 
@@ -223,12 +256,12 @@ public final class Trainer {
         Checkpoint.Contents c = ModelFiles.loadContents(checkpoint);
         Trainer t = new Trainer(c.model(), split, options, runDir, log);
         t.adam.restore(c.extras());
-        if (options.weightAverageDecay() > 0 && !t.average.restore(c.extras())) {
+        if (options.optimiser().weightAverageDecay() > 0 && !t.average.restore(c.extras())) {
             log.println("the checkpoint has no weight average: it starts from the checkpoint's weights");
         }
         Map<String, String> m = c.extraMetadata();
         t.epoch = Integer.parseInt(m.getOrDefault("train.epoch", "0"));
-        t.lr = Float.parseFloat(m.getOrDefault("train.lr", String.valueOf(options.learningRate())));
+        t.lr = Float.parseFloat(m.getOrDefault("train.lr", String.valueOf(options.optimiser().learningRate())));
         t.bestValidation = Double.parseDouble(m.getOrDefault("train.best_validation", "Infinity"));
         t.epochsSinceBest = Integer.parseInt(m.getOrDefault("train.epochs_since_best", "0"));
         t.budgetUsedBefore = Double.parseDouble(m.getOrDefault(BUDGET_USED_KEY, "0"));
@@ -336,28 +369,28 @@ public final class Trainer {
         // The workers are the parallelism: a worker's products split over the cores the workers leave free, if any
         // (splitting them over all cores as well would put two threads on each core).
         int kernelThreads = Parallel.threads();
-        Parallel.setThreads(Math.max(1, kernelThreads / options.threads()));
-        ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
+        Parallel.setThreads(Math.max(1, kernelThreads / options.budget().threads()));
+        ExecutorService pool = Executors.newFixedThreadPool(options.budget().threads(), r -> {
             Thread t = new Thread(r, "gaq-train");
             t.setDaemon(true);
             return t;
         });
         try (CsvLog csv = CsvLog.open(runDir.resolve("train.csv"), csvColumns())) {
             LearningCurve curve = LearningCurve.fromLog(runDir.resolve("train.csv"), labels.forces());   // a resumed run's earlier epochs
-            int stepsPerEpoch = (split.train().size() + options.batchSize() - 1) / options.batchSize();
-            while (epoch < options.epochs()) {
-                if (budgetUsedSeconds() > options.maxMinutes() * 60) {
-                    log.printf("%s budget of %.1f min reached after epoch %d%n", cpuBudget ? "CPU-time" : "time", options.maxMinutes(), epoch);
+            int stepsPerEpoch = (split.train().size() + options.schedule().batchSize() - 1) / options.schedule().batchSize();
+            while (epoch < options.schedule().epochs()) {
+                if (budgetUsedSeconds() > options.budget().maxMinutes() * 60) {
+                    log.printf("%s budget of %.1f min reached after epoch %d%n", cpuBudget ? "CPU-time" : "time", options.budget().maxMinutes(), epoch);
                     break;
                 }
                 hook.beforeEpoch(epoch, log);
                 int[] order = Splits.permutation(split.train().size(), options.seed() * 7919 + epoch);
                 double lossSum = 0;
-                try (Progress progress = Progress.start("epoch " + (epoch + 1) + "/" + options.epochs(), stepsPerEpoch)) {
+                try (Progress progress = Progress.start("epoch " + (epoch + 1) + "/" + options.schedule().epochs(), stepsPerEpoch)) {
                     for (int s = 0; s < stepsPerEpoch; s++) {
                         List<Frame> batch = new ArrayList<>();
                         List<Integer> frameNumbers = new ArrayList<>();
-                        for (int k = s * options.batchSize(); k < Math.min(order.length, (s + 1) * options.batchSize()); k++) {
+                        for (int k = s * options.schedule().batchSize(); k < Math.min(order.length, (s + 1) * options.schedule().batchSize()); k++) {
                             batch.add(split.train().frame(order[k]));
                             frameNumbers.add(order[k]);
                         }
@@ -388,10 +421,10 @@ public final class Trainer {
                 if (best) {
                     bestValidation = valLoss;
                     epochsSinceBest = 0;
-                } else if (candidate && ++epochsSinceBest >= options.plateauPatience() && epoch > options.warmupEpochs()) {
+                } else if (candidate && ++epochsSinceBest >= options.schedule().plateauPatience() && epoch > options.schedule().warmupEpochs()) {
                     // (QAT's scalar-only warm-up epochs are not candidates, so they do not count as a plateau either)
-                    stop = lr <= options.minLearningRate();
-                    lr = Math.max(options.minLearningRate(), lr * options.plateauFactor());
+                    stop = lr <= options.optimiser().minLearningRate();
+                    lr = Math.max(options.optimiser().minLearningRate(), lr * options.schedule().plateauFactor());
                     epochsSinceBest = 0;
                 }
                 double seconds = secondsBefore + (System.nanoTime() - sessionStart) / 1e9;
@@ -411,7 +444,7 @@ public final class Trainer {
                 curve.add(epoch, val.energyMaeMeV(), val.forceMaeMeVPerA());
                 curve.plot("Validation error, " + split.train().name(), runDir.resolve("learning_curve.png"));
                 if (stop) {
-                    log.println("no improvement for " + options.plateauPatience() + " epochs at the minimum learning rate: stopping");
+                    log.println("no improvement for " + options.schedule().plateauPatience() + " epochs at the minimum learning rate: stopping");
                     break;
                 }
             }
@@ -443,7 +476,7 @@ public final class Trainer {
 
     /** Linear warm-up over the first {@code warmupEpochs}, then the plateau-decayed rate. */
     private float warmupLr(int stepInEpoch, int stepsPerEpoch) {
-        int warmSteps = options.warmupEpochs() * stepsPerEpoch;
+        int warmSteps = options.schedule().warmupEpochs() * stepsPerEpoch;
         long done = (long) epoch * stepsPerEpoch + stepInEpoch + 1;
         return done < warmSteps ? lr * done / warmSteps : lr;
     }
@@ -452,7 +485,7 @@ public final class Trainer {
         // The training loss's weighting on validation RMSEs (in the σ units of the loss).
         double sigma = model.elementScale()[1] * 1000;
         double e = val.energyRmseMeV() / sigma, f = val.forceRmseMeVPerA() / sigma;
-        return labels.forces() ? options.energyWeight() * e * e + options.forceWeight() * f * f : e * e;
+        return labels.forces() ? options.loss().energy() * e * e + options.loss().force() * f * f : e * e;
     }
 
     /** train.csv's columns: no force column for energy-only data (it would be empty). */
@@ -478,7 +511,7 @@ public final class Trainer {
 
     /** One optimisation step on {@code batch} with {@code pool}'s threads; returns the batch loss. */
     public double step(List<Frame> batch, float stepLr, ExecutorService pool) throws Exception {
-        int workers = Math.min(options.threads(), batch.size());
+        int workers = Math.min(options.budget().threads(), batch.size());
         int totalAtoms = 0;
         for (Frame f : batch) totalAtoms += f.numAtoms();
         float energyNorm = 1f / batch.size(), forceNorm = 1f / (3f * totalAtoms);
@@ -545,13 +578,13 @@ public final class Trainer {
 
     private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, GraphBatch g, float energyNorm, float forceNorm) {
         // Energy-only data skips the force pass, unless the LEE penalty needs the model's forces.
-        var pred = labels.forces() || options.leeWeight() > 0 ? model.predict(g, true) : model.predictEnergiesOnGraph(g);
-        Tensor loss = labels.forces() ? loss(model, g, pred, options.energyWeight() * energyNorm, options.forceWeight() * forceNorm)
+        var pred = labels.forces() || options.loss().lee() > 0 ? model.predict(g, true) : model.predictEnergiesOnGraph(g);
+        Tensor loss = labels.forces() ? loss(model, g, pred, options.loss().energy() * energyNorm, options.loss().force() * forceNorm)
                 : loss(model, g, pred, energyNorm, 0f);
-        if (options.leeWeight() > 0) {
+        if (options.loss().lee() > 0) {
             // Per atom, in the force units of the loss (σ), weighted like a force term.
             float invSigma = 1f / model.elementScale()[1];
-            loss = loss.add(equivarianceError(chunk, chunkIndex, pred.forces(), g).mul(options.leeWeight() * invSigma * 3f * forceNorm));
+            loss = loss.add(equivarianceError(chunk, chunkIndex, pred.forces(), g).mul(options.loss().lee() * invSigma * 3f * forceNorm));
         }
         return new LossAndGradients(loss.item(), Autograd.grad(loss, params.toArray(new Tensor[0]), false));
     }
