@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * <pre>
  * &lt;!-- gaq:table E F LEE --&gt;          rows "| label | eval-ref |"  → a table of those metrics
  * &lt;!-- gaq:table2 --&gt;                   rows "| molecule | paper E | paper F |" → Table II
+ * &lt;!-- gaq:table2-integer records=DIR --&gt;  rows "| molecule | paper F |" → FP32 and the integer W8A8 / W4A8 files, ratios
  * &lt;!-- gaq:md --&gt;                       rows "| label | md-ref |"   → drift, fluctuation, T, steps/s
  * &lt;!-- gaq:figure accuracy-efficiency bench=NAME workload=PREFIX --&gt;  rows "| label | eval-ref |" → bars + speed-ups
  * &lt;!-- gaq:figure force-error-distribution --&gt;       rows "| label | eval-ref |" → per-frame histograms
@@ -89,6 +90,7 @@ public final class ResultsReport {
             out.append(switch (kind) {
                 case "table" -> evalTable(args, rows);
                 case "table2" -> table2(rows);
+                case "table2-integer" -> table2Integer(args, rows);
                 case "md" -> mdTable(rows);
                 case "figure" -> figure(args, rows);
                 default -> throw new IllegalArgumentException("line " + (i + 1) + ": unknown directive gaq:" + kind);
@@ -132,6 +134,41 @@ public final class ResultsReport {
             t.append(' ').append(row.get(1)).append(" | ").append(row.get(2)).append(" | ").append(String.join(" / ", epochs)).append(" |\n");
         }
         return t.toString();
+    }
+
+    /**
+     * Table II of the recipe runs (issue #20): per molecule the FP32 model and the integer W8A8 and W4A8 files
+     * (results/eval/DIR/&lt;molecule&gt;/{fp32,gaq-w8a8-int,gaq-w4a8-int}.json), their errors as ratios to FP32's, the
+     * FP32 forces as a ratio to the paper's, and the FP32 run's epochs (results/train/DIR/&lt;molecule&gt;/fp32.csv).
+     */
+    private String table2Integer(List<String> args, List<List<String>> rows) throws IOException {
+        String dir = args.stream().filter(a -> a.startsWith("records=")).map(a -> a.substring("records=".length())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("gaq:table2-integer needs records=DIR (under results/eval/)"));
+        StringBuilder t = new StringBuilder("| molecule | FP32 E | F | F ÷ paper | W8A8 int E | F | E, F ÷ FP32 | W4A8 int E | F | E, F ÷ FP32 "
+                + "| LEE W8A8 / W4A8 | paper F | epochs FP32 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (List<String> row : rows) {
+            need(row, 2, "| molecule | paper F |");
+            String mol = row.get(0);
+            double paperF = Double.parseDouble(row.get(1));
+            Records.Eval fp32 = eval(dir + "/" + mol + "/fp32");
+            t.append("| ").append(mol).append(" | ").append(format(fp32, "E")).append(" | ").append(format(fp32, "F")).append(" | ")
+                    .append(fp32 == null || fp32.forceMaeMeVPerA() == null ? DASH : fmt(fp32.forceMaeMeVPerA() / paperF, 2) + "×").append(" |");
+            List<String> lee = new ArrayList<>();
+            for (String bits : List.of("w8a8", "w4a8")) {
+                Records.Eval q = eval(dir + "/" + mol + "/gaq-" + bits + "-int");
+                t.append(' ').append(format(q, "E")).append(" | ").append(format(q, "F")).append(" | ").append(ratios(q, fp32)).append(" |");
+                lee.add(format(q, "LEE"));
+            }
+            t.append(' ').append(String.join(" / ", lee)).append(" | ").append(row.get(1)).append(" | ")
+                    .append(epochsRun(results.resolve("train/" + dir + "/" + mol + "/fp32.csv"))).append(" |\n");
+        }
+        return t.toString();
+    }
+
+    /** "E ratio, F ratio" of {@code q} to {@code base}, e.g. "1.31×, 1.04×". */
+    private static String ratios(Records.Eval q, Records.Eval base) {
+        if (q == null || base == null || q.forceMaeMeVPerA() == null || base.forceMaeMeVPerA() == null) return DASH;
+        return fmt(q.energyMaeMeV() / base.energyMaeMeV(), 2) + "×, " + fmt(q.forceMaeMeVPerA() / base.forceMaeMeVPerA(), 2) + "×";
     }
 
     private String epochsRun(Path trainCsv) throws IOException {
