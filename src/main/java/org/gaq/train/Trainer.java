@@ -452,7 +452,6 @@ public final class Trainer {
             pool.shutdownNow();
             Parallel.setThreads(kernelThreads);
         }
-        refitBestEnergyShifts();
     }
 
     /** Refits the per-element energy shifts of best.safetensors on the training set (see ElementEnergies.refit). */

@@ -117,6 +117,14 @@ class TrainerTest {
     }
 
     @Test
+    void theBestModelsEnergyShiftsAreRefittedOnceAtTheEnd(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Trainer.start(new EquivariantTransformer(TINY, 7), split(), options(2), dir, new PrintStream(out, true)).run();
+        long refits = out.toString().lines().filter(l -> l.startsWith("refitted the per-element energy shifts")).count();
+        assertEquals(1, refits, out.toString());
+    }
+
+    @Test
     void stopsWhenTheMinimumLearningRateBringsNoImprovement(@TempDir Path dir) throws Exception {
         // lr = min lr = 1e-9: nothing improves after epoch 1, and the rate cannot decay further.
         var options = Trainer.Options.builder().epochs(10).batchSize(4).learningRate(1e-9f).minLearningRate(1e-9f).warmupEpochs(0).plateauPatience(1)
