@@ -50,7 +50,7 @@ public final class IntegerSites implements ActivationSites {
 
     /** True if the fused kernel computes what {@code q} computes on {@code v}. */
     private static boolean fusable(MddqQuantizer q, Tensor v) {
-        return !q.geometricSte() && q.magnitude().isEnabled() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION
+        return !q.geometricSte() && q.magnitude().bits() != LsqQuantizer.FULL_PRECISION
                 && (q.magnitude().channels() == 1 || q.magnitude().channels() == v.dim(2))
                 && q.directionBits() != LsqQuantizer.FULL_PRECISION && v.rank() == 3 && v.dim(1) == 3;
     }

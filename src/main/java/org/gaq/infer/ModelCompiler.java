@@ -119,7 +119,7 @@ public final class ModelCompiler {
 
     private static ScalarQuantization scalarSite(QuantizationPlan plan, String site) {
         LsqQuantizer q = plan.plainScalarQuantizer(site);
-        if (q == null) return new ScalarQuantization.None();    // FP32 site, branch off, or quantizer disabled
+        if (q == null) return new ScalarQuantization.None();    // FP32 site, or its branch off
         return new ScalarQuantization.Lsq(q.stepValues(), q.qn(), q.qp(), identityGradient(plan));
     }
 
@@ -134,7 +134,7 @@ public final class ModelCompiler {
 
     private static VectorQuantization.Mddq mddqSite(QuantizationPlan plan, String site, MddqQuantizer m, int features) {
         if (m.geometricSte()) throw new UnsupportedOperationException(site + ": the geometric straight-through estimator runs on the tape only");
-        if (m.magnitude().bits() == LsqQuantizer.FULL_PRECISION || !m.magnitude().isEnabled() || m.directionBits() == LsqQuantizer.FULL_PRECISION) {
+        if (m.magnitude().bits() == LsqQuantizer.FULL_PRECISION || m.directionBits() == LsqQuantizer.FULL_PRECISION) {
             throw new UnsupportedOperationException(site + ": MDDQ with an unquantized magnitude or direction runs on the tape only");
         }
         float[] steps = FusedMddq.channelSteps(m.magnitude().stepValues(), features);

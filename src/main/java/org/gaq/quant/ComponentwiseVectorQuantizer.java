@@ -32,14 +32,4 @@ public final class ComponentwiseVectorQuantizer extends FakeQuantizer {
     public List<Tensor> parameters() {
         return components.parameters();
     }
-
-    @Override
-    public boolean isEnabled() {
-        return components.isEnabled();
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        components.setEnabled(enabled);
-    }
 }

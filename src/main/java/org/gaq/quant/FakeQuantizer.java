@@ -11,9 +11,7 @@ import org.gaq.tensor.Tensor;
  * straight-through estimate built from differentiable ops, so it can be differentiated again.
  */
 public abstract class FakeQuantizer {
-    private boolean enabled = true;
-
-    /** Quantize–dequantize {@code x}; the identity when disabled. */
+    /** Quantize–dequantize {@code x}. */
     public abstract Tensor apply(Tensor x);
 
     /**
@@ -42,13 +40,4 @@ public abstract class FakeQuantizer {
 
     /** The learned tensors (step sizes); empty if nothing is learned. */
     public abstract List<Tensor> parameters();
-
-    public boolean isEnabled() {
-        return enabled;
-    }
-
-    /** Disabled quantizers are the identity (e.g. the vector branch during the scalar-only warm-up). */
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
 }

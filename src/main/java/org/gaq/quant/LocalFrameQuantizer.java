@@ -35,7 +35,6 @@ public final class LocalFrameQuantizer extends FakeQuantizer {
     public Tensor apply(Tensor h, LocalFrames frames) {
         if (frames == null) return apply(h);
         MddqQuantizer.requireVectorShape(h, "LocalFrameQuantizer");
-        if (!isEnabled()) return h;
         return inFrames(h, frames, mddq::apply);
     }
 

@@ -18,7 +18,7 @@ import java.util.Arrays;
  * </pre>
  * The step s is a leaf tensor of shape [1] (a trainable parameter), or [F] for one step per channel of
  * the last axis (then g uses numel(x)/F, the values each step sees). Signed: [Qn, Qp] = ±(2^{b−1}−1);
- * unsigned (magnitudes): [0, 2^b−1]. With {@code bits = 32} or when disabled it is the identity.
+ * unsigned (magnitudes): [0, 2^b−1]. With {@code bits = 32} it is the identity.
  *
  * <p>The step is not constrained positive here: the optimizer (or the caller) must keep it &gt; 0.
  */
@@ -58,7 +58,7 @@ public final class LsqQuantizer extends FakeQuantizer {
 
     @Override
     public Tensor apply(Tensor x) {
-        if (!isEnabled() || bits == FULL_PRECISION) return x;
+        if (bits == FULL_PRECISION) return x;
         if (channels() > 1 && x.dim(-1) != channels()) {
             throw new IllegalArgumentException("input has " + x.dim(-1) + " channels, the quantizer " + channels() + " steps");
         }

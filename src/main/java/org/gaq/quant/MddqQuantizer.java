@@ -64,7 +64,7 @@ public final class MddqQuantizer extends FakeQuantizer {
     @Override
     public Tensor apply(Tensor h) {
         requireVectorShape(h, "MddqQuantizer");
-        if (!isEnabled() || (magnitude.bits() == LsqQuantizer.FULL_PRECISION && directionBits == LsqQuantizer.FULL_PRECISION)) {
+        if (magnitude.bits() == LsqQuantizer.FULL_PRECISION && directionBits == LsqQuantizer.FULL_PRECISION) {
             return h;
         }
         int n = h.dim(0), f = h.dim(2);

@@ -88,7 +88,7 @@ public final class QuantizationPlan implements ActivationSites {
     public LsqQuantizer plainScalarQuantizer(String site) {
         if (spec.activationBits() == 32 || spec.isFullPrecision(site) || !scalarBranch || masking != null) return null;
         LsqQuantizer q = quantizer(scalarQuantizers, site);
-        return q.isEnabled() && q.bits() != LsqQuantizer.FULL_PRECISION ? q : null;
+        return q.bits() != LsqQuantizer.FULL_PRECISION ? q : null;
     }
 
     /**
@@ -98,7 +98,7 @@ public final class QuantizationPlan implements ActivationSites {
     public FakeQuantizer plainVectorQuantizer(String site) {
         if (spec.vectorBits() == 32 || spec.isFullPrecision(site) || !vectorBranch || masking != null) return null;
         FakeQuantizer q = quantizer(vectorQuantizers, site);
-        return q.isEnabled() ? q : null;
+        return q;
     }
 
     @Override

@@ -62,7 +62,6 @@ public final class WeightQuantizer extends FakeQuantizer {
 
     @Override
     public Tensor apply(Tensor w) {
-        if (!isEnabled()) return w;
         float[] dequantized = quantize(w).dequantize();
         return StraightThrough.apply("fakeQuantWeight", new StraightThrough.CustomOp() {
             @Override
