@@ -10,6 +10,7 @@ import org.gaq.tensor.Tensor;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.Arrays;
 
@@ -139,7 +140,7 @@ public final class EquivariantTransformer {
      */
     private final class LayerProducts {
         private final int layer;
-        private final Map<Weight, Tensor> seen = new EnumMap<>(Weight.class);
+        private final Map<Weight, Optional<Tensor>> seen = new EnumMap<>(Weight.class);   // empty: the sites hold the weight
 
         LayerProducts(int layer) {
             this.layer = layer;
@@ -147,17 +148,10 @@ public final class EquivariantTransformer {
 
         Tensor project(Weight weight, int third, Tensor x) {
             String name = weight.in(layer);
-            Tensor w = seen.computeIfAbsent(weight, k -> {
-                Tensor stored = parameters.get(name);
-                return stored == null ? RELEASED : sites.weight(name, stored);
-            });
-            if (w == RELEASED) return sites.project(name, third, x);
-            return x.matmul(third == ALL ? w : third(w, third));
+            Optional<Tensor> w = seen.computeIfAbsent(weight, k -> Optional.ofNullable(parameters.get(name)).map(stored -> sites.weight(name, stored)));
+            return w.map(m -> x.matmul(third == ALL ? m : third(m, third))).orElseGet(() -> sites.project(name, third, x));
         }
     }
-
-    /** Marks a weight the model no longer holds ({@link #releaseWeight}) in {@link LayerProducts}. */
-    private static final Tensor RELEASED = Tensor.zeros(0);
 
     /** Third {@code c} (0, 1, 2) of a tensor's last axis, e.g. the columns of W_v that make a_c. */
     private static Tensor third(Tensor t, int c) {
