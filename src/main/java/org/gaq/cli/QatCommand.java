@@ -85,6 +85,7 @@ public final class QatCommand implements Callable<Integer> {
         QatRecipe.Bits b = QuantizationNames.bits(bits);
         int frozen = frozenEpochs != null ? frozenEpochs : recommended && !continueQuantized ? b.recommendedFrozenEpochs() : 0;
         int epochs = optimiser.epochs(30);
+        optimiser.batchSize();      // checked before any work
         if (frozen < 0) throw new IllegalArgumentException("--frozen-epochs must be ≥ 0");
         if (epochs == 0 && !((continueQuantized || requantize) && frozen > 0)) {
             throw new IllegalArgumentException("--epochs 0 only makes sense with --continue or --requantize, and --frozen-epochs");
