@@ -99,9 +99,11 @@ public final class TrainCommand implements Callable<Integer> {
                 RunOrigin.now(command, describe(source, split), Map.of("config", config.toString())).write(runDir);
                 trainer = Trainer.start(new EquivariantTransformer(config, seed), split, options, runDir, System.out);
             }
-            System.out.printf("training on %d frames (%d validation), %s, %d parameters, %d threads; run folder %s%n",
+            System.out.printf("training on %d frames (%d validation), %s, %d parameters, %d threads, %s; run folder %s%n",
                     split.train().size(), split.validation().size(), split.train().allHaveForces() ? "energies and forces" : "energies only",
-                    trainer.model().parameterCount(), options.budget().threads(), runDir);
+                    trainer.model().parameterCount(), options.budget().threads(), options.optimiser().weightAverageDecay() > 0
+                            ? "validated and saved as a weight average (decay " + options.optimiser().weightAverageDecay() + ")" : "no weight average",
+                    runDir);
             trainer.cpuBudget(budget.cpuBudget).run();
         }
         System.out.println("best model: " + runDir.resolve("best.safetensors"));
