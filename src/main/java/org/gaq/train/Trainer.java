@@ -280,8 +280,8 @@ public final class Trainer {
      * their codes are final, and only the continuous parameters (norms, biases, the FP32 head and embedding,
      * attention temperatures) keep training. At 4 bits every Adam update (±lr per weight, whatever the gradient)
      * flips the codes of the weights that sit at a rounding boundary, so the validation error of W4A8 QAT
-     * jumps by up to 2 meV/Å from epoch to epoch even at rates of a few 10⁻⁶; fixed codes let the rest converge
-     * (docs/quantization.md, "Frozen weight codes").
+     * jumps from epoch to epoch even at small rates; fixed codes let the rest converge (docs/quantization.md,
+     * "Frozen weight codes").
      */
     public Trainer freezeQuantizedWeightsFrom(int epoch) {
         qat("only quantization-aware training has quantized weights to freeze").freezeWeightsFrom(epoch);
