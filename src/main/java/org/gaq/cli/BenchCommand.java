@@ -27,6 +27,8 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.HashSet;
 
 /** {@code gaq bench}: speed measurements, one subcommand per thing measured. */
 @Command(name = "bench",
@@ -198,6 +200,8 @@ public final class BenchCommand implements Runnable {
             description = {"Training steps side by side: one optimisation step (energy + force loss, whose gradient differentiates the "
                     + "forces again, then Adam) of each model on a fixed batch of training frames. A model with a quantization plan "
                     + "(a fake-quantized QAT file) takes a QAT step, with the LEE term on a rotated copy.",
+                    "--loss energy times the step of energy-only training instead (the loss on energies alone, one backward pass: "
+                            + "what data without forces, as QM9, costs); data without forces always takes that step.",
                     "Median [p10–p90] wall-clock ms per step, models interleaved; the first model is the baseline."})
     int train(@CommandLine.Parameters(arity = "1..*", paramLabel = "MODEL") List<Path> models,
               @Option(names = "--data", defaultValue = "rmd17:ethanol,rmd17:aspirin", split = ",",
@@ -205,6 +209,9 @@ public final class BenchCommand implements Runnable {
               @Option(names = "--data-dir", paramLabel = "DIR") Path dataDir,
               @Option(names = "--batch", defaultValue = "8,32", split = ",", description = "batch sizes (default: ${DEFAULT-VALUE})") List<Integer> batches,
               @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "thread counts (default: ${DEFAULT-VALUE})") List<Integer> threads,
+              @Option(names = "--loss", defaultValue = "forces", split = ",", paramLabel = "forces|energy",
+                      description = "the loss of the step: forces (energy + forces) and/or energy (energies alone; the frames' forces are "
+                              + "dropped) (default: ${DEFAULT-VALUE})") List<String> losses,
               @Option(names = "--lee-weight", defaultValue = "0.01", description = "weight of the LEE term for QAT models (default: ${DEFAULT-VALUE}, GAQ's)") float leeWeight,
               @Option(names = "--seconds", defaultValue = "5", description = "timed seconds per model and workload (default: ${DEFAULT-VALUE})") double seconds,
               @Option(names = "--warmup", defaultValue = "5", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})") double warmup,
@@ -224,13 +231,25 @@ public final class BenchCommand implements Runnable {
             candidates.add(new TrainBench.Candidate(m.getFileName() + (qat ? " [QAT, LEE " + leeWeight + "]" : " [FP32]"),
                     () -> loadUnchecked(m), qat ? leeWeight : 0f));
         }
+        for (String loss : losses) {
+            if (!loss.equals("forces") && !loss.equals("energy")) {
+                throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("train"), "--loss takes forces and/or energy, not '" + loss + "'");
+            }
+        }
         List<TrainBench.Workload> workloads = new ArrayList<>();
         for (String d : data) {
             Dataset train = DataSource.resolve(d, dataDir).load();
             String name = d.startsWith("rmd17:") ? d.substring(6) : d;
             for (int b : batches) {
                 if (b > train.size()) throw new IllegalArgumentException(d + " has " + train.size() + " frames, fewer than the batch " + b);
-                for (int t : threads) workloads.add(new TrainBench.Workload(name, train.frames().subList(0, b), t));
+                Set<Boolean> energyOnlyDone = new HashSet<>();
+                for (String loss : losses) {
+                    boolean energyOnly = loss.equals("energy") || !train.allHaveForces();
+                    if (!energyOnlyDone.add(energyOnly)) continue;      // data without forces: one energy-only workload
+                    List<Frame> frames = train.frames().subList(0, b);
+                    if (energyOnly) frames = frames.stream().map(f -> new Frame(f.atomicNumbers(), f.positions(), f.energy(), null)).toList();
+                    for (int t : threads) workloads.add(new TrainBench.Workload(energyOnly ? name + " (energy loss)" : name, frames, t));
+                }
             }
         }
         System.out.println("Training step, wall-clock time. " + CoreBench.environment());
