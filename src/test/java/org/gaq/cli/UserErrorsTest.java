@@ -101,6 +101,13 @@ class UserErrorsTest {
     }
 
     @Test
+    void anUnknownLossOfTheTrainingBenchIsAUsageError(@TempDir Path dir) throws Exception {
+        Path model = tinyModel(dir.resolve("m.safetensors"));
+        assertEquals(2, run("bench", "train", model.toString(), "--loss", "forces,stress"));
+        assertTrue(err.toString().contains("--loss takes forces and/or energy, not 'stress'"), err.toString());
+    }
+
+    @Test
     void badSplitNameIsRejected(@TempDir Path dir) throws Exception {
         Path model = tinyModel(dir.resolve("m.safetensors"));
         Path xyz = h2Xyz(dir);
