@@ -1,5 +1,7 @@
 package org.gaq.infer;
 
+import org.gaq.tensor.kernels.ElementwiseKernels;
+
 /**
  * A product with one weight matrix W [in × out] of the model, in the precision its weights are stored in.
  * Each precision is its own type that owns its kernels, so the engine's layer code never asks which one it
@@ -21,9 +23,7 @@ public sealed interface Projection permits Fp32Projection, IntegerProjection {
     default void forwardWithBias(float[] x, int rows, float[] bias, float[] y) {
         forward(x, rows, y);
         int out = out();
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < out; c++) y[r * out + c] += bias[c];
-        }
+        for (int r = 0; r < rows; r++) ElementwiseKernels.addTo(bias, 0, y, r * out, out);
     }
 
     /** dx[rows × in] += dy[rows × out] · Wᵀ: the input gradient of the reverse pass (no weight gradient). */

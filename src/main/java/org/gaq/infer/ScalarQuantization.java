@@ -1,5 +1,7 @@
 package org.gaq.infer;
 
+import org.gaq.engine.kernels.QuantizeKernels;
+
 /**
  * What the engine does at a scalar activation site: nothing ({@link None}) or LSQ fake/integer quantization
  * ({@link Lsq}). The forward writes the site's output beside its input (the reverse pass needs the input for
@@ -38,11 +40,8 @@ sealed interface ScalarQuantization permits ScalarQuantization.None, ScalarQuant
     record Lsq(float[] steps, int qn, int qp, boolean identityGradient) implements ScalarQuantization {
         @Override
         public void forward(float[] x, float[] out, int n) {
-            int c = steps.length;
-            for (int k = 0; k < n; k++) {
-                float s = steps[k % c];
-                out[k] = (float) Math.rint(Math.min(qp, Math.max(qn, x[k] / s))) * s;
-            }
+            if (steps.length == 1) QuantizeKernels.lsqForward(x, steps[0], qn, qp, out, n);
+            else QuantizeKernels.lsqForwardChannels(x, steps, qn, qp, out, n);
         }
 
         @Override

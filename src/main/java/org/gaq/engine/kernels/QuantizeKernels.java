@@ -149,6 +149,40 @@ public final class QuantizeKernels {
     }
 
     /**
+     * {@link #lsqForward} with one step per channel of the last axis, s = steps[k mod steps.length]: the LSQ
+     * quantizer of a per-channel site over rows of steps.length channels.
+     */
+    public static void lsqForwardChannels(float[] x, float[] steps, float qn, float qp, float[] out, int n) {
+        if (SIMD && steps.length % L == 0) lsqForwardChannelsSimd(x, steps, qn, qp, out, n);
+        else lsqForwardChannelsPlain(x, 0, steps, qn, qp, out, n);
+    }
+
+    static void lsqForwardChannelsPlain(float[] x, int from, float[] steps, float qn, float qp, float[] out, int n) {
+        int c = steps.length;
+        for (int k = from; k < n; k++) {
+            float s = steps[k % c];
+            out[k] = (float) Math.rint(Math.min(qp, Math.max(qn, x[k] / s))) * s;
+        }
+    }
+
+    /** Whole rows as in {@link #lsqForwardSimd}, a vector of channel steps at a time; a last partial row plain. */
+    static void lsqForwardChannelsSimd(float[] x, float[] steps, float qn, float qp, float[] out, int n) {
+        int c = steps.length, whole = n - n % c;
+        FloatVector lo = FloatVector.broadcast(F, qn), hi = FloatVector.broadcast(F, qp), magic = FloatVector.broadcast(F, MAGIC);
+        IntVector sign = IntVector.broadcast(I, 0x80000000);
+        for (int row = 0; row < whole; row += c) {
+            for (int j = 0; j < c; j += L) {
+                FloatVector vs = FloatVector.fromArray(F, steps, j);
+                FloatVector t = FloatVector.fromArray(F, x, row + j).div(vs).max(lo).min(hi);
+                FloatVector r = t.add(magic).sub(magic);
+                IntVector bits = r.reinterpretAsInts().or(t.reinterpretAsInts().and(sign));
+                bits.reinterpretAsFloats().mul(vs).intoArray(out, row + j);
+            }
+        }
+        lsqForwardChannelsPlain(x, whole, steps, qn, qp, out, n);
+    }
+
+    /**
      * gx[k] = ((g[k] · s) · m_k) / s with m_k = 1 if qn ≤ x[k]/s ≤ qp, else 0, for k in [0, n): the backward
      * of the LSQ fake quantizer to its input, operation for operation as the composed ops compute it (mul's
      * backward g·s, clampMasked's g·mask, roundSte's identity, div's g/s).

@@ -1,5 +1,7 @@
 package org.gaq.engine.kernels;
 
+import jdk.incubator.vector.FloatVector;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -133,6 +135,33 @@ class QuantizeKernelsTest {
                     assertBitwise(expectedGrad, gp, "backward plain");
                     assertBitwise(expectedGrad, gs, "backward simd n=" + n);
                     assertBitwise(expectedGrad, gf, "backward facade");
+                }
+            }
+        }
+    }
+
+    @Test
+    void lsqForwardWithChannelStepsMatchesTheScalarDefinition() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int channels : new int[]{16, 64, 3}) {
+            float[] steps = new float[channels];
+            for (int j = 0; j < channels; j++) steps[j] = (float) (0.002 + 0.3 * r.nextDouble());
+            for (int n : new int[]{0, channels, 5 * channels, 5 * channels + 7}) {
+                float[] x = activations(r, n, 0.05f);
+                if (n > 3) { x[0] = -0.0f; x[1] = Float.NaN; x[2] = 1e6f; x[3] = -0.4f * steps[3 % channels]; }
+                float[] expected = new float[n], plain = new float[n], facade = new float[n];
+                for (int k = 0; k < n; k++) {
+                    float s = steps[k % channels];
+                    expected[k] = (float) Math.rint(Math.min(127f, Math.max(-127f, x[k] / s))) * s;
+                }
+                QuantizeKernels.lsqForwardChannelsPlain(x, 0, steps, -127f, 127f, plain, n);
+                QuantizeKernels.lsqForwardChannels(x, steps, -127f, 127f, facade, n);
+                assertBitwise(expected, plain, "channels plain c=" + channels + " n=" + n);
+                assertBitwise(expected, facade, "channels facade c=" + channels + " n=" + n);
+                if (channels % FloatVector.SPECIES_PREFERRED.length() == 0) {
+                    float[] simd = new float[n];
+                    QuantizeKernels.lsqForwardChannelsSimd(x, steps, -127f, 127f, simd, n);
+                    assertBitwise(expected, simd, "channels simd c=" + channels + " n=" + n);
                 }
             }
         }
