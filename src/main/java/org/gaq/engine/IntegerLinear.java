@@ -182,7 +182,7 @@ public final class IntegerLinear {
         if (inverseChannelSteps != null) {
             for (int r = 0; r < rows; r++) {
                 int xo = r * in, ao = r * paddedIn;
-                for (int k = 0; k < in; k++) a[ao + k] = (byte) Math.max(-127, Math.min(127, Math.round(xv[xo + k] * inverseChannelSteps[k])));
+                QuantizeKernels.quantizeChannels(xv, xo, inverseChannelSteps, a, ao, in);
                 Arrays.fill(a, ao + in, ao + paddedIn, (byte) 0);
             }
         } else if (paddedIn == in) {

@@ -76,6 +76,37 @@ public final class QuantizeKernels {
         quantizePlain(x, ix + k, inv, a, ia + k, n - k);
     }
 
+    /**
+     * a[ia+k] = clamp(Math.round(x[ix+k] · inv[k]), −127, 127) for k in [0, n): {@link #quantize} with one inverse
+     * step per channel (per-channel activation steps).
+     */
+    public static void quantizeChannels(float[] x, int ix, float[] inv, byte[] a, int ia, int n) {
+        if (SIMD) quantizeChannelsSimd(x, ix, inv, a, ia, n);
+        else quantizeChannelsPlain(x, ix, inv, 0, a, ia, n);
+    }
+
+    static void quantizeChannelsPlain(float[] x, int ix, float[] inv, int iv, byte[] a, int ia, int n) {
+        for (int k = 0; k < n; k++) {
+            float code = Math.round(x[ix + k] * inv[iv + k]);
+            a[ia + k] = (byte) Math.max(-127, Math.min(127, code));
+        }
+    }
+
+    static void quantizeChannelsSimd(float[] x, int ix, float[] inv, byte[] a, int ia, int n) {
+        int bound = F.loopBound(n), k = 0;
+        FloatVector lo = FloatVector.broadcast(F, -128f), hi = FloatVector.broadcast(F, 128f);
+        FloatVector magic = FloatVector.broadcast(F, MAGIC), half = FloatVector.broadcast(F, 0.5f);
+        FloatVector one = FloatVector.broadcast(F, 1f), zero = FloatVector.zero(F);
+        for (; k < bound; k += L) {
+            FloatVector t = FloatVector.fromArray(F, x, ix + k).mul(FloatVector.fromArray(F, inv, k)).max(lo).min(hi);
+            FloatVector r = t.add(magic).sub(magic);
+            r = r.add(zero.blend(one, t.sub(r).compare(VectorOperators.EQ, half)));
+            IntVector code = ((IntVector) r.convertShape(VectorOperators.F2I, I, 0)).max(-127).min(127);
+            ((ByteVector) code.convertShape(VectorOperators.I2B, B, 0)).intoArray(a, ia + k);
+        }
+        quantizeChannelsPlain(x, ix + k, inv, k, a, ia + k, n - k);
+    }
+
     // ------------------------------------------------------------------ int32 results to float
 
     /** y[iy+j] = c[ic+j] · scale[is+j] for j in [0, n) (the int32 converted to float, then one product). */

@@ -141,6 +141,26 @@ class QuantizeKernelsTest {
     }
 
     @Test
+    void codesWithChannelStepsMatchTheScalarDefinition() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (int n : LENGTHS) {
+            float[] inv = new float[n];
+            for (int k = 0; k < n; k++) inv[k] = (float) (1 / (0.002 + 0.2 * r.nextDouble()));
+            float[] x = activations(r, n + 3, 0.02f);
+            byte[] expected = new byte[n + 5], plain = new byte[n + 5], facade = new byte[n + 5], simd = new byte[n + 5];
+            for (int k = 0; k < n; k++) expected[2 + k] = (byte) Math.max(-127, Math.min(127, Math.round(x[3 + k] * inv[k])));
+            QuantizeKernels.quantizeChannelsPlain(x, 3, inv, 0, plain, 2, n);
+            QuantizeKernels.quantizeChannels(x, 3, inv, facade, 2, n);
+            assertArrayEquals(expected, plain, "plain n=" + n);
+            assertArrayEquals(expected, facade, "facade n=" + n);
+            if (QuantizeKernels.simd()) {
+                QuantizeKernels.quantizeChannelsSimd(x, 3, inv, simd, 2, n);
+                assertArrayEquals(expected, simd, "simd n=" + n);
+            }
+        }
+    }
+
+    @Test
     void lsqForwardWithChannelStepsMatchesTheScalarDefinition() {
         SplittableRandom r = new SplittableRandom(11);
         for (int channels : new int[]{16, 64, 3}) {
