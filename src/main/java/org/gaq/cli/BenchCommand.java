@@ -247,7 +247,7 @@ public final class BenchCommand implements Runnable {
                     boolean energyOnly = loss.equals("energy") || !train.allHaveForces();
                     if (!energyOnlyDone.add(energyOnly)) continue;      // data without forces: one energy-only workload
                     List<Frame> frames = train.frames().subList(0, b);
-                    if (energyOnly) frames = frames.stream().map(f -> new Frame(f.atomicNumbers(), f.positions(), f.energy(), null)).toList();
+                    if (energyOnly) frames = frames.stream().map(f -> f.withLabels(f.energy(), null)).toList();
                     for (int t : threads) workloads.add(new TrainBench.Workload(energyOnly ? name + " (energy loss)" : name, frames, t));
                 }
             }

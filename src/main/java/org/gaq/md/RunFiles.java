@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -75,7 +74,7 @@ public final class RunFiles {
 
     public static void writeJson(Path file, Object value) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        replace(file, GSON.toJson(value));
+        AtomicFiles.write(file, GSON.toJson(value).getBytes(StandardCharsets.UTF_8));
     }
 
     public static <T> T readJson(Path file, Class<T> type) throws IOException {
@@ -118,7 +117,7 @@ public final class RunFiles {
                 }
                 if (Long.parseLong(line.substring(0, line.indexOf(','))) <= step) kept.add(line);
             }
-            replace(csv, String.join("\n", kept) + "\n");
+            AtomicFiles.write(csv, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
         }
         Path xyz = runDir.resolve(TRAJECTORY);
         if (Files.exists(xyz)) {
@@ -135,24 +134,12 @@ public final class RunFiles {
                 }
                 i += 2 + n;
             }
-            replace(xyz, kept.toString());
+            AtomicFiles.write(xyz, kept.toString().getBytes(StandardCharsets.UTF_8));
         }
     }
 
     private static long stepOf(String comment) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|\\s)step=(\\d+)").matcher(comment);
         return m.find() ? Long.parseLong(m.group(1)) : Long.MAX_VALUE;
-    }
-
-    /** Writes {@code content} to a temporary file beside {@code file}, then renames it over {@code file}. */
-    private static void replace(Path file, String content) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            AtomicFiles.matchPermissions(tmp, file);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 }

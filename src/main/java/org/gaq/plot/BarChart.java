@@ -10,9 +10,7 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.font.FontRenderContext;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -61,17 +59,7 @@ public final class BarChart {
 
     public void save(Path file) throws IOException {
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
-        byte[] png = BitmapEncoder.getBitmapBytes(buildChart(), BitmapEncoder.BitmapFormat.PNG);
-        Path abs = file.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-        try {
-            Files.write(tmp, png);
-            AtomicFiles.matchPermissions(tmp, abs);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, BitmapEncoder.getBitmapBytes(buildChart(), BitmapEncoder.BitmapFormat.PNG));
     }
 
     static final int WIDTH = 1000, LABEL_ROTATION = 25;

@@ -11,9 +11,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -96,18 +94,7 @@ public final class LinePlot {
 
     /** Renders the chart and writes it as PNG to {@code file} (parent directories are created). */
     public void save(Path file) throws IOException {
-        byte[] png = toPng();
-        Path abs = file.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        // write-then-rename so an open image viewer never sees half a file
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-        try {
-            Files.write(tmp, png);
-            AtomicFiles.matchPermissions(tmp, abs);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, toPng());     // an open image viewer never sees half a file
     }
 
     /** The chart as PNG bytes. */

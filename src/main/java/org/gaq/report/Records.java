@@ -15,7 +15,6 @@ import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -52,16 +51,7 @@ public final class Records {
     public record Bench(String kernels, String cpu, int threads, List<BenchRow> rows, String command, String date) {}
 
     public static void write(Path file, Object record) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, GSON.toJson(record) + "\n", StandardCharsets.UTF_8);
-            AtomicFiles.matchPermissions(tmp, file);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, (GSON.toJson(record) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Fields a record may leave out (null): everything else must be there, or the report would fail on it later. */

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,15 +31,7 @@ public record RunOrigin(String command, String created, Map<String, String> data
     }
 
     public void write(Path runDir) throws IOException {
-        Files.createDirectories(runDir);
-        Path file = runDir.resolve(FILE), tmp = Files.createTempFile(runDir, FILE, ".tmp");
-        try {
-            Files.writeString(tmp, GSON.toJson(this) + "\n", StandardCharsets.UTF_8);
-            AtomicFiles.matchPermissions(tmp, file);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(runDir.resolve(FILE), (GSON.toJson(this) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** The origin in {@code runDir}, or null if it has none (a folder from before gaq wrote them). */

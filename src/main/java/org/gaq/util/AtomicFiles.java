@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
@@ -13,6 +14,23 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
+
+    /**
+     * Writes {@code content} to {@code file} whole or not at all: into a temporary file beside it (its folder is
+     * created if needed), given {@link #matchPermissions the final permissions}, then renamed over it atomically.
+     */
+    public static void write(Path file, byte[] content) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
+        try {
+            Files.write(tmp, content);
+            matchPermissions(tmp, abs);
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
 
     /**
      * Temp files are created owner-only (0600); give the final file the permissions a plain
