@@ -1,5 +1,6 @@
 package org.gaq.infer;
 
+import org.gaq.model.Radial;
 import org.gaq.tensor.kernels.Activations;
 
 import java.util.Arrays;
@@ -18,17 +19,14 @@ import java.util.Arrays;
  * basis values below 10⁻²⁰ are set to 0.
  */
 final class EdgeGeometry {
-    static final float NEGLIGIBLE = 1e-20f;
     private final double cutoffRadius;
     private final float[] mu;
     private final float beta;
 
     EdgeGeometry(double cutoffRadius, int radialBasis) {
         this.cutoffRadius = cutoffRadius;
-        this.mu = new float[radialBasis];
-        double lo = Math.exp(-cutoffRadius);
-        for (int i = 0; i < radialBasis; i++) mu[i] = (float) (lo + (1.0 - lo) * i / (radialBasis - 1));
-        this.beta = (float) Math.pow((2.0 / radialBasis) * (1.0 - lo), -2);
+        this.mu = Radial.centres(radialBasis, cutoffRadius);
+        this.beta = Radial.width(radialBasis, cutoffRadius);
     }
 
     /** Fills unit, distance, φ, φ', rbf and rbf' of every edge. */
@@ -65,7 +63,7 @@ final class EdgeGeometry {
                 // Far tails of the Gaussians are tiny, and products with them are subnormal floats, which take a
                 // slow microcode path (docs/engine.md, "Reverse"); below 1e-20 a value changes no float sum of the
                 // O(1e-3..1) terms it joins.
-                if (r < NEGLIGIBLE) r = 0f;
+                if (r < Radial.NEGLIGIBLE) r = 0f;
                 ws.rbf[e * kk + k] = r;
                 ws.rbfDerivative[e * kk + k] = 2f * beta * r * (expD - mu[k]) * expD;
             }

@@ -2,8 +2,11 @@ package org.gaq.model;
 
 import org.gaq.tensor.Tensor;
 
-/** Distance features of an edge: the cosine cutoff φ(d) and the PhysNet radial basis. */
-final class Radial {
+/**
+ * Distance features of an edge: the cosine cutoff φ(d) and the PhysNet radial basis. The basis's centres, width and
+ * flush threshold are public so that the compiled engine ({@code org.gaq.infer.EdgeGeometry}) computes the same basis.
+ */
+public final class Radial {
     private Radial() {}
 
     /** φ(d) = ½ (cos(π d / r_c) + 1) for d < r_c, else 0; smooth to first order at r_c. */
@@ -19,16 +22,27 @@ final class Radial {
      * d is [E,1]; the result is [E,K].
      */
     static Tensor physNet(Tensor d, int k, double cutoff) {
-        float[] mu = new float[k];
-        double lo = Math.exp(-cutoff);
-        for (int i = 0; i < k; i++) mu[i] = (float) (lo + (1.0 - lo) * i / (k - 1));
-        float beta = (float) Math.pow((2.0 / k) * (1.0 - lo), -2);
+        float[] mu = centres(k, cutoff);
+        float beta = width(k, cutoff);
         Tensor exponent = d.neg().exp().sub(Tensor.of(mu, k)).square().mul(-beta);
         return exponent.exp().mul(notNegligible(exponent));
     }
 
+    /** μ = linspace(e^{−r_c}, 1, K): the basis's centres in e^{−d}. */
+    public static float[] centres(int k, double cutoff) {
+        float[] mu = new float[k];
+        double lo = Math.exp(-cutoff);
+        for (int i = 0; i < k; i++) mu[i] = (float) (lo + (1.0 - lo) * i / (k - 1));
+        return mu;
+    }
+
+    /** β = ((2/K)(1 − e^{−r_c}))^{−2}: the basis's inverse squared width. */
+    public static float width(int k, double cutoff) {
+        return (float) Math.pow((2.0 / k) * (1.0 - Math.exp(-cutoff)), -2);
+    }
+
     /** Below this a basis value changes no float sum it enters; the compiled engine flushes at the same value. */
-    static final float NEGLIGIBLE = 1e-20f;
+    public static final float NEGLIGIBLE = 1e-20f;
 
     /**
      * 1 where e^x ≥ {@link #NEGLIGIBLE}, else 0: the far tails of the Gaussians are subnormal floats, and every
