@@ -2,6 +2,7 @@ package org.gaq.infer;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.gaq.model.EquivariantTransformer;
 import org.gaq.tensor.kernels.Activations;
 
 import java.util.Arrays;
@@ -26,9 +27,9 @@ import java.util.Arrays;
 final class InteractionLayer {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = S.length();
-    private static final float LAYER_NORM_EPS = 1e-5f;
-    private static final float ATTENTION_NORM_EPS_SQUARED = 1e-12f;   // (1e-6)², as the tape's norm
-    private static final float ATTENTION_SINK = 1f;                   // ε of the softmax (EquivariantTransformer)
+    private static final float LAYER_NORM_EPS = EquivariantTransformer.LAYER_NORM_EPS;
+    private static final float ATTENTION_NORM_EPS_SQUARED = EquivariantTransformer.ATTENTION_NORM_EPS * EquivariantTransformer.ATTENTION_NORM_EPS;
+    private static final float ATTENTION_SINK = EquivariantTransformer.ATTENTION_SINK;
 
     private final boolean first;
     private final int f, heads, headDim, radialBasis;

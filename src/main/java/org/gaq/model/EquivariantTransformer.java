@@ -37,7 +37,13 @@ public final class EquivariantTransformer {
      * to φ, so the energy stays smooth; a tiny ε would keep α ≈ 1 until φ ≈ ε and then drop it
      * abruptly (a near-discontinuity the cutoff test catches).
      */
-    static final float ATTENTION_SINK = 1f;
+    public static final float ATTENTION_SINK = 1f;
+
+    /** ε of every LayerNorm: (x − mean) / sqrt(var + ε). */
+    public static final float LAYER_NORM_EPS = 1e-5f;
+
+    /** ε of the per-head norms of the L2-normalised attention: ‖q‖ = sqrt(Σ q² + ε²). */
+    public static final float ATTENTION_NORM_EPS = 1e-6f;
 
     private final ModelConfig config;
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
@@ -203,7 +209,7 @@ public final class EquivariantTransformer {
             boolean vectorsAreZero = l == 0;   // v = 0 entering the first layer: its vector terms vanish
             if (!vectorsAreZero) v = sites.vector(VECTOR_IN.in(l), v, frames);
             Tensor s = sites.scalar(SCALAR_IN.in(l),
-                    Functional.layerNorm(h, p(lp + "norm.gamma"), p(lp + "norm.beta"), 1e-5f));
+                    Functional.layerNorm(h, p(lp + "norm.gamma"), p(lp + "norm.beta"), LAYER_NORM_EPS));
             Tensor rbfIn = sites.scalar(RBF_IN.in(l), rbf);
             Tensor q = products.project(Weight.QUERY, ALL, s);                                              // [N,F]
             Tensor k = products.project(Weight.KEY, ALL, s);                                                // [N,F]
@@ -212,8 +218,8 @@ public final class EquivariantTransformer {
             Tensor qh = q.reshape(n, heads, config.headDim());
             Tensor kh = k.reshape(n, heads, config.headDim());
             if (config.cosineAttention()) {
-                qh = qh.div(Functional.norm(qh, 2, true, 1e-6f));
-                kh = kh.div(Functional.norm(kh, 2, true, 1e-6f));
+                qh = qh.div(Functional.norm(qh, 2, true, ATTENTION_NORM_EPS));
+                kh = kh.div(Functional.norm(kh, 2, true, ATTENTION_NORM_EPS));
             }
             qh = sites.scalar(ATTENTION_QUERY.in(l), qh);
             kh = sites.scalar(ATTENTION_KEY.in(l), kh);
@@ -261,7 +267,7 @@ public final class EquivariantTransformer {
 
         // Energy head: E = Σ_i σ_Z MLP(LN(h_i)) + μ_Z. The shifts μ_Z (thousands of eV) are added in
         // double by the callers (energyShifts): in float they would round the energy to ~0.5 meV.
-        Tensor s = Functional.layerNorm(h, p("head.norm.gamma"), p("head.norm.beta"), 1e-5f);
+        Tensor s = Functional.layerNorm(h, p("head.norm.gamma"), p("head.norm.beta"), LAYER_NORM_EPS);
         Tensor hidden = Functional.linear(s, p("head.hidden.weight"), p("head.hidden.bias")).silu();
         Tensor atomic = Functional.linear(hidden, p("head.out.weight"), p("head.out.bias"));          // [N,1]
         float[] scale = new float[n];
