@@ -20,6 +20,7 @@ public final class CompiledModel {
     private final InteractionLayer[] layers;
     private final EnergyHead head;
     private final String precision;
+    private final boolean radialBasis;        // whether some layer's radial channels read the basis
 
     CompiledModel(ModelConfig config, float[] embedding, float[] elementShift, float[] elementScale,
                   InteractionLayer[] layers, EnergyHead head, String precision) {
@@ -31,6 +32,7 @@ public final class CompiledModel {
         this.layers = layers;
         this.head = head;
         this.precision = precision;
+        this.radialBasis = Arrays.stream(layers).anyMatch(l -> l.radial().readsRadialBasis());
     }
 
     public ModelConfig config() {
@@ -64,12 +66,13 @@ public final class CompiledModel {
     public void evaluate(GraphBatch g, double[] positions, Workspace ws, boolean withForces) {
         int n = g.numAtoms(), e = g.numEdges(), f = config.features();
         ws.ensure(n, e, g.numMolecules());
+        ws.withForces = withForces;
         double[] r = positions != null ? positions : ws.positionsOf(g.positions(), n);
         if (r.length < 3 * n) throw new IllegalArgumentException("expected " + 3 * n + " coordinates, got " + r.length);
         int[] z = g.atomicNumbers(), center = g.center(), neighbor = g.neighbor();
         segments(ws, center, n);
 
-        geometry.forward(ws, r, center, neighbor);
+        geometry.forward(ws, r, center, neighbor, radialBasis);
         ws.geometryChanged(center);
         for (int i = 0; i < n; i++) {
             int zi = z[i];
@@ -92,7 +95,7 @@ public final class CompiledModel {
         for (int i = 0; i < n; i++) ws.gAtomic[i] = elementScale[z[i]];
         head.reverse(ws);
         Arrays.fill(ws.gV, 0, n * 3 * f, 0f);
-        Arrays.fill(ws.gRbf, 0, e * config.radialBasis(), 0f);
+        Arrays.fill(ws.gDistance, 0, e, 0f);
         Arrays.fill(ws.gCutoff, 0, e, 0f);
         Arrays.fill(ws.gUnit, 0, 3 * e, 0f);
         for (int l = layers.length - 1; l >= 0; l--) layers[l].reverse(ws, ws.layers[l], center, neighbor);
@@ -111,14 +114,18 @@ public final class CompiledModel {
         if (e != center.length) throw new IllegalArgumentException("edges must be sorted by centre atom (edge " + e + " has centre " + center[e] + ")");
     }
 
-    /** Bytes of parameters this compiled model keeps (weights in their precision, plus the FP32 reverse copies). */
+    /**
+     * Bytes of parameters this compiled model keeps: weights in their precision, the FP32 reverse copies, and the
+     * radial tables.
+     */
     public long residentBytes() {
         long bytes = 4L * (embedding.length + elementShift.length + elementScale.length);
         for (InteractionLayer l : layers) {
             LayerWeights w = l.weights();
-            for (Projection p : new Projection[]{w.query(), w.key(), w.value(), w.vectorMix(), w.radialFilter(), w.radialBias(), w.output()}) {
+            for (Projection p : new Projection[]{w.query(), w.key(), w.value(), w.vectorMix(), w.output()}) {
                 bytes += p.residentBytes();
             }
+            bytes += l.radial().residentBytes();
         }
         return bytes;
     }

@@ -12,7 +12,7 @@ import java.util.Arrays;
  *   r_ij = R_j − R_i,  d = ‖r_ij‖,  r̂ = r_ij / d
  *   φ(d) = ½ (cos(π d / r_c) + 1)                        φ'(d) = −½ (π / r_c) sin(π d / r_c)
  *   rbf_k(d) = exp(−β (e^{−d} − μ_k)²)                   rbf_k'(d) = 2β rbf_k (e^{−d} − μ_k) e^{−d}
- *   ∂E/∂r_ij = (ḡ_r̂ − r̂ (r̂·ḡ_r̂)) / d + (Σ_k ḡ_rbf,k rbf_k' + ḡ_φ φ') r̂
+ *   ∂E/∂r_ij = (ḡ_r̂ − r̂ (r̂·ḡ_r̂)) / d + (ḡ_d + ḡ_φ φ') r̂     (ḡ_d from the layers' radial channels)
  *   F_j −= ∂E/∂r_ij,  F_i += ∂E/∂r_ij
  * </pre>
  * Differences of positions are taken in double, so forces do not depend on where the molecule sits. Radial
@@ -29,8 +29,8 @@ final class EdgeGeometry {
         this.beta = Radial.width(radialBasis, cutoffRadius);
     }
 
-    /** Fills unit, distance, φ, φ', rbf and rbf' of every edge. */
-    void forward(Workspace ws, double[] positions, int[] center, int[] neighbor) {
+    /** Fills unit, distance, e^{−d}, φ and φ' of every edge, and rbf and rbf' with {@code basis}. */
+    void forward(Workspace ws, double[] positions, int[] center, int[] neighbor, boolean basis) {
         int kk = mu.length;
         float piOverRc = (float) (Math.PI / cutoffRadius);
         for (int e = 0; e < ws.edges; e++) {
@@ -49,11 +49,13 @@ final class EdgeGeometry {
             ws.cutoffDerivative[e] = inside ? -0.5f * piOverRc * (float) Math.sin(angle) : 0f;
             float expD = (float) Math.exp(-d);
             ws.expDistance[e] = expD;
+            if (!basis) continue;
             for (int k = 0; k < kk; k++) {
                 float diff = expD - mu[k];
                 ws.rbf[e * kk + k] = -beta * diff * diff;
             }
         }
+        if (!basis) return;
         // rbf_k = exp(−β (e^{−d} − μ_k)²): all E·K exponentials in one vectorised pass, then the derivatives
         Activations.apply(Activations.Kind.EXP, ws.rbf, ws.rbf, ws.edges * kk);
         for (int e = 0; e < ws.edges; e++) {
@@ -70,14 +72,12 @@ final class EdgeGeometry {
         }
     }
 
-    /** forces = −∂E/∂R from ws.gRbf, ws.gCutoff and ws.gUnit (the gradients reaching the edge geometry). */
+    /** forces = −∂E/∂R from ws.gDistance, ws.gCutoff and ws.gUnit (the gradients reaching the edge geometry). */
     void reverse(Workspace ws, int[] center, int[] neighbor) {
-        int kk = mu.length;
         float[] forces = ws.forces;
         Arrays.fill(forces, 0, 3 * ws.atoms, 0f);
         for (int e = 0; e < ws.edges; e++) {
-            float gd = ws.gCutoff[e] * ws.cutoffDerivative[e];
-            for (int k = 0; k < kk; k++) gd += ws.gRbf[e * kk + k] * ws.rbfDerivative[e * kk + k];
+            float gd = ws.gCutoff[e] * ws.cutoffDerivative[e] + ws.gDistance[e];
             float ux = ws.unit[3 * e], uy = ws.unit[3 * e + 1], uz = ws.unit[3 * e + 2];
             float gx = ws.gUnit[3 * e], gy = ws.gUnit[3 * e + 1], gz = ws.gUnit[3 * e + 2];
             float radial = ux * gx + uy * gy + uz * gz;

@@ -60,6 +60,11 @@ public final class Fp32Projection implements Projection {
     }
 
     @Override
+    public float[] weights() {
+        return w.clone();
+    }
+
+    @Override
     public long residentBytes() {
         return 8L * in * out;
     }

@@ -39,6 +39,11 @@ public final class IntegerProjection implements Projection {
     }
 
     @Override
+    public float[] weights() {
+        return dequantized.weights();
+    }
+
+    @Override
     public long residentBytes() {
         return layer.residentBytes() + dequantized.residentBytes();
     }

@@ -32,19 +32,20 @@ final class InteractionLayer {
     private static final float ATTENTION_SINK = EquivariantTransformer.ATTENTION_SINK;
 
     private final boolean first;
-    private final int f, heads, headDim, radialBasis;
+    private final int f, heads, headDim;
     private final boolean cosineAttention;
     private final LayerWeights w;
+    private final RadialChannels radial;
     private final LayerSites q;
 
-    InteractionLayer(boolean first, int features, int heads, int radialBasis, boolean cosineAttention, LayerWeights weights, LayerSites sites) {
+    InteractionLayer(boolean first, int features, int heads, boolean cosineAttention, LayerWeights weights, RadialChannels radial, LayerSites sites) {
         this.first = first;
         this.f = features;
         this.heads = heads;
         this.headDim = features / heads;
-        this.radialBasis = radialBasis;
         this.cosineAttention = cosineAttention;
         this.w = weights;
+        this.radial = radial;
         this.q = sites;
     }
 
@@ -52,8 +53,8 @@ final class InteractionLayer {
         return w;
     }
 
-    LayerSites sites() {
-        return q;
+    RadialChannels radial() {
+        return radial;
     }
 
     // ------------------------------------------------------------------ forward
@@ -61,7 +62,7 @@ final class InteractionLayer {
     void forward(Workspace ws, Workspace.LayerState st, int[] center, int[] neighbor) {
         int n = ws.atoms, e = ws.edges, f3 = 3 * f;
 
-        // ṽ = Q_v(v), s = Q_s(LN(h)), rbf at its site
+        // ṽ = Q_v(v), s = Q_s(LN(h))
         float[] vq = null;
         if (!first) {
             System.arraycopy(ws.v, 0, st.vIn, 0, n * f3);
@@ -69,7 +70,6 @@ final class InteractionLayer {
         }
         layerNormForward(ws.h, w.normGamma(), w.normBeta(), st.normalized, st.rstd, st.sPre, n, f);
         float[] s = quantizeScalar(q.scalarIn(), st.sPre, st.s, n * f);
-        float[] rbf = quantizeScalar(q.rbfIn(), ws.rbf, st.rbfSite, e * radialBasis);
 
         // attention logits and weights
         w.query().forward(s, n, st.q);
@@ -79,7 +79,7 @@ final class InteractionLayer {
         float[] qt = quantizeScalar(q.attentionQuery(), st.qtPre, st.qt, n * f);
         float[] kt = quantizeScalar(q.attentionKey(), st.ktPre, st.kt, n * f);
         float[] logit = st.p;                                   // logits first, then overwritten by e^{l−m}/Z
-        w.radialBias().forward(rbf, e, logit);
+        radial.forward(ws, st, logit);                         // the attention bias b(d), and the filters f(d)
         for (int edge = 0; edge < e; edge++) {
             int qi = center[edge] * f, kj = neighbor[edge] * f;
             for (int hh = 0; hh < heads; hh++) {
@@ -90,10 +90,8 @@ final class InteractionLayer {
         }
         softmax(ws, st, logit, n);
 
-        // values, radial filters, messages
+        // values, messages
         w.value().forwardWithBias(s, n, w.valueBias(), st.a);
-        w.radialFilter().forwardWithBias(rbf, e, w.radialFilterBias(), st.filterPre);
-        Activations.siluWithSlope(st.filterPre, st.filter, st.filterSlope, e * f3);
         for (int edge = 0; edge < e; edge++) {
             for (int hh = 0; hh < heads; hh++) {
                 Arrays.fill(st.alphaF, edge * f + hh * headDim, edge * f + (hh + 1) * headDim, st.alpha[edge * heads + hh]);
@@ -277,8 +275,6 @@ final class InteractionLayer {
 
         // messages, back to a_j, the filters, α, ṽ_j and r̂
         messagesReverse(ws, st, vq, neighbor);
-        float[] gFilterPre = ws.gFilterPre, slope = st.filterSlope;
-        for (int k = 0; k < e * f3; k++) gFilterPre[k] *= slope[k];
 
         // softmax: ∂E/∂l_e = α_e (ḡ_α,e − Σ_e' α_e' ḡ_α,e'),  ∂E/∂φ_e = Σ_h p_e (ḡ_α,e − Σ_e' α_e' ḡ_α,e')
         float[] gAlpha = ws.gAlpha, gLogit = ws.gLogit, alpha = st.alpha, p = st.p, gCutoff = ws.gCutoff;
@@ -303,13 +299,8 @@ final class InteractionLayer {
             }
         }
 
-        // radial basis at this layer's site: from the filters and the attention bias
-        float[] rbf = q.rbfIn().isIdentity() ? ws.rbf : st.rbfSite;
-        Arrays.fill(ws.gRbfSite, 0, e * radialBasis, 0f);
-        w.radialFilter().backwardAdd(gFilterPre, e, ws.gRbfSite);
-        w.radialBias().backwardAdd(gLogit, e, ws.gRbfSite);
-        q.rbfIn().backward(ws.gRbfSite, ws.rbf, e * radialBasis);
-        for (int k = 0; k < e * radialBasis; k++) ws.gRbf[k] += ws.gRbfSite[k];
+        // the edge lengths, through the filters f(d) and the attention bias b(d)
+        radial.reverseAdd(ws, st, ws.gFilter, gLogit);
 
         // attention: l = τ q̃_i·k̃_j
         float[] qt = q.attentionQuery().isIdentity() ? st.qtPre : st.qt;
@@ -346,14 +337,14 @@ final class InteractionLayer {
     }
 
     /** lanes[from] + … + lanes[from + LANES − 1], left to right: the same in every JIT tier. */
-    private static float sumInOrder(float[] lanes, int from) {
+    static float sumInOrder(float[] lanes, int from) {
         float sum = 0f;
         for (int l = from; l < from + LANES; l++) sum += lanes[l];
         return sum;
     }
 
     /**
-     * For every edge: ∂E/∂a_j, ∂E/∂filter (into gFilterPre, before the SiLU slope), ∂E/∂α per channel, ∂E/∂ṽ_j
+     * For every edge: ∂E/∂a_j, ∂E/∂filter (into gFilter), ∂E/∂α per channel, ∂E/∂ṽ_j
      * and ∂E/∂r̂, from ∂E/∂Δh_i and ∂E/∂Δv_i:
      * <pre>
      *   ḡ_m1 = ḡ_Δh,i;  ḡ_m3 = Σ_x ḡ_Δv,i,x r̂_x;  ḡ_m2 = Σ_x ḡ_Δv,i,x ṽ_j,x;  ḡ_r̂,x = Σ_c ḡ_Δv,i,x,c m3_c
@@ -362,7 +353,7 @@ final class InteractionLayer {
      */
     private void messagesReverse(Workspace ws, Workspace.LayerState st, float[] vq, int[] neighbor) {
         int n = ws.atoms, f3 = 3 * f;
-        float[] gDh = ws.gDh, gDv = ws.gDvPre, gA = ws.gA, gFilter = ws.gFilterPre, gAlphaF = ws.gAlphaF, gUnit = ws.gUnit;
+        float[] gDh = ws.gDh, gDv = ws.gDvPre, gA = ws.gA, gFilter = ws.gFilter, gAlphaF = ws.gAlphaF, gUnit = ws.gUnit;
         float[] gVq = ws.gVq, a = st.a, filter = st.filter, alphaF = st.alphaF, unit = ws.unit;
         Arrays.fill(gA, 0, n * f3, 0f);
         for (int i = 0; i < n; i++) {

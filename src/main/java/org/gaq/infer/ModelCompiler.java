@@ -8,6 +8,7 @@ import org.gaq.engine.IntegerSites;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
+import org.gaq.model.Radial;
 import org.gaq.model.QuantizationSites.Weight;
 import org.gaq.quant.Calibrator;
 import org.gaq.quant.LocalFrameQuantizer;
@@ -52,6 +53,7 @@ public final class ModelCompiler {
         if (f % lanes != 0) throw new UnsupportedOperationException(f + " features are not a multiple of the " + lanes + " float lanes of this CPU");
         InteractionLayer[] layers = new InteractionLayer[c.layers()];
         Weights w = new Weights(model, sites);
+        QuantizationPlan plan = plan(sites);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int l = 0; l < c.layers(); l++) {
                 String lp = "layers." + l + ".";
@@ -60,11 +62,12 @@ public final class ModelCompiler {
                         w.projection(Weight.QUERY.in(l), f, f), w.projection(Weight.KEY.in(l), f, f),
                         w.projection(Weight.VALUE.in(l), f, 3 * f), values(p, lp + "value.bias"),
                         w.projection(Weight.VECTOR_MIX.in(l), f, 3 * f),
-                        w.projection(Weight.RADIAL_FILTER.in(l), k, 3 * f), values(p, lp + "radial_filter.bias"),
-                        w.projection(Weight.RADIAL_BIAS.in(l), k, h),
                         values(p, lp + "temperature"),
                         w.projection(Weight.OUTPUT.in(l), f, 3 * f), values(p, lp + "output.bias"));
-                layers[l] = new InteractionLayer(l == 0, f, h, k, c.cosineAttention(), weights, layerSites(sites, l, f));
+                RadialChannels radial = radialChannels(c, w.projection(Weight.RADIAL_FILTER.in(l), k, 3 * f),
+                        values(p, lp + "radial_filter.bias"), w.projection(Weight.RADIAL_BIAS.in(l), k, h),
+                        plan == null ? new ScalarQuantization.None() : scalarSite(plan, RBF_IN.in(l)));
+                layers[l] = new InteractionLayer(l == 0, f, h, c.cosineAttention(), weights, radial, layerSites(plan, l, f));
             }
         }
         EnergyHead head = new EnergyHead(f, values(p, "head.norm.gamma"), values(p, "head.norm.beta"),
@@ -94,21 +97,34 @@ public final class ModelCompiler {
         }
     }
 
-    private static LayerSites layerSites(ActivationSites sites, int l, int f) {
+    /**
+     * The radial channels of a layer: tabulated when the radial basis enters them in FP32 (its site is off), as
+     * products over the basis when the site quantizes it.
+     */
+    static RadialChannels radialChannels(ModelConfig c, Projection filter, float[] filterBias, Projection bias, ScalarQuantization rbfSite) {
+        if (!rbfSite.isIdentity()) return new RadialProjection(filter, filterBias, bias, rbfSite);
+        int k = c.radialBasis();
+        return new RadialTable(filter.weights(), filterBias, bias.weights(), Radial.centres(k, c.cutoff()), Radial.width(k, c.cutoff()), c.cutoff());
+    }
+
+    /** The activation quantizers of the model's sites, or null for an FP32 model. */
+    private static QuantizationPlan plan(ActivationSites sites) {
         QuantizationPlan plan = switch (sites) {
             case QuantizationPlan qp -> qp;
             case IntegerSites integer -> integer.activations();
             case Calibrator c -> throw new UnsupportedOperationException("the model is still calibrating");
             default -> null;
         };
-        if (plan == null) {
-            if (sites != ActivationSites.FP32) throw new UnsupportedOperationException("the compiled engine does not know sites " + sites.getClass().getSimpleName());
-            return LayerSites.fp32();
-        }
-        if (plan.protectiveMasking() != null) throw new UnsupportedOperationException("protective masking (Degree-Quant) runs on the tape only");
+        if (plan == null && sites != ActivationSites.FP32) throw new UnsupportedOperationException("the compiled engine does not know sites " + sites.getClass().getSimpleName());
+        if (plan != null && plan.protectiveMasking() != null) throw new UnsupportedOperationException("protective masking (Degree-Quant) runs on the tape only");
+        return plan;
+    }
+
+    private static LayerSites layerSites(QuantizationPlan plan, int l, int f) {
+        if (plan == null) return LayerSites.fp32();
         // v = 0 entering the first layer: the model skips its vector_in site (it has no quantizer)
         VectorQuantization vectorIn = l == 0 ? new VectorQuantization.None() : vectorSite(plan, VECTOR_IN.in(l), f);
-        return new LayerSites(vectorIn, scalarSite(plan, SCALAR_IN.in(l)), scalarSite(plan, RBF_IN.in(l)),
+        return new LayerSites(vectorIn, scalarSite(plan, SCALAR_IN.in(l)),
                 scalarSite(plan, ATTENTION_QUERY.in(l)), scalarSite(plan, ATTENTION_KEY.in(l)),
                 scalarSite(plan, SCALAR_MESSAGE.in(l)), vectorSite(plan, VECTOR_MESSAGE.in(l), f));
     }

@@ -29,6 +29,9 @@ public sealed interface Projection permits Fp32Projection, IntegerProjection {
     /** dx[rows × in] += dy[rows × out] · Wᵀ: the input gradient of the reverse pass (no weight gradient). */
     void backwardAdd(float[] dy, int rows, float[] dx);
 
+    /** W [in × out] as the FP32 values the products multiply by (the dequantized codes of integer weights); a copy. */
+    float[] weights();
+
     /** Bytes of weight data this projection keeps in memory. */
     long residentBytes();
 }

@@ -17,13 +17,18 @@ public final class Workspace {
     final int features, heads, radialBasis;
     int atomCapacity = -1, edgeCapacity = -1, moleculeCapacity = -1;
 
-    // the structure in use
+    // the structure in use, and whether this evaluation goes on to forces (the forward then keeps their inputs)
     int atoms, edges, molecules;
+    boolean withForces;
     int[] segmentStart = new int[0];      // edges of centre i: [segmentStart[i], segmentStart[i+1])
     float[] segmentMax;                   // the softmax's row maximum per centre and head [N, H]
 
     // edge geometry
-    float[] unit, distance, expDistance, cutoff, cutoffDerivative, rbf, rbfDerivative;
+    float[] unit, distance, expDistance, cutoff, cutoffDerivative;
+    float[] rbf, rbfDerivative;           // only for layers whose radial channels are products over the basis
+    int[] edgesByLength = new int[0];     // edges in the order of their table interval (RadialTable), per geometry
+    int[] intervalCounts = new int[0];
+    boolean edgesByLengthValid;
 
     // atom state, updated layer by layer
     float[] h, v;
@@ -34,8 +39,8 @@ public final class Workspace {
     float[] headNormalized, headRstd, headInput, hiddenPre, hidden, hiddenSlope, atomic;
 
     // reverse pass
-    float[] gH, gV, gVq, gS, gO, gU, gDh, gDvPre, gA, gFilterPre, gAlphaF, gAlpha, gLogit, gQt, gKt, gQ, gK,
-            gRbfSite, gRbf, gUnit, gCutoff, gHidden, gAtomic;
+    float[] gH, gV, gVq, gS, gO, gU, gDh, gDvPre, gA, gFilter, gAlphaF, gAlpha, gLogit, gQt, gKt, gQ, gK,
+            gRbfSite, gDistance, gUnit, gCutoff, gHidden, gAtomic;
     float[] mddqScratch = new float[FusedMddq.SCRATCH_LENGTH];
     // The lanes of three vectors, summed in a fixed order (InteractionLayer): the Vector API's lane reduction adds in
     // another order once C2 has compiled it, which changed the forces by an ulp as the JIT warmed up.
@@ -75,6 +80,7 @@ public final class Workspace {
     void geometryChanged(int[] center) {
         frameCenter = center;
         framesValid = false;
+        edgesByLengthValid = false;
     }
 
     /** The atoms' local frames (n × 9) of the current geometry, computed on the first call after it changed. */
@@ -157,6 +163,7 @@ public final class Workspace {
     private void allocateEdges(int e) {
         int f = features, hd = heads, k = radialBasis;
         unit = new float[e * 3];
+        edgesByLength = new int[e];
         distance = new float[e];
         expDistance = new float[e];
         cutoff = new float[e];
@@ -164,12 +171,12 @@ public final class Workspace {
         rbf = new float[e * k];
         rbfDerivative = new float[e * k];
         for (LayerState s : layers) s.allocateEdges(e, f, hd, k);
-        gFilterPre = new float[e * 3 * f];
+        gFilter = new float[e * 3 * f];
         gAlphaF = new float[e * f];
         gAlpha = new float[e * hd];
         gLogit = new float[e * hd];
         gRbfSite = new float[e * k];
-        gRbf = new float[e * k];
+        gDistance = new float[e];
         gUnit = new float[e * 3];
         gCutoff = new float[e];
     }
@@ -189,7 +196,8 @@ public final class Workspace {
         // edges
         float[] rbfSite;                     // radial basis after the rbf_in site [E, K]
         float[] p, alpha, alphaF;            // e^{l−m}/Z and α [E, H]; α per channel [E, F]
-        float[] filterPre, filter, filterSlope;  // W_r rbf + b_r, its SiLU and SiLU' [E, 3F]
+        float[] filter, filterSlope;         // radial filters f [E, 3F] and ∂f/∂(their input): d (table) or W_r rbf + b_r
+        float[] filterPre, biasSlope;        // W_r rbf + b_r [E, 3F] (products); ∂b/∂d of the attention bias [E, H] (table)
 
         void allocateAtoms(int n, int f, int hd) {
             normalized = new float[n * f];
@@ -223,6 +231,7 @@ public final class Workspace {
             filterPre = new float[e * 3 * f];
             filter = new float[e * 3 * f];
             filterSlope = new float[e * 3 * f];
+            biasSlope = new float[e * hd];
         }
     }
 }
