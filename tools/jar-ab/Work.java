@@ -29,7 +29,7 @@ public class Work implements Supplier<Map<String, Runnable>> {
             for (String path : paths) {
                 // several models (GAQ_MODEL=a,b): each case once per model, named "<file name>: <case>"
                 String prefix = paths.length == 1 ? "" : Path.of(path).getFileName().toString().replace(".safetensors", "") + ": ";
-                addCases(m, prefix, org.gaq.quant.ModelFiles.load(Path.of(path)), dataDir);
+                addCases(m, prefix, org.gaq.modelfile.ModelFile.load(Path.of(path)), dataDir);
             }
             return m;
         } catch (Exception e) {
@@ -58,6 +58,14 @@ public class Work implements Supplier<Map<String, Runnable>> {
             m.put(prefix + "E+F ethanol 1", () -> model.predict(e1, false).forces().data());
             m.put(prefix + "E+F aspirin 1", () -> model.predict(a1, false).forces().data());
             m.put(prefix + "E+F ethanol 64 (batch)", () -> model.predict(e64, false).forces().data());
+            // the compiled engine (what eval, md and drive run): E+F and energies only
+            var compiled = org.gaq.infer.ModelCompiler.compile(model);
+            var ws = compiled.newWorkspace();
+            m.put(prefix + "compiled E+F ethanol 1", () -> compiled.energiesAndForces(e1, ws));
+            m.put(prefix + "compiled E+F aspirin 1", () -> compiled.energiesAndForces(a1, ws));
+            m.put(prefix + "compiled E+F ethanol 64 (batch)", () -> compiled.energiesAndForces(e64, ws));
+            m.put(prefix + "compiled energy ethanol 1", () -> compiled.energies(e1, ws));
+            m.put(prefix + "compiled energy ethanol 64 (batch)", () -> compiled.energies(e64, ws));
             m.put(prefix + "train step 8 ethanol", () -> {   // as tools' ReferenceBench: E+F loss, gradients, Adam
                 var r = ReferenceDump.lossAndGradients(model, e8, ReferenceDump.ENERGY_WEIGHT, ReferenceDump.FORCE_WEIGHT);
                 float[][] g = new float[r.grads().length][];

@@ -114,15 +114,20 @@ final class InteractionLayer {
         w.vectorMix().forward(vq, 3 * n, st.u);
         float[] u = st.u;
         for (int i = 0; i < n; i++) {
-            for (int c = 0; c < f; c++) {
-                float dot = 0f;
-                for (int x = 0; x < 3; x++) dot += u[(i * 3 + x) * f3 + c] * u[(i * 3 + x) * f3 + f + c];
-                h[i * f + c] = h[i * f + c] + o[i * f3 + 2 * f + c] + o[i * f3 + f + c] * dot;
-            }
-            for (int x = 0; x < 3; x++) {
-                int row = (i * 3 + x);
-                for (int c = 0; c < f; c++) {
-                    v[row * f + c] = vq[row * f + c] + o[i * f3 + c] * u[row * f3 + 2 * f + c] + dv[row * f + c];
+            int oi = i * f3, hi = i * f;
+            for (int c = 0; c < f; c += LANES) {
+                FloatVector dot = FloatVector.zero(S);
+                for (int x = 0; x < 3; x++) {
+                    int row = (i * 3 + x) * f3 + c;
+                    dot = dot.add(FloatVector.fromArray(S, u, row).mul(FloatVector.fromArray(S, u, row + f)));
+                }
+                FloatVector.fromArray(S, h, hi + c).add(FloatVector.fromArray(S, o, oi + 2 * f + c))
+                        .add(FloatVector.fromArray(S, o, oi + f + c).mul(dot)).intoArray(h, hi + c);
+                FloatVector o1 = FloatVector.fromArray(S, o, oi + c);
+                for (int x = 0; x < 3; x++) {
+                    int row = (i * 3 + x), vr = row * f + c;
+                    FloatVector.fromArray(S, vq, vr).add(o1.mul(FloatVector.fromArray(S, u, row * f3 + 2 * f + c)))
+                            .add(FloatVector.fromArray(S, dv, vr)).intoArray(v, vr);
                 }
             }
         }
@@ -242,24 +247,25 @@ final class InteractionLayer {
         } else {
             float[] gU = ws.gU, gVq = ws.gVq;
             for (int i = 0; i < n; i++) {
-                for (int c = 0; c < f; c++) {
-                    float g = gH[i * f + c];
-                    float dot = 0f, gO1 = 0f;
+                int oi = i * f3;
+                for (int c = 0; c < f; c += LANES) {
+                    FloatVector g = FloatVector.fromArray(S, gH, i * f + c);
+                    FloatVector dot = FloatVector.zero(S), gO1 = dot;
                     for (int x = 0; x < 3; x++) {
-                        int row = (i * 3 + x) * f3;
-                        dot += u[row + c] * u[row + f + c];
-                        gO1 += gV[(i * 3 + x) * f + c] * u[row + 2 * f + c];
+                        int row = (i * 3 + x) * f3 + c;
+                        dot = dot.add(FloatVector.fromArray(S, u, row).mul(FloatVector.fromArray(S, u, row + f)));
+                        gO1 = gO1.add(FloatVector.fromArray(S, gV, (i * 3 + x) * f + c).mul(FloatVector.fromArray(S, u, row + 2 * f)));
                     }
-                    float gW = g * o[i * f3 + f + c];
-                    gO[i * f3 + c] = gO1;
-                    gO[i * f3 + f + c] = g * dot;
-                    gO[i * f3 + 2 * f + c] = g;
-                    float o1 = o[i * f3 + c];
+                    FloatVector gW = g.mul(FloatVector.fromArray(S, o, oi + f + c));
+                    gO1.intoArray(gO, oi + c);
+                    g.mul(dot).intoArray(gO, oi + f + c);
+                    g.intoArray(gO, oi + 2 * f + c);
+                    FloatVector o1 = FloatVector.fromArray(S, o, oi + c);
                     for (int x = 0; x < 3; x++) {
-                        int row = (i * 3 + x) * f3;
-                        gU[row + c] = gW * u[row + f + c];
-                        gU[row + f + c] = gW * u[row + c];
-                        gU[row + 2 * f + c] = gV[(i * 3 + x) * f + c] * o1;
+                        int row = (i * 3 + x) * f3 + c;
+                        gW.mul(FloatVector.fromArray(S, u, row + f)).intoArray(gU, row);
+                        gW.mul(FloatVector.fromArray(S, u, row)).intoArray(gU, row + f);
+                        FloatVector.fromArray(S, gV, (i * 3 + x) * f + c).mul(o1).intoArray(gU, row + 2 * f);
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package org.gaq.infer;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -32,7 +33,7 @@ final class RadialTable implements RadialChannels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = S.length();
 
-    private final int filterWidth, heads, channels, nodes;   // channels: 3F filter values, then H bias values
+    private final int filterWidth, heads, channels, nodes;   // channels: 3F filter values, then H bias values, padded
     private final float lowest, step, inverseStep;           // u_0 = e^{−r_c}, Δu
     private final float[] table;                             // node n: y, δ, m [channels each]
 
@@ -52,7 +53,7 @@ final class RadialTable implements RadialChannels {
             throw new IllegalArgumentException("weights of " + filterWeight.length + " and " + biasWeight.length + " values do not fit " + k + " basis functions");
         }
         if (filterWidth % LANES != 0) throw new IllegalArgumentException(filterWidth + " filter channels are not a multiple of " + LANES + " lanes");
-        this.channels = filterWidth + heads;
+        this.channels = filterWidth + (heads + LANES - 1) / LANES * LANES;   // bias values padded to whole vectors
         double lo = Math.exp(-cutoff), width = 1.0 / Math.sqrt(beta);
         this.nodes = (int) Math.ceil((1.0 - lo) / width * NODES_PER_WIDTH) + 1;
         double du = (1.0 - lo) / (nodes - 1);
@@ -138,10 +139,13 @@ final class RadialTable implements RadialChannels {
                 vm1.fma(va1, vm0.fma(va0, vd.fma(vaD, FloatVector.fromArray(S, t, y + c)))).intoArray(filter, out + c);
                 if (slopes) vm1.fma(vb1, vm0.fma(vb0, vd.mul(vbD))).intoArray(filterSlope, out + c);
             }
-            for (int h = 0; h < heads; h++) {
+            for (int h = 0; h < heads; h += LANES) {
                 int c = f3 + h;
-                logit[edge * heads + h] = t[y + c] + t[delta + c] * aD + t[m0 + c] * a0 + t[m1 + c] * a1;
-                if (slopes) biasSlope[edge * heads + h] = t[delta + c] * bD + t[m0 + c] * b0 + t[m1 + c] * b1;
+                VectorMask<Float> inRange = S.indexInRange(h, heads);
+                FloatVector vd = FloatVector.fromArray(S, t, delta + c);
+                FloatVector vm0 = FloatVector.fromArray(S, t, m0 + c), vm1 = FloatVector.fromArray(S, t, m1 + c);
+                vm1.fma(va1, vm0.fma(va0, vd.fma(vaD, FloatVector.fromArray(S, t, y + c)))).intoArray(logit, edge * heads + h, inRange);
+                if (slopes) vm1.fma(vb1, vm0.fma(vb0, vd.mul(vbD))).intoArray(biasSlope, edge * heads + h, inRange);
             }
         }
     }
@@ -181,10 +185,13 @@ final class RadialTable implements RadialChannels {
             for (int c = 0; c < f3; c += LANES) {
                 sum = FloatVector.fromArray(S, gFilter, at + c).fma(FloatVector.fromArray(S, slope, at + c), sum);
             }
+            for (int h = 0; h < heads; h += LANES) {
+                VectorMask<Float> inRange = S.indexInRange(h, heads);
+                int at2 = edge * heads + h;
+                sum = FloatVector.fromArray(S, gLogit, at2, inRange).fma(FloatVector.fromArray(S, biasSlope, at2, inRange), sum);
+            }
             sum.intoArray(lanes, 0);
-            float gd = InteractionLayer.sumInOrder(lanes, 0);
-            for (int h = 0; h < heads; h++) gd += gLogit[edge * heads + h] * biasSlope[edge * heads + h];
-            ws.gDistance[edge] += gd;
+            ws.gDistance[edge] += InteractionLayer.sumInOrder(lanes, 0);
         }
     }
 
