@@ -1,6 +1,7 @@
 package org.gaq.infer;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.tensor.kernels.Activations;
@@ -37,6 +38,7 @@ final class InteractionLayer {
     private final LayerWeights w;
     private final RadialChannels radial;
     private final LayerSites q;
+    private final float[] headScales;
 
     InteractionLayer(boolean first, int features, int heads, boolean cosineAttention, LayerWeights weights, RadialChannels radial, LayerSites sites) {
         this.first = first;
@@ -47,6 +49,9 @@ final class InteractionLayer {
         this.w = weights;
         this.radial = radial;
         this.q = sites;
+        // the logits' factor per head: τ_h (cosine attention) or 1/√d, padded to whole vectors of lanes
+        this.headScales = new float[(heads + LANES - 1) / LANES * LANES];
+        for (int hh = 0; hh < heads; hh++) headScales[hh] = cosineAttention ? weights.temperature()[hh] : (float) (1.0 / Math.sqrt(headDim));
     }
 
     LayerWeights weights() {
@@ -80,12 +85,21 @@ final class InteractionLayer {
         float[] kt = quantizeScalar(q.attentionKey(), st.ktPre, st.kt, n * f);
         float[] logit = st.p;                                   // logits first, then overwritten by e^{l−m}/Z
         radial.forward(ws, st, logit);                         // the attention bias b(d), and the filters f(d)
+        // q̃_i·k̃_j for all heads at once: q̃, k̃ with the heads as the last axis ([N, d, H]), one vector of heads
+        headsLast(qt, st.qtByHead, n);
+        headsLast(kt, st.ktByHead, n);
+        float[] qh = st.qtByHead, kh = st.ktByHead, scale = headScales;
         for (int edge = 0; edge < e; edge++) {
-            int qi = center[edge] * f, kj = neighbor[edge] * f;
-            for (int hh = 0; hh < heads; hh++) {
-                float dot = 0f;
-                for (int d = hh * headDim; d < (hh + 1) * headDim; d++) dot += qt[qi + d] * kt[kj + d];
-                logit[edge * heads + hh] += dot * headScale(hh);
+            int qi = center[edge] * f, kj = neighbor[edge] * f, at = edge * heads;
+            for (int h0 = 0; h0 < heads; h0 += LANES) {
+                VectorMask<Float> inRange = S.indexInRange(h0, heads);
+                FloatVector dot = FloatVector.zero(S);
+                for (int d = 0; d < headDim; d++) {
+                    int row = d * heads + h0;
+                    dot = dot.add(FloatVector.fromArray(S, qh, qi + row, inRange).mul(FloatVector.fromArray(S, kh, kj + row, inRange)));
+                }
+                FloatVector.fromArray(S, logit, at + h0, inRange).add(dot.mul(FloatVector.fromArray(S, scale, h0, inRange)))
+                        .intoArray(logit, at + h0, inRange);
             }
         }
         softmax(ws, st, logit, n);
@@ -133,8 +147,24 @@ final class InteractionLayer {
         }
     }
 
-    private float headScale(int head) {
-        return cosineAttention ? w.temperature()[head] : (float) (1.0 / Math.sqrt(headDim));
+    /** x [N, H, d] (the features' layout) → out [N, d, H]. */
+    private void headsLast(float[] x, float[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            int o = i * f;
+            for (int hh = 0; hh < heads; hh++) {
+                for (int d = 0; d < headDim; d++) out[o + d * heads + hh] = x[o + hh * headDim + d];
+            }
+        }
+    }
+
+    /** x [N, d, H] → out [N, H, d]. */
+    private void headsFirst(float[] x, float[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            int o = i * f;
+            for (int hh = 0; hh < heads; hh++) {
+                for (int d = 0; d < headDim; d++) out[o + hh * headDim + d] = x[o + d * heads + hh];
+            }
+        }
     }
 
     /** q̃ = q/‖q‖ per head (cosine attention) or q itself (plain q·k/√d). */
@@ -309,21 +339,27 @@ final class InteractionLayer {
         radial.reverseAdd(ws, st, ws.gFilter, gLogit);
 
         // attention: l = τ q̃_i·k̃_j
-        float[] qt = q.attentionQuery().isIdentity() ? st.qtPre : st.qt;
-        float[] kt = q.attentionKey().isIdentity() ? st.ktPre : st.kt;
-        float[] gQt = ws.gQt, gKt = ws.gKt;
-        Arrays.fill(gQt, 0, n * f, 0f);
-        Arrays.fill(gKt, 0, n * f, 0f);
+        // in the heads-last layout of the forward, then back
+        float[] qh = st.qtByHead, kh = st.ktByHead, gQh = ws.gQtByHead, gKh = ws.gKtByHead, scale = headScales;
+        Arrays.fill(gQh, 0, n * f, 0f);
+        Arrays.fill(gKh, 0, n * f, 0f);
         for (int edge = 0; edge < e; edge++) {
-            int qi = center[edge] * f, kj = neighbor[edge] * f;
-            for (int hh = 0; hh < heads; hh++) {
-                float g = gLogit[edge * heads + hh] * headScale(hh);
-                for (int d = hh * headDim; d < (hh + 1) * headDim; d++) {
-                    gQt[qi + d] += g * kt[kj + d];
-                    gKt[kj + d] += g * qt[qi + d];
+            int qi = center[edge] * f, kj = neighbor[edge] * f, at = edge * heads;
+            for (int h0 = 0; h0 < heads; h0 += LANES) {
+                VectorMask<Float> inRange = S.indexInRange(h0, heads);
+                FloatVector g = FloatVector.fromArray(S, gLogit, at + h0, inRange).mul(FloatVector.fromArray(S, scale, h0, inRange));
+                for (int d = 0; d < headDim; d++) {
+                    int row = d * heads + h0;
+                    g.mul(FloatVector.fromArray(S, kh, kj + row, inRange)).add(FloatVector.fromArray(S, gQh, qi + row, inRange))
+                            .intoArray(gQh, qi + row, inRange);
+                    g.mul(FloatVector.fromArray(S, qh, qi + row, inRange)).add(FloatVector.fromArray(S, gKh, kj + row, inRange))
+                            .intoArray(gKh, kj + row, inRange);
                 }
             }
         }
+        float[] gQt = ws.gQt, gKt = ws.gKt;
+        headsFirst(gQh, gQt, n);
+        headsFirst(gKh, gKt, n);
         q.attentionQuery().backward(gQt, st.qtPre, n * f);
         q.attentionKey().backward(gKt, st.ktPre, n * f);
         normalizeHeadsReverse(gQt, st.qtPre, st.qNorm, ws.gQ, n);

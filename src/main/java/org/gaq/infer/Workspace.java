@@ -40,7 +40,7 @@ public final class Workspace {
 
     // reverse pass
     float[] gH, gV, gVq, gS, gO, gU, gDh, gDvPre, gA, gFilter, gAlphaF, gAlpha, gLogit, gQt, gKt, gQ, gK,
-            gRbfSite, gDistance, gUnit, gCutoff, gHidden, gAtomic;
+            gRbfSite, gDistance, gUnit, gCutoff, gHidden, gAtomic, gQtByHead, gKtByHead;
     float[] mddqScratch = new float[FusedMddq.SCRATCH_LENGTH];
     // The lanes of three vectors, summed in a fixed order (InteractionLayer): the Vector API's lane reduction adds in
     // another order once C2 has compiled it, which changed the forces by an ulp as the JIT warmed up.
@@ -152,6 +152,8 @@ public final class Workspace {
         gDvPre = new float[n * 3 * f];
         gA = new float[n * 3 * f];
         gQt = new float[n * f];
+        gQtByHead = new float[n * f];
+        gKtByHead = new float[n * f];
         gKt = new float[n * f];
         gQ = new float[n * f];
         gK = new float[n * f];
@@ -189,6 +191,7 @@ public final class Workspace {
         float[] vIn, vq;                     // v before and after the vector_in site [N, 3, F]
         float[] q, k, qNorm, kNorm;          // projections [N, F]; per-head norms [N, H]
         float[] qtPre, ktPre, qt, kt;        // normalised, before and after the attention sites
+        float[] qtByHead, ktByHead;          // q̃, k̃ after the sites with the heads as the last axis [N, d, H]
         float[] a;                           // values [N, 3F]
         float[] dhPre, dh, dvPre, dv;        // aggregated messages before and after their sites
         float[] u;                           // vector mix [N, 3, 3F]
@@ -214,6 +217,8 @@ public final class Workspace {
             ktPre = new float[n * f];
             qt = new float[n * f];
             kt = new float[n * f];
+            qtByHead = new float[n * f];
+            ktByHead = new float[n * f];
             a = new float[n * 3 * f];
             dhPre = new float[n * f];
             dh = new float[n * f];
