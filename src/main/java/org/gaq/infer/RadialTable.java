@@ -1,7 +1,6 @@
 package org.gaq.infer;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -33,7 +32,7 @@ final class RadialTable implements RadialChannels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = S.length();
 
-    private final int filterWidth, heads, channels, nodes;   // channels: 3F filter values, then H bias values, padded
+    private final int filterWidth, heads, channels, nodes;   // channels: 3F filter values, then H bias values
     private final float lowest, step, inverseStep;           // u_0 = e^{−r_c}, Δu
     private final float[] table;                             // node n: y, δ, m [channels each]
 
@@ -53,7 +52,7 @@ final class RadialTable implements RadialChannels {
             throw new IllegalArgumentException("weights of " + filterWeight.length + " and " + biasWeight.length + " values do not fit " + k + " basis functions");
         }
         if (filterWidth % LANES != 0) throw new IllegalArgumentException(filterWidth + " filter channels are not a multiple of " + LANES + " lanes");
-        this.channels = filterWidth + (heads + LANES - 1) / LANES * LANES;   // bias values padded to whole vectors
+        this.channels = filterWidth + heads;
         double lo = Math.exp(-cutoff), width = 1.0 / Math.sqrt(beta);
         this.nodes = (int) Math.ceil((1.0 - lo) / width * NODES_PER_WIDTH) + 1;
         double du = (1.0 - lo) / (nodes - 1);
@@ -139,13 +138,18 @@ final class RadialTable implements RadialChannels {
                 vm1.fma(va1, vm0.fma(va0, vd.fma(vaD, FloatVector.fromArray(S, t, y + c)))).intoArray(filter, out + c);
                 if (slopes) vm1.fma(vb1, vm0.fma(vb0, vd.mul(vbD))).intoArray(filterSlope, out + c);
             }
-            for (int h = 0; h < heads; h += LANES) {
+            if (heads == InteractionLayer.HEAD_LANES) {
+                VectorSpecies<Float> hs = InteractionLayer.HEADS;
+                FloatVector hd = FloatVector.fromArray(hs, t, delta + f3);
+                FloatVector hm0 = FloatVector.fromArray(hs, t, m0 + f3), hm1 = FloatVector.fromArray(hs, t, m1 + f3);
+                hm1.mul(a1).add(hm0.mul(a0).add(hd.mul(aD).add(FloatVector.fromArray(hs, t, y + f3)))).intoArray(logit, edge * heads);
+                if (slopes) hm1.mul(b1).add(hm0.mul(b0).add(hd.mul(bD))).intoArray(biasSlope, edge * heads);
+                continue;
+            }
+            for (int h = 0; h < heads; h++) {
                 int c = f3 + h;
-                VectorMask<Float> inRange = S.indexInRange(h, heads);
-                FloatVector vd = FloatVector.fromArray(S, t, delta + c);
-                FloatVector vm0 = FloatVector.fromArray(S, t, m0 + c), vm1 = FloatVector.fromArray(S, t, m1 + c);
-                vm1.fma(va1, vm0.fma(va0, vd.fma(vaD, FloatVector.fromArray(S, t, y + c)))).intoArray(logit, edge * heads + h, inRange);
-                if (slopes) vm1.fma(vb1, vm0.fma(vb0, vd.mul(vbD))).intoArray(biasSlope, edge * heads + h, inRange);
+                logit[edge * heads + h] = t[m1 + c] * a1 + (t[m0 + c] * a0 + (t[delta + c] * aD + t[y + c]));
+                if (slopes) biasSlope[edge * heads + h] = t[m1 + c] * b1 + (t[m0 + c] * b0 + t[delta + c] * bD);
             }
         }
     }
@@ -185,13 +189,10 @@ final class RadialTable implements RadialChannels {
             for (int c = 0; c < f3; c += LANES) {
                 sum = FloatVector.fromArray(S, gFilter, at + c).fma(FloatVector.fromArray(S, slope, at + c), sum);
             }
-            for (int h = 0; h < heads; h += LANES) {
-                VectorMask<Float> inRange = S.indexInRange(h, heads);
-                int at2 = edge * heads + h;
-                sum = FloatVector.fromArray(S, gLogit, at2, inRange).fma(FloatVector.fromArray(S, biasSlope, at2, inRange), sum);
-            }
             sum.intoArray(lanes, 0);
-            ws.gDistance[edge] += InteractionLayer.sumInOrder(lanes, 0);
+            float gd = InteractionLayer.sumInOrder(lanes, 0);
+            for (int h = 0; h < heads; h++) gd += gLogit[edge * heads + h] * biasSlope[edge * heads + h];
+            ws.gDistance[edge] += gd;
         }
     }
 
