@@ -2,7 +2,11 @@ package org.gaq.cli;
 
 import org.gaq.model.ModelConfig;
 import org.gaq.data.DataFingerprint;
+import org.gaq.data.Dataset;
+import org.gaq.data.Frame;
 import org.gaq.data.Split;
+import org.gaq.infer.Potential;
+import org.gaq.md.ConfigurationSampler;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
@@ -20,6 +24,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -73,6 +79,12 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--weight-scale-rate", defaultValue = "0", paramLabel = "K", description = "frozen-codes stage: learn a "
             + "multiplier of every weight group's scale in log space at K·lr, the codes staying fixed; 0: off (default: ${DEFAULT-VALUE}, "
             + "see docs/quantization.md)") float weightScaleRate;
+    @Option(names = "--teacher-frames", paramLabel = "N", defaultValue = "0", description = "distillation: add N frames sampled "
+            + "by Langevin MD of the FP32 --from model (the teacher) from the training frames, labelled with its energies and forces, "
+            + "to the training set; calibration keeps the training frames (default: ${DEFAULT-VALUE}, off; docs/quantization.md, "
+            + "\"Teacher frames\")") int teacherFrames;
+    @Option(names = "--teacher-temperature", paramLabel = "K", defaultValue = "500", description = "temperature of the "
+            + "teacher's MD (default: ${DEFAULT-VALUE} K)") double teacherTemperature;
     @Mixin SeedOption seedOption;
     @Mixin ThreadsOption threadsOption;
     @Mixin RunFolderOption runFolder;
@@ -91,6 +103,12 @@ public final class QatCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--epochs 0 only makes sense with --continue or --requantize, and --frozen-epochs");
         }
         if (continueQuantized && requantize) throw new IllegalArgumentException("--continue and --requantize exclude each other");
+        if (teacherFrames < 0) throw new IllegalArgumentException("--teacher-frames must be ≥ 0");
+        if (teacherFrames > 0 && (continueQuantized || requantize)) {
+            throw new IllegalArgumentException("--teacher-frames needs an FP32 --from model as the teacher, not --continue or --requantize");
+        }
+        ConfigurationSampler.Settings teacher = teacherFrames > 0
+                ? ConfigurationSampler.Settings.of(teacherFrames, teacherTemperature, seedOption.seed) : null;   // checked before any work
         if (weightScaleRate < 0 || weightScaleRate > 0 && frozen == 0) {
             throw new IllegalArgumentException("--weight-scale-rate must be ≥ 0 and needs a frozen-codes stage (--frozen-epochs)");
         }
@@ -113,12 +131,13 @@ public final class QatCommand implements Callable<Integer> {
             RunOrigin.now(command, Map.of("spec", source.spec(), "train", DataFingerprint.describe(split.train()),
                     "validation", DataFingerprint.describe(split.validation())), Map.of("from", from.toString(), "sha256", Records.sha256(from)))
                     .write(runDir);
-            return train(model, m, split, runDir, epochs, frozen, workers);
+            return train(model, m, split, runDir, epochs, frozen, workers, teacher);
         }
     }
 
     /** Both stages of QAT into {@code runDir}. */
-    private int train(EquivariantTransformer model, QatRecipe.Method m, Split split, Path runDir, int epochs, int frozen, int workers) throws Exception {
+    private int train(EquivariantTransformer model, QatRecipe.Method m, Split split, Path runDir, int epochs, int frozen, int workers,
+                      ConfigurationSampler.Settings teacher) throws Exception {
         float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();
         double maxMinutes = budget.maxMinutes(60);
         long seed = seedOption.seed;
@@ -131,6 +150,7 @@ public final class QatCommand implements Callable<Integer> {
             model = quantize(model, m, split);
             rate = optimiser.lr(recommended ? QuantizationNames.bits(bits).recommendedLr() : 1e-5f);
         }
+        if (teacher != null) split = withTeacherFrames(split, teacher);
         QatRun run;
         if (epochs > 0) {
             // A continued model has no warm-up: its vector branch is quantized already.
@@ -152,6 +172,16 @@ public final class QatCommand implements Callable<Integer> {
         Path best = run.cpuBudget(cpuBudget).run(model, split, runDir, System.out);
         System.out.println("best model: " + best);
         return 0;
+    }
+
+    /** The split with frames of the FP32 --from model's own dynamics added to its training part. */
+    private Split withTeacherFrames(Split split, ConfigurationSampler.Settings teacher) throws Exception {
+        List<Frame> frames = ConfigurationSampler.sample(Potential.load(from), split.train().frames(), teacher);
+        List<Frame> train = new ArrayList<>(split.train().frames());
+        train.addAll(frames);
+        System.out.printf("teacher frames: %d from Langevin MD of %s at %.0f K, %d training frames in all%n",
+                frames.size(), from, teacher.temperatureK(), train.size());
+        return new Split(new Dataset(split.train().name() + " + teacher frames", train), split.validation(), split.test());
     }
 
     /** Attaches and calibrates the quantization plan the options describe. */

@@ -73,7 +73,10 @@ class UserErrorsTest {
                 {{"--requantize"}, {"fp32.safetensors is not a fake-quantized model"}},          // nothing to requantize
                 {{"--weight-scale-rate", "1"}, {"--weight-scale-rate"}},                          // no frozen stage to learn scales in
                 {{"--continue", "--epochs", "0", "--frozen-epochs", "2", "--freeze-oscillating", "0.02"}, {"--freeze-oscillating"}},
-                {{"--continue", "--requantize"}, {"exclude each other"}}};
+                {{"--continue", "--requantize"}, {"exclude each other"}},
+                {{"--teacher-frames", "-1"}, {"--teacher-frames must be ≥ 0"}},
+                {{"--teacher-frames", "10", "--teacher-temperature", "-20"}, {"teacher temperature"}},
+                {{"--teacher-frames", "10", "--requantize"}, {"needs an FP32 --from model"}}};
         for (String[][] c : cases) {
             err.getBuffer().setLength(0);
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("qat", "--from", model.toString(), "--data", "rmd17:ethanol"));
