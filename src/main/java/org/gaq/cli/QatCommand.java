@@ -85,6 +85,8 @@ public final class QatCommand implements Callable<Integer> {
             + "\"Teacher frames\")") int teacherFrames;
     @Option(names = "--teacher-temperature", paramLabel = "K", defaultValue = "500", description = "temperature of the "
             + "teacher's MD (default: ${DEFAULT-VALUE} K)") double teacherTemperature;
+    @Option(names = "--teacher-labels", description = "distillation: train on the FP32 --from model's energies and forces of the "
+            + "training frames instead of their reference labels (validation keeps the reference labels)") boolean teacherLabels;
     @Mixin SeedOption seedOption;
     @Mixin ThreadsOption threadsOption;
     @Mixin RunFolderOption runFolder;
@@ -104,8 +106,8 @@ public final class QatCommand implements Callable<Integer> {
         }
         if (continueQuantized && requantize) throw new IllegalArgumentException("--continue and --requantize exclude each other");
         if (teacherFrames < 0) throw new IllegalArgumentException("--teacher-frames must be ≥ 0");
-        if (teacherFrames > 0 && (continueQuantized || requantize)) {
-            throw new IllegalArgumentException("--teacher-frames needs an FP32 --from model as the teacher, not --continue or --requantize");
+        if ((teacherFrames > 0 || teacherLabels) && (continueQuantized || requantize)) {
+            throw new IllegalArgumentException("--teacher-frames and --teacher-labels need an FP32 --from model as the teacher, not --continue or --requantize");
         }
         ConfigurationSampler.Settings teacher = teacherFrames > 0
                 ? ConfigurationSampler.Settings.of(teacherFrames, teacherTemperature, seedOption.seed) : null;   // checked before any work
@@ -150,7 +152,7 @@ public final class QatCommand implements Callable<Integer> {
             model = quantize(model, m, split);
             rate = optimiser.lr(recommended ? QuantizationNames.bits(bits).recommendedLr() : 1e-5f);
         }
-        if (teacher != null) split = withTeacherFrames(split, teacher);
+        if (teacher != null || teacherLabels) split = distillation(split, teacher);
         QatRun run;
         if (epochs > 0) {
             // A continued model has no warm-up: its vector branch is quantized already.
@@ -174,14 +176,33 @@ public final class QatCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The split with frames of the FP32 --from model's own dynamics added to its training part. */
-    private Split withTeacherFrames(Split split, ConfigurationSampler.Settings teacher) throws Exception {
-        List<Frame> frames = ConfigurationSampler.sample(Potential.load(from), split.train().frames(), teacher);
-        List<Frame> train = new ArrayList<>(split.train().frames());
-        train.addAll(frames);
-        System.out.printf("teacher frames: %d from Langevin MD of %s at %.0f K, %d training frames in all%n",
-                frames.size(), from, teacher.temperatureK(), train.size());
-        return new Split(new Dataset(split.train().name() + " + teacher frames", train), split.validation(), split.test());
+    /**
+     * The split for distillation from the FP32 --from model: its training frames labelled by the teacher
+     * (--teacher-labels), and frames of the teacher's own dynamics added (--teacher-frames; {@code sampling} null: none).
+     */
+    private Split distillation(Split split, ConfigurationSampler.Settings sampling) throws Exception {
+        Potential teacher = Potential.load(from);
+        List<Frame> train = new ArrayList<>(teacherLabels ? relabelled(teacher, split.train().frames()) : split.train().frames());
+        String name = split.train().name() + (teacherLabels ? " labelled by the teacher" : "");
+        if (sampling != null) {
+            List<Frame> frames = ConfigurationSampler.sample(teacher, split.train().frames(), sampling);
+            train.addAll(frames);
+            name += " + teacher frames";
+            System.out.printf("teacher frames: %d from Langevin MD of %s at %.0f K%n", frames.size(), from, sampling.temperatureK());
+        }
+        System.out.printf("distillation from %s: %d training frames%s%n", from, train.size(), teacherLabels ? ", all labelled by it" : "");
+        return new Split(new Dataset(name, train), split.validation(), split.test());
+    }
+
+    /** The frames with the teacher's energies and forces, 64 molecules per evaluation. */
+    private static List<Frame> relabelled(Potential teacher, List<Frame> frames) {
+        List<Frame> out = new ArrayList<>(frames.size());
+        for (int from = 0; from < frames.size(); from += 64) {
+            List<Frame> chunk = frames.subList(from, Math.min(frames.size(), from + 64));
+            List<Potential.Result> labels = teacher.energyAndForces(chunk);
+            for (int k = 0; k < chunk.size(); k++) out.add(chunk.get(k).withLabels(labels.get(k).energy(), labels.get(k).forces()));
+        }
+        return out;
     }
 
     /** Attaches and calibrates the quantization plan the options describe. */

@@ -2,12 +2,12 @@ package org.gaq.md;
 
 import org.gaq.data.Elements;
 import org.gaq.data.Frame;
+import org.gaq.data.Splits;
 import org.gaq.infer.Potential;
 import org.gaq.util.Progress;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Configurations a teacher model visits, labelled with its own energies and forces: training data for distilling
@@ -60,7 +60,7 @@ public final class ConfigurationSampler {
      */
     public static List<Frame> sample(Potential teacher, List<Frame> starts, Settings s) {
         if (starts.isEmpty()) throw new IllegalArgumentException("no start frames to sample from");
-        int[] order = shuffled(starts.size(), new SplittableRandom(s.seed()));
+        int[] order = Splits.permutation(starts.size(), s.seed());
         List<Frame> out = new ArrayList<>(s.frames());
         try (Progress progress = Progress.start("teacher frames at " + (int) s.temperatureK() + " K", s.frames())) {
             for (int trajectory = 0; out.size() < s.frames(); trajectory++) {
@@ -94,17 +94,5 @@ public final class ConfigurationSampler {
                     + next.step() + " (" + problem + "): sample at a lower temperature");
         }
         return next;
-    }
-
-    private static int[] shuffled(int n, SplittableRandom rng) {
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) a[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
     }
 }

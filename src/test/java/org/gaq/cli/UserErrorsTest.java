@@ -76,7 +76,8 @@ class UserErrorsTest {
                 {{"--continue", "--requantize"}, {"exclude each other"}},
                 {{"--teacher-frames", "-1"}, {"--teacher-frames must be ≥ 0"}},
                 {{"--teacher-frames", "10", "--teacher-temperature", "-20"}, {"teacher temperature"}},
-                {{"--teacher-frames", "10", "--requantize"}, {"needs an FP32 --from model"}}};
+                {{"--teacher-frames", "10", "--requantize"}, {"need an FP32 --from model"}},
+                {{"--teacher-labels", "--requantize"}, {"need an FP32 --from model"}}};
         for (String[][] c : cases) {
             err.getBuffer().setLength(0);
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("qat", "--from", model.toString(), "--data", "rmd17:ethanol"));
