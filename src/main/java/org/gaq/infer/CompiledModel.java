@@ -46,7 +46,7 @@ public final class CompiledModel {
 
     /** A workspace for this model; one per thread, reused across calls. */
     public Workspace newWorkspace() {
-        return new Workspace(config.features(), config.heads(), config.radialBasis(), layers.length);
+        return new Workspace(config.features(), config.heads(), config.radialBasis(), layers.length, radialBasis);
     }
 
     /** Energies only (into {@link Workspace#energies()}): the forward pass, no reverse pass. */

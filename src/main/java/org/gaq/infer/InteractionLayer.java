@@ -29,8 +29,8 @@ final class InteractionLayer {
     private static final int LANES = S.length();
     /**
      * The per-edge values of all heads (logits, the attention bias) as one vector when there are 8 heads (the paper
-     * model), scalar loops otherwise. Vectors of the preferred width with masks took ~10% of an ethanol E+F in
-     * their lane-by-lane bounds checks, and a species that is not a constant is not compiled to vector code.
+     * model), scalar loops otherwise: masked vectors of the preferred width spend their time in lane-by-lane bounds
+     * checks, and a species that is not a constant is not compiled to vector code (docs/performance.md).
      */
     static final VectorSpecies<Float> HEADS = FloatVector.SPECIES_256;
     static final int HEAD_LANES = HEADS.length();

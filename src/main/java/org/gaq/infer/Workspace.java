@@ -15,6 +15,7 @@ import org.gaq.model.LocalFrames;
  */
 public final class Workspace {
     final int features, heads, radialBasis;
+    final boolean basisProducts;          // some layer's radial channels are products over the basis (RadialProjection)
     int atomCapacity = -1, edgeCapacity = -1, moleculeCapacity = -1;
 
     // the structure in use, and whether this evaluation goes on to forces (the forward then keeps their inputs)
@@ -58,10 +59,15 @@ public final class Workspace {
     double[] energies = new double[0];
     float[] forces = new float[0];
 
-    Workspace(int features, int heads, int radialBasis, int layerCount) {
+    /**
+     * @param basisProducts whether some layer computes its radial channels as products over the basis: only then are
+     *                      the basis and those products' edge arrays allocated
+     */
+    Workspace(int features, int heads, int radialBasis, int layerCount, boolean basisProducts) {
         this.features = features;
         this.heads = heads;
         this.radialBasis = radialBasis;
+        this.basisProducts = basisProducts;
         this.layers = new LayerState[layerCount];
         for (int l = 0; l < layerCount; l++) layers[l] = new LayerState();
     }
@@ -170,14 +176,15 @@ public final class Workspace {
         expDistance = new float[e];
         cutoff = new float[e];
         cutoffDerivative = new float[e];
-        rbf = new float[e * k];
-        rbfDerivative = new float[e * k];
-        for (LayerState s : layers) s.allocateEdges(e, f, hd, k);
+        int basis = basisProducts ? e * k : 0;
+        rbf = new float[basis];
+        rbfDerivative = new float[basis];
+        for (LayerState s : layers) s.allocateEdges(e, f, hd, basisProducts ? k : 0);
         gFilter = new float[e * 3 * f];
         gAlphaF = new float[e * f];
         gAlpha = new float[e * hd];
         gLogit = new float[e * hd];
-        gRbfSite = new float[e * k];
+        gRbfSite = new float[basis];
         gDistance = new float[e];
         gUnit = new float[e * 3];
         gCutoff = new float[e];
@@ -228,12 +235,13 @@ public final class Workspace {
             o = new float[n * 3 * f];
         }
 
+        /** k: the basis functions, 0 when no layer computes products over the basis. */
         void allocateEdges(int e, int f, int hd, int k) {
             rbfSite = new float[e * k];
             p = new float[e * hd];
             alpha = new float[e * hd];
             alphaF = new float[e * f];
-            filterPre = new float[e * 3 * f];
+            filterPre = new float[k > 0 ? e * 3 * f : 0];
             filter = new float[e * 3 * f];
             filterSlope = new float[e * 3 * f];
             biasSlope = new float[e * hd];

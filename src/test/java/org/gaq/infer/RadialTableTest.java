@@ -26,7 +26,7 @@ class RadialTableTest {
     /** Edges of lengths d[0..]: atom 2e at the origin and atom 2e+1 at distance d[e] along a fixed direction. */
     private static Workspace edges(double[] d, ModelConfig c, boolean basis) {
         int e = d.length;
-        Workspace ws = new Workspace(c.features(), c.heads(), c.radialBasis(), 1);
+        Workspace ws = new Workspace(c.features(), c.heads(), c.radialBasis(), 1, basis);
         ws.ensure(2 * e, e, 1);
         ws.withForces = true;
         double[] positions = new double[6 * e];
