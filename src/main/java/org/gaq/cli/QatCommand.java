@@ -14,6 +14,7 @@ import org.gaq.quant.QuantizationSpec;
 import org.gaq.report.Records;
 import org.gaq.run.RunLock;
 import org.gaq.run.RunOrigin;
+import org.gaq.train.Metrics;
 import org.gaq.train.QatRecipe;
 import org.gaq.train.QatRun;
 import org.gaq.train.Trainer;
@@ -182,7 +183,7 @@ public final class QatCommand implements Callable<Integer> {
      */
     private Split distillation(Split split, ConfigurationSampler.Settings sampling) throws Exception {
         Potential teacher = Potential.load(from);
-        List<Frame> train = new ArrayList<>(teacherLabels ? relabelled(teacher, split.train().frames()) : split.train().frames());
+        List<Frame> train = new ArrayList<>(teacherLabels ? Metrics.relabelled(teacher, split.train(), 64).frames() : split.train().frames());
         String name = split.train().name() + (teacherLabels ? " labelled by the teacher" : "");
         if (sampling != null) {
             List<Frame> frames = ConfigurationSampler.sample(teacher, split.train().frames(), sampling);
@@ -192,17 +193,6 @@ public final class QatCommand implements Callable<Integer> {
         }
         System.out.printf("distillation from %s: %d training frames%s%n", from, train.size(), teacherLabels ? ", all labelled by it" : "");
         return new Split(new Dataset(name, train), split.validation(), split.test());
-    }
-
-    /** The frames with the teacher's energies and forces, 64 molecules per evaluation. */
-    private static List<Frame> relabelled(Potential teacher, List<Frame> frames) {
-        List<Frame> out = new ArrayList<>(frames.size());
-        for (int from = 0; from < frames.size(); from += 64) {
-            List<Frame> chunk = frames.subList(from, Math.min(frames.size(), from + 64));
-            List<Potential.Result> labels = teacher.energyAndForces(chunk);
-            for (int k = 0; k < chunk.size(); k++) out.add(chunk.get(k).withLabels(labels.get(k).energy(), labels.get(k).forces()));
-        }
-        return out;
     }
 
     /** Attaches and calibrates the quantization plan the options describe. */

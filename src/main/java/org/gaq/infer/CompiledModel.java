@@ -20,7 +20,7 @@ public final class CompiledModel {
     private final InteractionLayer[] layers;
     private final EnergyHead head;
     private final String precision;
-    private final boolean radialBasis;        // whether some layer's radial channels read the basis
+    private final boolean basisProducts;      // whether some layer's radial channels are products over the basis
 
     CompiledModel(ModelConfig config, float[] embedding, float[] elementShift, float[] elementScale,
                   InteractionLayer[] layers, EnergyHead head, String precision) {
@@ -32,7 +32,7 @@ public final class CompiledModel {
         this.layers = layers;
         this.head = head;
         this.precision = precision;
-        this.radialBasis = Arrays.stream(layers).anyMatch(l -> l.radial().readsRadialBasis());
+        this.basisProducts = Arrays.stream(layers).anyMatch(l -> l.radial().readsRadialBasis());
     }
 
     public ModelConfig config() {
@@ -46,7 +46,7 @@ public final class CompiledModel {
 
     /** A workspace for this model; one per thread, reused across calls. */
     public Workspace newWorkspace() {
-        return new Workspace(config.features(), config.heads(), config.radialBasis(), layers.length, radialBasis);
+        return new Workspace(config.features(), config.heads(), config.radialBasis(), layers.length, basisProducts);
     }
 
     /** Energies only (into {@link Workspace#energies()}): the forward pass, no reverse pass. */
@@ -72,7 +72,7 @@ public final class CompiledModel {
         int[] z = g.atomicNumbers(), center = g.center(), neighbor = g.neighbor();
         segments(ws, center, n);
 
-        geometry.forward(ws, r, center, neighbor, radialBasis);
+        geometry.forward(ws, r, center, neighbor, basisProducts);
         ws.geometryChanged(center);
         for (int i = 0; i < n; i++) {
             int zi = z[i];

@@ -33,7 +33,7 @@ final class RadialTable implements RadialChannels {
     private static final int LANES = S.length();
 
     private final int filterWidth, heads, channels, nodes;   // channels: 3F filter values, then H bias values
-    private final float lowest, step, inverseStep;           // u_0 = e^{−r_c}, Δu
+    private final float lowest, inverseStep;                 // u_0 = e^{−r_c}, 1/Δu
     private final float[] table;                             // node n: y, δ, m [channels each]
 
     /**
@@ -57,7 +57,6 @@ final class RadialTable implements RadialChannels {
         this.nodes = (int) Math.ceil((1.0 - lo) / width * NODES_PER_WIDTH) + 1;
         double du = (1.0 - lo) / (nodes - 1);
         this.lowest = (float) lo;
-        this.step = (float) du;
         this.inverseStep = (float) (1.0 / du);
         this.table = new float[nodes * 3 * channels];
         double[] rbf = new double[k], slope = new double[k];
@@ -99,16 +98,6 @@ final class RadialTable implements RadialChannels {
         }
     }
 
-    /** Nodes of the table. */
-    int nodes() {
-        return nodes;
-    }
-
-    /** Δu between nodes. */
-    float step() {
-        return step;
-    }
-
     @Override
     public boolean readsRadialBasis() {
         return false;
@@ -123,9 +112,8 @@ final class RadialTable implements RadialChannels {
         for (int o = 0; o < ws.edges; o++) {
             int edge = order[o];
             float u = ws.expDistance[edge];
-            float s = (u - lowest) * inverseStep;
-            int n = Math.min(Math.max((int) s, 0), nodes - 2);
-            float x = Math.min(Math.max(s - n, 0f), 1f), x2 = x * x, x3 = x2 * x;
+            int n = interval(u);
+            float x = Math.min(Math.max((u - lowest) * inverseStep - n, 0f), 1f), x2 = x * x, x3 = x2 * x;
             float aD = 3f * x2 - 2f * x3, a0 = x3 - 2f * x2 + x, a1 = x3 - x2;
             float scale = -u * inverseStep;
             float bD = scale * 6f * (x - x2), b0 = scale * (3f * x2 - 4f * x + 1f), b1 = scale * (3f * x2 - 2f * x);
@@ -154,6 +142,7 @@ final class RadialTable implements RadialChannels {
         }
     }
 
+    /** n with u_n ≤ u < u_{n+1}, clamped to the table. */
     private int interval(float u) {
         return Math.min(Math.max((int) ((u - lowest) * inverseStep), 0), nodes - 2);
     }
