@@ -32,4 +32,10 @@ for m in "${molecules[@]}"; do
         echo "== $m gaq-$bits integer"
         ./gaq eval "$file" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m gaq-$bits integer" | tail -5
     done
+    file=$runs/$m/ptq-naive-w8a8.safetensors
+    rec=results/eval/$records/$m/ptq-naive-w8a8.json
+    if [[ -f $file && ! -f $rec ]]; then
+        echo "== $m naive PTQ W8A8"
+        ./gaq eval "$file" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m naive PTQ W8A8" | tail -5
+    fi
 done

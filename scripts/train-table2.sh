@@ -6,8 +6,11 @@
 #   FP32: FP32_MIN minutes of CPU time (default 240: two molecules in parallel = 2 h of the 2 cores each),
 #         Adam 1e-3 with a linear warm-up of 2 epochs, ×0.5 decay after 8 epochs without improvement,
 #         validated and saved as an exponential moving average of the weights (decay 0.999 per step);
-#   QAT:  `gaq qat --recommended`, QAT_MIN minutes of CPU time per stage (default 30; W4A8 has a second,
-#         frozen-codes stage), then `gaq export` to <molecule>/gaq-<bits>.int.safetensors.
+#   QAT:  `gaq qat --recommended --vector-scheme local-frame` (MDDQ with each atom's local frame: the same
+#         accuracy as the laboratory grid and an LEE ~60x smaller, docs/results.md "Local-frame MDDQ"), QAT_MIN
+#         minutes of CPU time per stage (default 30; W4A8 has a second, frozen-codes stage), then `gaq export`
+#         to <molecule>/gaq-<bits>.int.safetensors;
+#   naive PTQ W8A8 of the FP32 model (<molecule>/ptq-naive-w8a8.safetensors): the LEE the target is relative to.
 # The minutes are CPU time of the gaq process (--cpu-budget; CLOCK=wall counts wall time), and a training run
 # counts the minutes of its earlier sessions: an interrupted FP32 run is resumed from its last checkpoint by
 # running this script again; an interrupted QAT run (short) starts again.
@@ -51,7 +54,8 @@ for m in "${molecules[@]}"; do
         if ! grep -qs '^best model:' "$d/gaq-$bits.log"; then
             echo "== $m: GAQ $bits --recommended, $qat_min min per stage"
             rm -rf "$d/gaq-$bits"      # an interrupted QAT run starts again
-            "${gaq[@]}" qat --from "$d/fp32/best.safetensors" --data "rmd17:$m" --bits "$bits" --recommended --threads 1 \
+            "${gaq[@]}" qat --from "$d/fp32/best.safetensors" --data "rmd17:$m" --bits "$bits" --recommended \
+                --vector-scheme local-frame --threads 1 \
                 --max-minutes "$qat_min" "${budget[@]}" --out "$d/gaq-$bits" > "$d/gaq-$bits.log" 2>&1
         fi
         if [[ ! -f $d/gaq-$bits.int.safetensors ]]; then
@@ -59,5 +63,9 @@ for m in "${molecules[@]}"; do
                 --out "$d/gaq-$bits.int.safetensors" > "$d/gaq-$bits.export.log" 2>&1
         fi
     done
+    if [[ ! -f $d/ptq-naive-w8a8.safetensors ]]; then
+        "${gaq[@]}" ptq --from "$d/fp32/best.safetensors" --data "rmd17:$m" --method naive --bits w8a8 \
+            --out "$d/ptq-naive-w8a8.safetensors" > "$d/ptq-naive-w8a8.log" 2>&1
+    fi
     "$here/scripts/table2-records.sh" "$out" "$m"
 done
