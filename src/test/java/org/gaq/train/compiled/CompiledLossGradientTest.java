@@ -1,0 +1,84 @@
+package org.gaq.train.compiled;
+
+import org.gaq.data.Frame;
+import org.gaq.data.GraphBatch;
+import org.gaq.data.NeighborList;
+import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.ModelConfig;
+import org.gaq.model.TestMolecules;
+import org.gaq.tensor.Autograd;
+import org.gaq.tensor.Tensor;
+import org.gaq.train.Trainer;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The compiled training step's loss and ∂L/∂θ against the tape's (which differentiates the force pass again). */
+class CompiledLossGradientTest {
+
+    static EquivariantTransformer randomModel(ModelConfig config, long seed) {
+        EquivariantTransformer m = new EquivariantTransformer(config, seed);
+        SplittableRandom r = new SplittableRandom(seed + 1);
+        for (int z = 0; z < m.elementScale().length; z++) {
+            m.elementScale()[z] = (float) (0.5 + r.nextDouble());
+            m.elementShift()[z] = (float) (-100 * r.nextDouble());
+        }
+        for (var t : m.parameters().values()) {
+            float[] d = t.leafData();
+            for (int i = 0; i < d.length; i++) d[i] += (float) (0.1 * (r.nextDouble() - 0.5));
+        }
+        return m;
+    }
+
+    /** Labelled frames: ethanol-like molecules with random energies and forces, and one with an isolated atom. */
+    static List<Frame> labelled(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<Frame> frames = new ArrayList<>(TestMolecules.ethanolLike(3, seed));
+        double[] lonely = TestMolecules.ETHANOL_POSITIONS.clone();
+        lonely[3 * 8] += 12.0;
+        frames.add(Frame.unlabeled(TestMolecules.ETHANOL_ELEMENTS, lonely));
+        List<Frame> out = new ArrayList<>();
+        for (Frame f : frames) {
+            double[] forces = new double[3 * f.numAtoms()];
+            for (int k = 0; k < forces.length; k++) forces[k] = r.nextGaussian();
+            out.add(f.withLabels(-200 * r.nextDouble(), forces));
+        }
+        return out;
+    }
+
+    @Test
+    void lossAndGradientsEqualTheTapes() {
+        for (ModelConfig config : new ModelConfig[]{ModelConfig.paper(), new ModelConfig(64, 3, 8, 32, 5.0, false, 18)}) {
+            EquivariantTransformer model = randomModel(config, 7);
+            GraphBatch g = NeighborList.batch(labelled(3), config.cutoff());
+            float wE = 0.3f, wF = 0.05f;
+
+            var pred = model.predict(g, true);
+            Tensor loss = Trainer.loss(model, g, pred, wE, wF);
+            Tensor[] params = model.parameters().values().toArray(new Tensor[0]);
+            Tensor[] expected = Autograd.grad(loss, params, false);
+
+            CompiledLossGradient compiled = new CompiledLossGradient(model);
+            float[][] grads = new float[params.length][];
+            for (int p = 0; p < params.length; p++) grads[p] = new float[params[p].size()];
+            double actualLoss = compiled.lossAndGradient(g, wE, wF, grads);
+            assertEquals(loss.item(), actualLoss, 1e-5 * Math.abs(loss.item()), "loss");
+
+            String[] names = model.parameters().keySet().toArray(new String[0]);
+            for (int p = 0; p < params.length; p++) {
+                float[] e = expected[p].data(), a = grads[p];
+                double max = 0, diff = 0;
+                for (int i = 0; i < e.length; i++) {
+                    max = Math.max(max, Math.abs(e[i]));
+                    diff = Math.max(diff, Math.abs(e[i] - a[i]));
+                }
+                if (System.getenv("SHOWDIFF") != null) System.out.printf("%s %s %.3e / %.3e%n", config.cosineAttention(), names[p], diff, max);
+                assertTrue(diff <= 1e-5 * max + 1e-9, config.cosineAttention() + " " + names[p] + ": max |Δ| " + diff + " of max " + max);
+            }
+        }
+    }
+}
