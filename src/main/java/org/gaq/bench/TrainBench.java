@@ -31,7 +31,12 @@ import java.util.function.Supplier;
 public final class TrainBench {
 
     /** A model to train: its name, a fresh copy per case (steps touch optimizer state), and the LEE weight of its loss. */
-    public record Candidate(String name, Supplier<EquivariantTransformer> model, float leeWeight) {}
+    public record Candidate(String name, Supplier<EquivariantTransformer> model, float leeWeight, Trainer.Options.Engine engine) {
+        /** A candidate whose gradients take the default path ({@link Trainer.Options.Engine#COMPILED} where it applies). */
+        public Candidate(String name, Supplier<EquivariantTransformer> model, float leeWeight) {
+            this(name, model, leeWeight, Trainer.Options.Engine.COMPILED);
+        }
+    }
 
     /** One case: {@code batch} frames of {@code data} on {@code threads} threads. */
     public record Workload(String data, List<Frame> frames, int threads) {
@@ -115,7 +120,7 @@ public final class TrainBench {
         Dataset frames = new Dataset(w.data(), w.frames());
         Trainer.requireLabels(frames);
         Trainer.Options options = Trainer.Options.builder().epochs(1).batchSize(w.frames().size()).warmupEpochs(0)
-                .threads(w.threads()).leeWeight(c.leeWeight()).build();
+                .threads(w.threads()).leeWeight(c.leeWeight()).engine(c.engine()).build();
         return new Trainer(model, new Split(frames, frames, frames), options, Path.of("bench-train-unused"), new PrintStream(OutputStream.nullOutputStream()));
     }
 

@@ -6,6 +6,7 @@ import org.gaq.bench.Int8Bench;
 import org.gaq.bench.ModelBench;
 import org.gaq.bench.ProcessMemory;
 import org.gaq.bench.TrainBench;
+import org.gaq.train.Trainer;
 import org.gaq.data.DataSource;
 import org.gaq.data.Dataset;
 import org.gaq.data.Frame;
@@ -213,6 +214,9 @@ public final class BenchCommand implements Runnable {
                       description = "the loss of the step: forces (energy + forces) and/or energy (energies alone; the frames' forces are "
                               + "dropped) (default: ${DEFAULT-VALUE})") List<String> losses,
               @Option(names = "--lee-weight", defaultValue = "0.01", description = "weight of the LEE term for QAT models (default: ${DEFAULT-VALUE}, GAQ's)") float leeWeight,
+              @Option(names = "--engine", defaultValue = "compiled", split = ",", paramLabel = "compiled|tape",
+                      description = "how gradients are computed: compiled (FP32 models with forces; the tape otherwise) and/or tape, "
+                              + "each a candidate of its own (default: ${DEFAULT-VALUE})") List<String> engines,
               @Option(names = "--seconds", defaultValue = "5", description = "timed seconds per model and workload (default: ${DEFAULT-VALUE})") double seconds,
               @Option(names = "--warmup", defaultValue = "5", description = "warm-up seconds per model and workload (default: ${DEFAULT-VALUE})") double warmup,
               @Option(names = "--record", paramLabel = "FILE", description = "also write the table as a JSON record") Path record)
@@ -228,8 +232,17 @@ public final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException(m + " is an integer model: training needs an FP32 or a fake-quantized (QAT) file");
             }
             boolean qat = probe.sites() instanceof QuantizationPlan;
-            candidates.add(new TrainBench.Candidate(m.getFileName() + (qat ? " [QAT, LEE " + leeWeight + "]" : " [FP32]"),
-                    () -> loadUnchecked(m), qat ? leeWeight : 0f));
+            for (String engine : engines) {
+                Trainer.Options.Engine kind = switch (engine) {
+                    case "compiled" -> Trainer.Options.Engine.COMPILED;
+                    case "tape" -> Trainer.Options.Engine.TAPE;
+                    default -> throw new CommandLine.ParameterException(spec.commandLine().getSubcommands().get("train"),
+                            "--engine takes compiled and/or tape, not '" + engine + "'");
+                };
+                String label = engines.size() > 1 ? ", " + engine : "";
+                candidates.add(new TrainBench.Candidate(m.getFileName() + (qat ? " [QAT, LEE " + leeWeight + label + "]" : " [FP32" + label + "]"),
+                        () -> loadUnchecked(m), qat ? leeWeight : 0f, kind));
+            }
         }
         for (String loss : losses) {
             if (!loss.equals("forces") && !loss.equals("energy")) {

@@ -11,8 +11,10 @@ import org.gaq.model.Checkpoint;
 import org.gaq.quant.Calibrator;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
+import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.tensor.Autograd;
+import org.gaq.train.compiled.CompiledLossGradient;
 import org.gaq.tensor.Tensor;
 import org.gaq.tensor.kernels.Parallel;
 import org.gaq.util.CsvLog;
@@ -50,7 +52,14 @@ public final class Trainer {
      * Everything that decides a training run, in groups: the schedule, the optimiser, the loss weights, the budget and
      * the terms of quantization-aware training; build one by name with {@link #builder()}.
      */
-    public record Options(Schedule schedule, Optimiser optimiser, LossWeights loss, Budget budget, QatTerms qat, long seed) {
+    public record Options(Schedule schedule, Optimiser optimiser, LossWeights loss, Budget budget, QatTerms qat, long seed, Engine engine) {
+        /**
+         * How a step's gradient is computed: {@link #COMPILED} by the hand-written passes of {@link CompiledLossGradient}
+         * where they apply (an FP32 model, energy and force labels, no LEE term) and on the tape otherwise; {@link #TAPE}
+         * always on the tape. Both compute the same gradient to float rounding.
+         */
+        public enum Engine { COMPILED, TAPE }
+
         /** Epochs and batches, and the learning rate's course: a linear warm-up, then ×plateauFactor after plateauPatience epochs without improvement. */
         public record Schedule(int epochs, int batchSize, int warmupEpochs, int plateauPatience, float plateauFactor) {
             public Schedule {
@@ -96,7 +105,7 @@ public final class Trainer {
         }
 
         public Options {
-            if (schedule == null || optimiser == null || loss == null || budget == null || qat == null) {
+            if (schedule == null || optimiser == null || loss == null || budget == null || qat == null || engine == null) {
                 throw new IllegalArgumentException("training options need every group: " + schedule + ", " + optimiser + ", " + loss + ", " + budget + ", " + qat);
             }
         }
@@ -146,6 +155,7 @@ public final class Trainer {
             b.stepRateFactor = qat.stepRateFactor();
             b.weightScaleRateFactor = qat.weightScaleRateFactor();
             b.seed = seed;
+            b.engine = engine;
             return b;
         }
 
@@ -158,6 +168,7 @@ public final class Trainer {
             private float weightAverageDecay = DEFAULT_WEIGHT_AVERAGE_DECAY;
             private long seed = 1;
             private double maxMinutes = 120;
+            private Engine engine = Engine.COMPILED;
 
             private Builder() {}
 
@@ -176,6 +187,8 @@ public final class Trainer {
             /** Validate and save an exponential moving average of the weights with this decay per step (0: off; {@link WeightAverage}). */
             public Builder weightAverageDecay(float v) { weightAverageDecay = v; return this; }
             public Builder seed(long v) { seed = v; return this; }
+            /** How gradients are computed ({@link Engine}); the result is the same to float rounding. */
+            public Builder engine(Engine v) { engine = v; return this; }
             public Builder threads(int v) { threads = v; return this; }
             public Builder maxMinutes(double v) { maxMinutes = v; return this; }
             /** QAT: the weight of the local-equivariance-error penalty. */
@@ -191,7 +204,7 @@ public final class Trainer {
                 return new Options(new Schedule(epochs, batchSize, warmupEpochs, plateauPatience, plateauFactor),
                         new Optimiser(learningRate, minLearningRate, weightDecay, weightAverageDecay),
                         new LossWeights(energyWeight, forceWeight, leeWeight), new Budget(threads, maxMinutes),
-                        new QatTerms(vectorWarmupEpochs, stepRateFactor, weightScaleRateFactor), seed);
+                        new QatTerms(vectorWarmupEpochs, stepRateFactor, weightScaleRateFactor), seed, engine);
             }
         }
     }
@@ -203,6 +216,8 @@ public final class Trainer {
     private final PrintStream log;
     private final List<Tensor> params;
     private final TrainingHook hook;        // what QAT adds to the loop (FP32: nothing)
+    /** The compiled gradient of each worker (by its chunk of the batch): workspaces reused across steps. */
+    private final Map<Integer, CompiledLossGradient> compiledGradients = new java.util.concurrent.ConcurrentHashMap<>();
     private final Adam adam;
     private final WeightAverage average;                // what is validated and saved as best (the weights themselves at decay 0)
     private int epoch;
@@ -525,11 +540,11 @@ public final class Trainer {
         for (Future<LossAndGradients> part : parts) {
             LossAndGradients r = part.get();
             loss += r.loss();
-            Tensor[] g = r.gradients();
+            float[][] g = r.gradients();
             for (int p = 0; p < grads.length; p++) {
-                if (grads[p] == null) grads[p] = g[p].toArray();
+                if (grads[p] == null) grads[p] = g[p].clone();
                 else {
-                    float[] src = g[p].data();
+                    float[] src = g[p];
                     for (int i = 0; i < src.length; i++) grads[p][i] += src[i];
                 }
             }
@@ -566,11 +581,24 @@ public final class Trainer {
                 epochNumber, where, kept, rate));
     }
 
-    /** One worker's share of a batch: its loss and the loss gradient of every trained tensor. */
-    private record LossAndGradients(double loss, Tensor[] gradients) {}
+    /** One worker's share of a batch: its loss and the loss gradient of every trained tensor (arrays the caller must not change). */
+    private record LossAndGradients(double loss, float[][] gradients) {}
+
+    /** Whether steps take the compiled gradient ({@link Options.Engine}): FP32, with forces, without the LEE term. */
+    private boolean compiledStep() {
+        return options.engine() == Options.Engine.COMPILED && hook == TrainingHook.NONE && model.sites() == ActivationSites.FP32
+                && labels.forces() && options.loss().lee() == 0;
+    }
 
     private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, float energyNorm, float forceNorm) {
         GraphBatch g = NeighborList.batch(chunk, model.config().cutoff());
+        if (compiledStep()) {
+            CompiledLossGradient c = compiledGradients.computeIfAbsent(chunkIndex, k -> new CompiledLossGradient(model));
+            float[][] grads = new float[params.size()][];
+            for (int p = 0; p < grads.length; p++) grads[p] = new float[params.get(p).size()];
+            double loss = c.lossAndGradient(g, options.loss().energy() * energyNorm, options.loss().force() * forceNorm, grads);
+            return new LossAndGradients(loss, grads);
+        }
         var random = new SplittableRandom(options.seed() * 131 + adam.steps() * 1_000_003L + chunkIndex);
         return hook.duringBatch(g, random, () -> lossAndGradients(chunk, chunkIndex, g, energyNorm, forceNorm));
     }
@@ -585,7 +613,10 @@ public final class Trainer {
             float invSigma = 1f / model.elementScale()[1];
             loss = loss.add(equivarianceError(chunk, chunkIndex, pred.forces(), g).mul(options.loss().lee() * invSigma * 3f * forceNorm));
         }
-        return new LossAndGradients(loss.item(), Autograd.grad(loss, params.toArray(new Tensor[0]), false));
+        Tensor[] grads = Autograd.grad(loss, params.toArray(new Tensor[0]), false);
+        float[][] arrays = new float[grads.length][];
+        for (int p = 0; p < grads.length; p++) arrays[p] = grads[p].data();
+        return new LossAndGradients(loss.item(), arrays);
     }
 
     /**

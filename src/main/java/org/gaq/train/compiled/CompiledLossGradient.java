@@ -30,7 +30,6 @@ public final class CompiledLossGradient {
     private final EdgeState edges;
     private final LayerGradient[] layers;
     private final HeadGradient head;
-    private final float[] embedding;
 
     private int atomCapacity = -1;
     private double[] positions = new double[0];
@@ -45,17 +44,14 @@ public final class CompiledLossGradient {
         this.model = model;
         this.config = model.config();
         this.names = List.copyOf(model.parameters().keySet());
-        Map<String, float[]> values = LayerParameters.values(model);
         int f = config.features();
         if (f % config.heads() != 0) throw new IllegalArgumentException(f + " features do not split into " + config.heads() + " heads");
         this.edges = new EdgeState(config.cutoff(), config.radialBasis());
         this.layers = new LayerGradient[config.layers()];
         for (int l = 0; l < layers.length; l++) {
-            layers[l] = new LayerGradient(l == 0, config.cosineAttention(), f, config.heads(), config.radialBasis(), LayerParameters.of(l, values));
+            layers[l] = new LayerGradient(l == 0, config.cosineAttention(), f, config.heads(), config.radialBasis());
         }
-        this.head = new HeadGradient(f, HeadGradient.Parameters.of(values));
-        this.embedding = values.get("embedding");
-        if (embedding == null) throw new IllegalArgumentException("the model has no parameter embedding");
+        this.head = new HeadGradient(f);
     }
 
     /** Energies (eV, with the element shifts) of the last call's molecules. */
@@ -84,8 +80,10 @@ public final class CompiledLossGradient {
                 throw new IllegalArgumentException("atomic number " + z[i] + " is outside the model's elements 1.." + config.maxAtomicNumber());
             }
         }
-        for (LayerGradient layer : layers) layer.refresh();
-        head.refresh();
+        Map<String, float[]> values = LayerParameters.values(model);
+        for (int l = 0; l < layers.length; l++) layers[l].refresh(LayerParameters.of(l, values));
+        head.refresh(HeadGradient.Parameters.of(values));
+        float[] embedding = values.get("embedding");
         float[] scale = model.elementScale(), shift = model.elementShift();
 
         // 1. forward

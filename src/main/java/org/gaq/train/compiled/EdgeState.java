@@ -21,7 +21,7 @@ final class EdgeState {
     float[] unit = new float[0], distance = new float[0], cutoff = new float[0], cutoffDerivative = new float[0];
     float[] rbf = new float[0], rbfDerivative = new float[0];
     float[] gUnit = new float[0], gDistance = new float[0], gCutoff = new float[0];
-    float[] dUnit = new float[0], dCutoff = new float[0], dRbf = new float[0];
+    float[] dUnit = new float[0], dDistance = new float[0], dCutoff = new float[0], dRbf = new float[0];
 
     EdgeState(double cutoffRadius, int basis) {
         this.cutoffRadius = cutoffRadius;
@@ -36,7 +36,7 @@ final class EdgeState {
             unit = new float[3 * e]; distance = new float[e]; cutoff = new float[e]; cutoffDerivative = new float[e];
             rbf = new float[e * basis]; rbfDerivative = new float[e * basis];
             gUnit = new float[3 * e]; gDistance = new float[e]; gCutoff = new float[e];
-            dUnit = new float[3 * e]; dCutoff = new float[e]; dRbf = new float[e * basis];
+            dUnit = new float[3 * e]; dDistance = new float[e]; dCutoff = new float[e]; dRbf = new float[e * basis];
         }
     }
 
@@ -113,8 +113,10 @@ final class EdgeState {
             dUnit[3 * e] = (rx - ux * dd) * invD;
             dUnit[3 * e + 1] = (ry - uy * dd) * invD;
             dUnit[3 * e + 2] = (rz - uz * dd) * invD;
+            dDistance[e] = dd;
             dCutoff[e] = cutoffDerivative[e] * dd;
             for (int k = e * basis; k < (e + 1) * basis; k++) dRbf[k] = rbfDerivative[k] * dd;
         }
+        Flush.tiny(dRbf, edges * basis);
     }
 }

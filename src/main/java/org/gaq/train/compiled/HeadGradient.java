@@ -25,27 +25,29 @@ final class HeadGradient {
     }
 
     private final int f;
-    private final Parameters p;
+    private Parameters p;          // the model's values, read again on every call
     private final float[] hiddenT;
-    private float[] xhat, rstd, s, pre, hidden, slope, atomic, gHidden, gPre, gS, dxhat, xhatDotDh, ds, dpre, dhidden, eHidden, ePre, eS;
+    private float[] curvedDpre, xhat, rstd, s, pre, hidden, slope, atomic, gHidden, gPre, gS, dxhat, xhatDotDh, ds, dpre, dhidden, eHidden, ePre, eS;
+    private float[] scratch;
     private int capacity = -1;
 
-    HeadGradient(int features, Parameters parameters) {
+    HeadGradient(int features) {
         this.f = features;
-        this.p = parameters;
         this.hiddenT = new float[f * f];
     }
 
     void ensure(int n) {
         if (n <= capacity) return;
         capacity = n;
+        scratch = new float[n * f];
         xhat = new float[n * f]; rstd = new float[n]; s = new float[n * f]; pre = new float[n * f]; hidden = new float[n * f];
         slope = new float[n * f]; atomic = new float[n]; gHidden = new float[n * f]; gPre = new float[n * f]; gS = new float[n * f];
-        dxhat = new float[n * f]; xhatDotDh = new float[n]; ds = new float[n * f]; dpre = new float[n * f];
+        dxhat = new float[n * f]; xhatDotDh = new float[n]; ds = new float[n * f]; dpre = new float[n * f]; curvedDpre = new float[n * f];
         dhidden = new float[n * f]; eHidden = new float[n * f]; ePre = new float[n * f]; eS = new float[n * f];
     }
 
-    void refresh() {
+    void refresh(Parameters values) {
+        p = values;
         org.gaq.tensor.kernels.Matmul.transpose(p.hidden(), f, f, hiddenT);
     }
 
@@ -54,6 +56,8 @@ final class HeadGradient {
         LayerNorms.forward(h, p.gain(), p.beta(), xhat, rstd, s, n, f);
         Products.forwardWithBias(s, p.hidden(), p.hiddenBias(), pre, n, f, f);
         Activations.siluWithSlope(pre, hidden, slope, n * f);
+        Flush.tiny(hidden, n * f);
+        Flush.tiny(slope, n * f);
         for (int i = 0; i < n; i++) {
             float sum = p.outBias()[0];
             for (int c = 0; c < f; c++) sum += hidden[i * f + c] * p.out()[c];
@@ -80,6 +84,8 @@ final class HeadGradient {
         LayerNorms.tangent(dh, xhat, rstd, p.gain(), dxhat, xhatDotDh, ds, n, f);
         Products.forward(ds, p.hidden(), dpre, n, f, f);
         for (int k = 0; k < n * f; k++) dhidden[k] = slope[k] * dpre[k];
+        Activations.apply(Activations.Kind.SILU_SECOND, pre, curvedDpre, n * f);
+        for (int k = 0; k < n * f; k++) curvedDpre[k] *= dpre[k];
     }
 
     /** eH = the ε-part of ∂/∂h from eAtomic (σ_Z ∂L/∂E_m), gAtomic as in {@link #reverse}; adds ∂L/∂θ to grads. */
@@ -90,10 +96,10 @@ final class HeadGradient {
                 int k = i * f + c;
                 grads.out()[c] += hidden[k] * eAtomic[i] + dhidden[k] * gAtomic[i];
                 eHidden[k] = eAtomic[i] * p.out()[c];
-                ePre[k] = eHidden[k] * slope[k] + gHidden[k] * Activations.scalar(Activations.Kind.SILU_SECOND, pre[k]) * dpre[k];
+                ePre[k] = eHidden[k] * slope[k] + gHidden[k] * curvedDpre[k];
             }
         }
-        Products.weightGradient(s, ePre, ds, gPre, grads.hidden(), n, f, f);
+        Products.weightGradient(s, ePre, ds, gPre, grads.hidden(), n, f, f, scratch);
         Products.biasGradient(ePre, grads.hiddenBias(), n, f);
         Arrays.fill(eS, 0, n * f, 0f);
         Products.backwardAdd(ePre, hiddenT, eS, n, f, f);

@@ -20,7 +20,7 @@ import java.util.Arrays;
 final class LayerGradient {
     private final boolean first, cosine;
     private final int f, heads, headDim, basis;
-    private final LayerParameters p;
+    private LayerParameters p;     // the model's values, read again on every call (the optimiser updates them)
     private LayerParameters pt;    // the transposed weights of p (W_qᵀ, …; the vectors null), made by refresh()
 
     // ---- pass 1: forward values
@@ -28,28 +28,30 @@ final class LayerGradient {
     // ---- pass 2: real adjoints
     private float[] gHOut, gVOut, gO, gU, gDh, gA, gF, gPre, gAlpha, gCentred, gL, gQt, gKt, gQ, gK, gS;
     // ---- pass 3: tangents
-    private float[] dvIn, dxhat, xhatDotDh, ds, dq, dk, dqt, dkt, dAlpha, da, dpre, dfilter, ddh, ddv, dO, du, dw;
+    private float[] curvedDpre, dvIn, dxhat, xhatDotDh, ds, dq, dk, dqt, dkt, dAlpha, da, dpre, dfilter, ddh, ddv, dO, du, dw;
     // ---- scratch
-    private float[] gRbf, gAlphaF, eO, eU, eDh, eA, eF, ePre, eAlpha, eL, eQt, eKt, eQ, eK, eS, eVIn;
+    private float[] preByD, biasByD, gAlphaF, eO, eU, eDh, eA, eF, ePre, eAlpha, eL, eQt, eKt, eQ, eK, eS, eVIn;
+    private float[] scratch = new float[0];     // transposed inputs of the weight gradients
     private int atomCapacity = -1, edgeCapacity = -1;
 
-    LayerGradient(boolean first, boolean cosine, int features, int heads, int basis, LayerParameters parameters) {
+    LayerGradient(boolean first, boolean cosine, int features, int heads, int basis) {
         this.first = first;
         this.cosine = cosine;
         this.f = features;
         this.heads = heads;
         this.headDim = features / heads;
         this.basis = basis;
-        this.p = parameters;
     }
 
-    /** Transposes the weights for the reverse products: once per call, as the optimiser changes them between calls. */
-    void refresh() {
+    /** The parameter values of this call, and their transposes for the reverse products. */
+    void refresh(LayerParameters values) {
+        p = values;
         pt = p.transposed(f, basis, heads, pt);
     }
 
     void ensure(int n, int e) {
         int f3 = 3 * f;
+        if (scratch.length < Math.max(basis * e, f * 3 * n)) scratch = new float[Math.max(basis * e, f * 3 * n)];
         if (n > atomCapacity) {
             atomCapacity = n;
             vIn = new float[n * f3]; xhat = new float[n * f]; rstd = new float[n]; s = new float[n * f];
@@ -72,7 +74,7 @@ final class LayerGradient {
             p0 = new float[e * heads]; alpha = new float[e * heads]; pre = new float[e * f3]; filter = new float[e * f3];
             slope = new float[e * f3]; gF = new float[e * f3]; gPre = new float[e * f3]; gAlpha = new float[e * heads];
             gCentred = new float[e * heads]; gL = new float[e * heads]; dAlpha = new float[e * heads];
-            dpre = new float[e * f3]; dfilter = new float[e * f3]; gRbf = new float[e * basis]; gAlphaF = new float[e * f];
+            dpre = new float[e * f3]; curvedDpre = new float[e * f3]; dfilter = new float[e * f3]; preByD = new float[e * f3]; biasByD = new float[e * heads]; gAlphaF = new float[e * f];
             eF = new float[e * f3]; ePre = new float[e * f3]; eAlpha = new float[e * heads]; eL = new float[e * heads];
         }
     }
@@ -91,16 +93,20 @@ final class LayerGradient {
 
         // l = τ q̃_i·k̃_j + W_b rbf, then α = φ e^l / (1 + Σ φ e^l)
         float[] logit = p0;
-        Products.forward(g.rbf, p.radialBias(), logit, e, basis, heads);
+        Products.forwardNarrow(g.rbf, pt.radialBias(), logit, e, basis, heads);
         for (int edge = 0; edge < e; edge++) {
             int qi = g.center[edge] * f, kj = g.neighbor[edge] * f;
             for (int hh = 0; hh < heads; hh++) logit[edge * heads + hh] += scale(hh) * headDot(qt, qi, kt, kj, hh);
         }
         Softmax.forward(g, logit, alpha, n, heads);
+        Flush.tiny(logit, e * heads);
+        Flush.tiny(alpha, e * heads);
 
         Products.forwardWithBias(s, p.value(), p.valueBias(), a, n, f, f3);
         Products.forwardWithBias(g.rbf, p.radialFilter(), p.radialFilterBias(), pre, e, basis, f3);
         Activations.siluWithSlope(pre, filter, slope, e * f3);
+        Flush.tiny(filter, e * f3);
+        Flush.tiny(slope, e * f3);
 
         // Δh_i = Σ_j m1,  Δv_i = Σ_j m3 ⊗ r̂ + m2 ⊙ v_j,  m_c = a_c,j ⊙ f_c ⊙ α
         Arrays.fill(dh, 0, n * f, 0f);
@@ -265,15 +271,19 @@ final class LayerGradient {
             }
         }
         Softmax.reverse(g, alpha, p0, gAlpha, gCentred, gL, n, heads);
+        Flush.tiny(gL, e * heads);
 
-        // radial channels: ∂E/∂d through f(d) = SiLU(W_r rbf + b_r) and b(d) = W_b rbf
+        // radial channels: ∂E/∂d = ḡ_pre · ∂pre/∂d + ḡ_l · ∂b/∂d, with ∂pre/∂d = W_r rbf'(d) and ∂b/∂d = W_b rbf'(d)
+        // (kept: the tangents along t are these times ḋ)
+        Flush.tiny(gF, e * f3);
         for (int x = 0; x < e * f3; x++) gPre[x] = gF[x] * slope[x];
-        Arrays.fill(gRbf, 0, e * basis, 0f);
-        Products.backwardAdd(gPre, pt.radialFilter(), gRbf, e, basis, f3);
-        Products.backwardAdd(gL, pt.radialBias(), gRbf, e, basis, heads);
+        Flush.tiny(gPre, e * f3);
+        Products.forward(g.rbfDerivative, p.radialFilter(), preByD, e, basis, f3);
+        Products.forwardNarrow(g.rbfDerivative, pt.radialBias(), biasByD, e, basis, heads);
         for (int edge = 0; edge < e; edge++) {
             float gd = 0f;
-            for (int kk = edge * basis; kk < (edge + 1) * basis; kk++) gd += gRbf[kk] * g.rbfDerivative[kk];
+            for (int x = edge * f3; x < (edge + 1) * f3; x++) gd += gPre[x] * preByD[x];
+            for (int hh = edge * heads; hh < (edge + 1) * heads; hh++) gd += gL[hh] * biasByD[hh];
             g.gDistance[edge] += gd;
         }
 
@@ -330,18 +340,30 @@ final class LayerGradient {
 
         // l̇ = τ (q̃̇_i·k̃_j + q̃_i·k̃̇_j) + W_b ṙbf, then α̇ (in dAlpha, through a logit tangent kept there first)
         float[] dl = dAlpha;
-        Products.forward(g.dRbf, p.radialBias(), dl, e, basis, heads);
         for (int edge = 0; edge < e; edge++) {
             int qi = g.center[edge] * f, kj = g.neighbor[edge] * f;
+            float dd = g.dDistance[edge];
             for (int hh = 0; hh < heads; hh++) {
-                dl[edge * heads + hh] += scale(hh) * (headDot(dqt, qi, kt, kj, hh) + headDot(qt, qi, dkt, kj, hh));
+                dl[edge * heads + hh] = biasByD[edge * heads + hh] * dd
+                        + scale(hh) * (headDot(dqt, qi, kt, kj, hh) + headDot(qt, qi, dkt, kj, hh));
             }
         }
         Softmax.tangent(g, alpha, p0, dl, dAlpha, n, heads);
+        Flush.tiny(dAlpha, e * heads);
 
         Products.forward(ds, p.value(), da, n, f, f3);
-        Products.forward(g.dRbf, p.radialFilter(), dpre, e, basis, f3);
-        for (int x = 0; x < e * f3; x++) dfilter[x] = slope[x] * dpre[x];
+        for (int edge = 0; edge < e; edge++) {
+            float dd = g.dDistance[edge];
+            for (int x = edge * f3; x < (edge + 1) * f3; x++) {
+                dpre[x] = preByD[x] * dd;
+                dfilter[x] = slope[x] * dpre[x];
+            }
+        }
+        // SiLU''(pre) ṗre: what the ε-pass adds to ∂/∂pre (vectorised here: an exponential per element)
+        Activations.apply(Activations.Kind.SILU_SECOND, pre, curvedDpre, e * f3);
+        for (int x = 0; x < e * f3; x++) curvedDpre[x] *= dpre[x];
+        Flush.tiny(curvedDpre, e * f3);
+        Flush.tiny(dfilter, e * f3);
 
         Arrays.fill(ddh, 0, n * f, 0f);
         Arrays.fill(ddv, 0, n * f3, 0f);
@@ -443,11 +465,11 @@ final class LayerGradient {
                     eO[oi + 2 * f + c] = eh;
                 }
             }
-            Products.weightGradient(vIn, eU, dvIn, gU, grads.vectorMix(), 3 * n, f, f3);
+            Products.weightGradient(vIn, eU, dvIn, gU, grads.vectorMix(), 3 * n, f, f3, scratch);
             System.arraycopy(eV, 0, eVIn, 0, n * f3);
             Products.backwardAdd(eU, pt.vectorMix(), eVIn, 3 * n, f, f3);
         }
-        Products.weightGradient(dh, eO, ddh, gO, grads.output(), n, f, f3);
+        Products.weightGradient(dh, eO, ddh, gO, grads.output(), n, f, f3, scratch);
         Products.biasGradient(eO, grads.outputBias(), n, f3);
         Arrays.fill(eDh, 0, n * f, 0f);
         Products.backwardAdd(eO, pt.output(), eDh, n, f, f3);
@@ -502,14 +524,17 @@ final class LayerGradient {
             }
         }
         Softmax.epsilonReverse(g, alpha, dAlpha, gAlpha, gCentred, eAlpha, eL, n, heads);
+        Flush.tiny(eL, e * heads);
+        Flush.tiny(eF, e * f3);
 
         // radial channels: ε of ∂/∂pre = ∂/∂f ⊙ SiLU'(pre), then W_r, b_r, W_b
         for (int x = 0; x < e * f3; x++) {
-            ePre[x] = eF[x] * slope[x] + gF[x] * Activations.scalar(Activations.Kind.SILU_SECOND, pre[x]) * dpre[x];
+            ePre[x] = eF[x] * slope[x] + gF[x] * curvedDpre[x];
         }
-        Products.weightGradient(g.rbf, ePre, g.dRbf, gPre, grads.radialFilter(), e, basis, f3);
+        Flush.tiny(ePre, e * f3);
+        Products.weightGradient(g.rbf, ePre, g.dRbf, gPre, grads.radialFilter(), e, basis, f3, scratch);
         Products.biasGradient(ePre, grads.radialFilterBias(), e, f3);
-        Products.weightGradient(g.rbf, eL, g.dRbf, gL, grads.radialBias(), e, basis, heads);
+        Products.weightGradient(g.rbf, eL, g.dRbf, gL, grads.radialBias(), e, basis, heads, scratch);
 
         // attention: l = τ q̃_i·k̃_j
         Arrays.fill(eQt, 0, n * f, 0f);
@@ -534,9 +559,9 @@ final class LayerGradient {
         normalizeHeadsEpsilon(eQt, gQt, qt, dqt, dq, qn, eQ, n);
         normalizeHeadsEpsilon(eKt, gKt, kt, dkt, dk, kn, eK, n);
 
-        Products.weightGradient(s, eQ, ds, gQ, grads.query(), n, f, f);
-        Products.weightGradient(s, eK, ds, gK, grads.key(), n, f, f);
-        Products.weightGradient(s, eA, ds, gA, grads.value(), n, f, f3);
+        Products.weightGradient(s, eQ, ds, gQ, grads.query(), n, f, f, scratch);
+        Products.weightGradient(s, eK, ds, gK, grads.key(), n, f, f, scratch);
+        Products.weightGradient(s, eA, ds, gA, grads.value(), n, f, f3, scratch);
         Products.biasGradient(eA, grads.valueBias(), n, f3);
         Arrays.fill(eS, 0, n * f, 0f);
         Products.backwardAdd(eQ, pt.query(), eS, n, f, f);

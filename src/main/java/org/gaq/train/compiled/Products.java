@@ -6,9 +6,17 @@ import org.gaq.tensor.kernels.Matmul;
 final class Products {
     private Products() {}
 
+    /** Outputs narrower than this (the heads) take dot products: column tiles would leave most lanes empty. */
+    private static final int NARROW = 16;
+
     /** y = x W. */
     static void forward(float[] x, float[] w, float[] y, int rows, int in, int out) {
         Matmul.multiplyOnThisThread(x, w, y, rows, in, out, false);
+    }
+
+    /** y = x W for a narrow W (fewer than 16 outputs), given wt = Wᵀ [out × in]: dot products. */
+    static void forwardNarrow(float[] x, float[] wt, float[] y, int rows, int in, int out) {
+        Matmul.multiplyTransBOnThisThread(x, wt, y, rows, in, out, false);
     }
 
     /** y = x W + b. */
@@ -24,12 +32,27 @@ final class Products {
 
     /**
      * The ε-part of W̄ = xᵀȳ in dual numbers: W̄ += xᵀ eY + ẋᵀ gY (x + εẋ the product's input, gY + εeY the
-     * adjoint of its output).
+     * adjoint of its output). x and ẋ are transposed into {@code scratch} (≥ in × rows) first, so that both products
+     * run on the row-major tile kernel (reading x by columns ran at a few GFLOP/s).
      */
-    static void weightGradient(float[] x, float[] eY, float[] dx, float[] gY, float[] grad, int rows, int in, int out) {
+    static void weightGradient(float[] x, float[] eY, float[] dx, float[] gY, float[] grad, int rows, int in, int out, float[] scratch) {
         if (rows == 0) return;
-        Matmul.matmulTransAAdd(x, eY, grad, in, rows, out);
-        Matmul.matmulTransAAdd(dx, gY, grad, in, rows, out);
+        if (out < NARROW) {
+            // W̄ᵀ [out × in] += eYᵀ x + gYᵀ ẋ, rows of in floats for the tile kernel, then added in transposed
+            float[] transposed = new float[out * in];
+            Matmul.transpose(eY, rows, out, scratch);
+            Matmul.multiplyOnThisThread(scratch, x, transposed, out, rows, in, false);
+            Matmul.transpose(gY, rows, out, scratch);
+            Matmul.multiplyOnThisThread(scratch, dx, transposed, out, rows, in, true);
+            for (int i = 0; i < in; i++) {
+                for (int o = 0; o < out; o++) grad[i * out + o] += transposed[o * in + i];
+            }
+            return;
+        }
+        Matmul.transpose(x, rows, in, scratch);
+        Matmul.multiplyOnThisThread(scratch, eY, grad, in, rows, out, true);
+        Matmul.transpose(dx, rows, in, scratch);
+        Matmul.multiplyOnThisThread(scratch, gY, grad, in, rows, out, true);
     }
 
     /** b̄ += Σ_rows eY (a bias has no tangent part). */
