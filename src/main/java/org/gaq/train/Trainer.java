@@ -11,7 +11,6 @@ import org.gaq.model.Checkpoint;
 import org.gaq.quant.Calibrator;
 import org.gaq.quant.ModelFiles;
 import org.gaq.quant.QuantizationPlan;
-import org.gaq.model.ActivationSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.tensor.Autograd;
 import org.gaq.train.compiled.CompiledLossGradient;
@@ -586,7 +585,7 @@ public final class Trainer {
 
     /** Whether steps take the compiled gradient ({@link Options.Engine}): FP32, with forces, without the LEE term. */
     private boolean compiledStep() {
-        return options.engine() == Options.Engine.COMPILED && hook == TrainingHook.NONE && model.sites() == ActivationSites.FP32
+        return options.engine() == Options.Engine.COMPILED && hook == TrainingHook.NONE && CompiledLossGradient.supports(model)
                 && labels.forces() && options.loss().lee() == 0;
     }
 

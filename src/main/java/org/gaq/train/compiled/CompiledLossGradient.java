@@ -37,15 +37,20 @@ public final class CompiledLossGradient {
     private double[] energies = new double[0];
     private float[] forces = new float[0];
 
+    /** Whether this class computes {@code model}'s gradient: an FP32 model whose features fill whole float vectors of this CPU. */
+    public static boolean supports(EquivariantTransformer model) {
+        return model.sites() == ActivationSites.FP32 && model.config().features() % LayerGradient.LANES == 0;
+    }
+
     public CompiledLossGradient(EquivariantTransformer model) {
-        if (model.sites() != ActivationSites.FP32) {
-            throw new UnsupportedOperationException("the compiled training step is for FP32 models; a fake-quantized model trains on the tape");
+        if (!supports(model)) {
+            throw new UnsupportedOperationException("the compiled training step is for FP32 models with a multiple of " + LayerGradient.LANES
+                    + " features; this model trains on the tape");
         }
         this.model = model;
         this.config = model.config();
         this.names = List.copyOf(model.parameters().keySet());
         int f = config.features();
-        if (f % config.heads() != 0) throw new IllegalArgumentException(f + " features do not split into " + config.heads() + " heads");
         this.edges = new EdgeState(config.cutoff(), config.radialBasis());
         this.layers = new LayerGradient[config.layers()];
         for (int l = 0; l < layers.length; l++) {

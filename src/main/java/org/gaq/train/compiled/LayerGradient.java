@@ -1,5 +1,7 @@
 package org.gaq.train.compiled;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.gaq.tensor.kernels.Activations;
 
 import java.util.Arrays;
@@ -18,6 +20,9 @@ import java.util.Arrays;
  * Layouts as the compiled engine's: atoms [N, F], vectors [N, 3, F], three thirds [N, 3F], edges [E, ·].
  */
 final class LayerGradient {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = S.length();
+
     private final boolean first, cosine;
     private final int f, heads, headDim, basis;
     private LayerParameters p;     // the model's values, read again on every call (the optimiser updates them)
@@ -30,7 +35,8 @@ final class LayerGradient {
     // ---- pass 3: tangents
     private float[] curvedDpre, dvIn, dxhat, xhatDotDh, ds, dq, dk, dqt, dkt, dAlpha, da, dpre, dfilter, ddh, ddv, dO, du, dw;
     // ---- scratch
-    private float[] preByD, biasByD, gAlphaF, eO, eU, eDh, eA, eF, ePre, eAlpha, eL, eQt, eKt, eQ, eK, eS, eVIn;
+    private float[] alphaF, dAlphaF, preByD, biasByD, gAlphaF, eO, eU, eDh, eA, eF, ePre, eAlpha, eL, eQt, eKt, eQ, eK, eS, eVIn;
+    private final float[] lanes = new float[3 * LANES];
     private float[] scratch = new float[0];     // transposed inputs of the weight gradients
     private int atomCapacity = -1, edgeCapacity = -1;
 
@@ -74,7 +80,7 @@ final class LayerGradient {
             p0 = new float[e * heads]; alpha = new float[e * heads]; pre = new float[e * f3]; filter = new float[e * f3];
             slope = new float[e * f3]; gF = new float[e * f3]; gPre = new float[e * f3]; gAlpha = new float[e * heads];
             gCentred = new float[e * heads]; gL = new float[e * heads]; dAlpha = new float[e * heads];
-            dpre = new float[e * f3]; curvedDpre = new float[e * f3]; dfilter = new float[e * f3]; preByD = new float[e * f3]; biasByD = new float[e * heads]; gAlphaF = new float[e * f];
+            dpre = new float[e * f3]; curvedDpre = new float[e * f3]; dfilter = new float[e * f3]; preByD = new float[e * f3]; biasByD = new float[e * heads]; alphaF = new float[e * f]; dAlphaF = new float[e * f]; gAlphaF = new float[e * f];
             eF = new float[e * f3]; ePre = new float[e * f3]; eAlpha = new float[e * heads]; eL = new float[e * heads];
         }
     }
@@ -108,27 +114,31 @@ final class LayerGradient {
         Flush.tiny(filter, e * f3);
         Flush.tiny(slope, e * f3);
 
-        // Δh_i = Σ_j m1,  Δv_i = Σ_j m3 ⊗ r̂ + m2 ⊙ v_j,  m_c = a_c,j ⊙ f_c ⊙ α
-        Arrays.fill(dh, 0, n * f, 0f);
-        Arrays.fill(dv, 0, n * f3, 0f);
-        for (int edge = 0; edge < e; edge++) {
-            int i = g.center[edge], j = g.neighbor[edge];
-            float ux = g.unit[3 * edge], uy = g.unit[3 * edge + 1], uz = g.unit[3 * edge + 2];
-            for (int c = 0; c < f; c++) {
-                float al = alpha[edge * heads + c / headDim];
-                int aj = j * f3 + c, fe = edge * f3 + c;
-                float m1 = a[aj] * filter[fe] * al, m3 = a[aj + 2 * f] * filter[fe + 2 * f] * al;
-                dh[i * f + c] += m1;
-                float sx = m3 * ux, sy = m3 * uy, sz = m3 * uz;
-                if (!first) {
-                    float m2 = a[aj + f] * filter[fe + f] * al;
-                    sx += m2 * vIn[j * f3 + c];
-                    sy += m2 * vIn[j * f3 + f + c];
-                    sz += m2 * vIn[j * f3 + 2 * f + c];
+        // Δh_i = Σ_j m1,  Δv_i = Σ_j m3 ⊗ r̂ + m2 ⊙ v_j,  m_c = a_c,j ⊙ f_c ⊙ α; per centre, the sums in registers
+        perChannel(alpha, alphaF, e);
+        for (int i = 0; i < n; i++) {
+            int e0 = g.segmentStart[i], e1 = g.segmentStart[i + 1];
+            for (int c = 0; c < f; c += LANES) {
+                FloatVector sh = FloatVector.zero(S), sx = sh, sy = sh, sz = sh;
+                for (int edge = e0; edge < e1; edge++) {
+                    int aj = g.neighbor[edge] * f3 + c, fe = edge * f3 + c;
+                    FloatVector al = FloatVector.fromArray(S, alphaF, edge * f + c);
+                    FloatVector m1 = FloatVector.fromArray(S, a, aj).mul(FloatVector.fromArray(S, filter, fe)).mul(al);
+                    FloatVector m3 = FloatVector.fromArray(S, a, aj + 2 * f).mul(FloatVector.fromArray(S, filter, fe + 2 * f)).mul(al);
+                    sh = sh.add(m1);
+                    sx = m3.mul(g.unit[3 * edge]).add(sx);
+                    sy = m3.mul(g.unit[3 * edge + 1]).add(sy);
+                    sz = m3.mul(g.unit[3 * edge + 2]).add(sz);
+                    if (first) continue;
+                    FloatVector m2 = FloatVector.fromArray(S, a, aj + f).mul(FloatVector.fromArray(S, filter, fe + f)).mul(al);
+                    sx = m2.fma(FloatVector.fromArray(S, vIn, aj), sx);
+                    sy = m2.fma(FloatVector.fromArray(S, vIn, aj + f), sy);
+                    sz = m2.fma(FloatVector.fromArray(S, vIn, aj + 2 * f), sz);
                 }
-                dv[i * f3 + c] += sx;
-                dv[i * f3 + f + c] += sy;
-                dv[i * f3 + 2 * f + c] += sz;
+                sh.intoArray(dh, i * f + c);
+                sx.intoArray(dv, i * f3 + c);
+                sy.intoArray(dv, i * f3 + f + c);
+                sz.intoArray(dv, i * f3 + 2 * f + c);
             }
         }
 
@@ -154,6 +164,19 @@ final class LayerGradient {
                     v[vr] = vIn[vr] + o[i * f3 + c] * u[(i * 3 + x) * f3 + 2 * f + c] + dv[vr];
                 }
             }
+        }
+    }
+
+    private static float sumInOrder(float[] x, int from) {
+        float sum = 0f;
+        for (int k = from; k < from + LANES; k++) sum += x[k];
+        return sum;
+    }
+
+    /** x [E, H] → out [E, F]: each head's value on its channels. */
+    private void perChannel(float[] x, float[] out, int e) {
+        for (int edge = 0; edge < e; edge++) {
+            for (int hh = 0; hh < heads; hh++) Arrays.fill(out, edge * f + hh * headDim, edge * f + (hh + 1) * headDim, x[edge * heads + hh]);
         }
     }
 
@@ -225,43 +248,51 @@ final class LayerGradient {
 
         // messages: ∂E/∂a_j, ∂E/∂f, ∂E/∂α (per channel), ∂E/∂v_j, ∂E/∂r̂ from ∂E/∂Δh_i and ∂E/∂Δv_i (= gVOut)
         Arrays.fill(gA, 0, n * f3, 0f);
-        Arrays.fill(gF, 0, e * f3, 0f);
         for (int edge = 0; edge < e; edge++) {
-            int i = g.center[edge], j = g.neighbor[edge];
+            int i = g.center[edge], aj = g.neighbor[edge] * f3;
             float ux = g.unit[3 * edge], uy = g.unit[3 * edge + 1], uz = g.unit[3 * edge + 2];
-            float gux = 0f, guy = 0f, guz = 0f;
-            for (int c = 0; c < f; c++) {
-                float al = alpha[edge * heads + c / headDim];
-                int aj = j * f3 + c, fe = edge * f3 + c, vi = i * f3 + c;
-                float gx = gVOut[vi], gy = gVOut[vi + f], gz = gVOut[vi + 2 * f];
-                float gm1 = gDh[i * f + c], gm3 = gx * ux + gy * uy + gz * uz;
-                float a1 = a[aj], a3 = a[aj + 2 * f], f1 = filter[fe], f3v = filter[fe + 2 * f];
-                float m3 = a3 * f3v * al;
-                gux += gx * m3;
-                guy += gy * m3;
-                guz += gz * m3;
-                gA[aj] += gm1 * f1 * al;
-                gA[aj + 2 * f] += gm3 * f3v * al;
-                gF[fe] = gm1 * a1 * al;
-                gF[fe + 2 * f] = gm3 * a3 * al;
-                float gal = gm1 * a1 * f1 + gm3 * a3 * f3v;
-                if (!first) {
-                    int vj = j * f3 + c;
-                    float a2 = a[aj + f], f2 = filter[fe + f];
-                    float gm2 = gx * vIn[vj] + gy * vIn[vj + f] + gz * vIn[vj + 2 * f];
-                    float m2 = a2 * f2 * al;
-                    gV[vj] += gx * m2;
-                    gV[vj + f] += gy * m2;
-                    gV[vj + 2 * f] += gz * m2;
-                    gA[aj + f] += gm2 * f2 * al;
-                    gF[fe + f] = gm2 * a2 * al;
-                    gal += gm2 * a2 * f2;
+            FloatVector gux = FloatVector.zero(S), guy = gux, guz = gux;
+            for (int c = 0; c < f; c += LANES) {
+                int aC = aj + c, fe = edge * f3 + c, vi = i * f3 + c;
+                FloatVector al = FloatVector.fromArray(S, alphaF, edge * f + c);
+                FloatVector gx = FloatVector.fromArray(S, gVOut, vi), gy = FloatVector.fromArray(S, gVOut, vi + f);
+                FloatVector gz = FloatVector.fromArray(S, gVOut, vi + 2 * f);
+                FloatVector gm1 = FloatVector.fromArray(S, gDh, i * f + c), gm3 = gx.mul(ux).add(gy.mul(uy)).add(gz.mul(uz));
+                FloatVector a1 = FloatVector.fromArray(S, a, aC), a3 = FloatVector.fromArray(S, a, aC + 2 * f);
+                FloatVector f1 = FloatVector.fromArray(S, filter, fe), f3v = FloatVector.fromArray(S, filter, fe + 2 * f);
+                FloatVector m3 = a3.mul(f3v).mul(al);
+                gux = gx.fma(m3, gux);
+                guy = gy.fma(m3, guy);
+                guz = gz.fma(m3, guz);
+                gm1.mul(f1).mul(al).add(FloatVector.fromArray(S, gA, aC)).intoArray(gA, aC);
+                gm3.mul(f3v).mul(al).add(FloatVector.fromArray(S, gA, aC + 2 * f)).intoArray(gA, aC + 2 * f);
+                gm1.mul(a1).mul(al).intoArray(gF, fe);
+                gm3.mul(a3).mul(al).intoArray(gF, fe + 2 * f);
+                FloatVector gal = gm1.mul(a1).mul(f1).add(gm3.mul(a3).mul(f3v));
+                if (first) {
+                    FloatVector.zero(S).intoArray(gF, fe + f);
+                } else {
+                    FloatVector a2 = FloatVector.fromArray(S, a, aC + f), f2 = FloatVector.fromArray(S, filter, fe + f);
+                    FloatVector v0 = FloatVector.fromArray(S, vIn, aC), v1 = FloatVector.fromArray(S, vIn, aC + f);
+                    FloatVector v2 = FloatVector.fromArray(S, vIn, aC + 2 * f);
+                    FloatVector gm2 = gx.mul(v0).add(gy.mul(v1)).add(gz.mul(v2));
+                    FloatVector m2 = a2.mul(f2).mul(al);
+                    gx.fma(m2, FloatVector.fromArray(S, gV, aC)).intoArray(gV, aC);
+                    gy.fma(m2, FloatVector.fromArray(S, gV, aC + f)).intoArray(gV, aC + f);
+                    gz.fma(m2, FloatVector.fromArray(S, gV, aC + 2 * f)).intoArray(gV, aC + 2 * f);
+                    gm2.mul(f2).mul(al).add(FloatVector.fromArray(S, gA, aC + f)).intoArray(gA, aC + f);
+                    gm2.mul(a2).mul(al).intoArray(gF, fe + f);
+                    gal = gal.add(gm2.mul(a2).mul(f2));
                 }
-                gAlphaF[edge * f + c] = gal;
+                gal.intoArray(gAlphaF, edge * f + c);
             }
-            g.gUnit[3 * edge] += gux;
-            g.gUnit[3 * edge + 1] += guy;
-            g.gUnit[3 * edge + 2] += guz;
+            // lanes summed in a fixed order: the Vector API's reduction changes its order once C2 compiles it
+            gux.intoArray(lanes, 0);
+            guy.intoArray(lanes, LANES);
+            guz.intoArray(lanes, 2 * LANES);
+            g.gUnit[3 * edge] += sumInOrder(lanes, 0);
+            g.gUnit[3 * edge + 1] += sumInOrder(lanes, LANES);
+            g.gUnit[3 * edge + 2] += sumInOrder(lanes, 2 * LANES);
         }
         for (int edge = 0; edge < e; edge++) {
             for (int hh = 0; hh < heads; hh++) {
@@ -365,34 +396,38 @@ final class LayerGradient {
         Flush.tiny(curvedDpre, e * f3);
         Flush.tiny(dfilter, e * f3);
 
-        Arrays.fill(ddh, 0, n * f, 0f);
-        Arrays.fill(ddv, 0, n * f3, 0f);
-        for (int edge = 0; edge < e; edge++) {
-            int i = g.center[edge], j = g.neighbor[edge];
-            float ux = g.unit[3 * edge], uy = g.unit[3 * edge + 1], uz = g.unit[3 * edge + 2];
-            float dux = g.dUnit[3 * edge], duy = g.dUnit[3 * edge + 1], duz = g.dUnit[3 * edge + 2];
-            for (int c = 0; c < f; c++) {
-                int at = edge * heads + c / headDim;
-                float al = alpha[at], dal = dAlpha[at];
-                int aj = j * f3 + c, fe = edge * f3 + c;
-                float a1 = a[aj], f1 = filter[fe], a3 = a[aj + 2 * f], f3v = filter[fe + 2 * f];
-                float dm1 = (da[aj] * f1 + a1 * dfilter[fe]) * al + a1 * f1 * dal;
-                float m3 = a3 * f3v * al;
-                float dm3 = (da[aj + 2 * f] * f3v + a3 * dfilter[fe + 2 * f]) * al + a3 * f3v * dal;
-                ddh[i * f + c] += dm1;
-                float sx = dm3 * ux + m3 * dux, sy = dm3 * uy + m3 * duy, sz = dm3 * uz + m3 * duz;
-                if (!first) {
-                    int vj = j * f3 + c;
-                    float a2 = a[aj + f], f2 = filter[fe + f];
-                    float m2 = a2 * f2 * al;
-                    float dm2 = (da[aj + f] * f2 + a2 * dfilter[fe + f]) * al + a2 * f2 * dal;
-                    sx += dm2 * vIn[vj] + m2 * dvIn[vj];
-                    sy += dm2 * vIn[vj + f] + m2 * dvIn[vj + f];
-                    sz += dm2 * vIn[vj + 2 * f] + m2 * dvIn[vj + 2 * f];
+        perChannel(dAlpha, dAlphaF, e);
+        for (int i = 0; i < n; i++) {
+            int e0 = g.segmentStart[i], e1 = g.segmentStart[i + 1];
+            for (int c = 0; c < f; c += LANES) {
+                FloatVector sh = FloatVector.zero(S), sx = sh, sy = sh, sz = sh;
+                for (int edge = e0; edge < e1; edge++) {
+                    int aj = g.neighbor[edge] * f3 + c, fe = edge * f3 + c, ae = edge * f + c;
+                    FloatVector al = FloatVector.fromArray(S, alphaF, ae), dal = FloatVector.fromArray(S, dAlphaF, ae);
+                    FloatVector a1 = FloatVector.fromArray(S, a, aj), f1 = FloatVector.fromArray(S, filter, fe);
+                    FloatVector a3 = FloatVector.fromArray(S, a, aj + 2 * f), f3v = FloatVector.fromArray(S, filter, fe + 2 * f);
+                    FloatVector dm1 = FloatVector.fromArray(S, da, aj).mul(f1).add(a1.mul(FloatVector.fromArray(S, dfilter, fe))).mul(al)
+                            .add(a1.mul(f1).mul(dal));
+                    FloatVector m3 = a3.mul(f3v).mul(al);
+                    FloatVector dm3 = FloatVector.fromArray(S, da, aj + 2 * f).mul(f3v).add(a3.mul(FloatVector.fromArray(S, dfilter, fe + 2 * f)))
+                            .mul(al).add(a3.mul(f3v).mul(dal));
+                    sh = sh.add(dm1);
+                    sx = dm3.mul(g.unit[3 * edge]).add(sx).add(m3.mul(g.dUnit[3 * edge]));
+                    sy = dm3.mul(g.unit[3 * edge + 1]).add(sy).add(m3.mul(g.dUnit[3 * edge + 1]));
+                    sz = dm3.mul(g.unit[3 * edge + 2]).add(sz).add(m3.mul(g.dUnit[3 * edge + 2]));
+                    if (first) continue;
+                    FloatVector a2 = FloatVector.fromArray(S, a, aj + f), f2 = FloatVector.fromArray(S, filter, fe + f);
+                    FloatVector m2 = a2.mul(f2).mul(al);
+                    FloatVector dm2 = FloatVector.fromArray(S, da, aj + f).mul(f2).add(a2.mul(FloatVector.fromArray(S, dfilter, fe + f)))
+                            .mul(al).add(a2.mul(f2).mul(dal));
+                    sx = dm2.fma(FloatVector.fromArray(S, vIn, aj), sx).add(m2.mul(FloatVector.fromArray(S, dvIn, aj)));
+                    sy = dm2.fma(FloatVector.fromArray(S, vIn, aj + f), sy).add(m2.mul(FloatVector.fromArray(S, dvIn, aj + f)));
+                    sz = dm2.fma(FloatVector.fromArray(S, vIn, aj + 2 * f), sz).add(m2.mul(FloatVector.fromArray(S, dvIn, aj + 2 * f)));
                 }
-                ddv[i * f3 + c] += sx;
-                ddv[i * f3 + f + c] += sy;
-                ddv[i * f3 + 2 * f + c] += sz;
+                sh.intoArray(ddh, i * f + c);
+                sx.intoArray(ddv, i * f3 + c);
+                sy.intoArray(ddv, i * f3 + f + c);
+                sz.intoArray(ddv, i * f3 + 2 * f + c);
             }
         }
 
@@ -476,44 +511,50 @@ final class LayerGradient {
 
         // messages (eV is the ε-adjoint of Δv)
         Arrays.fill(eA, 0, n * f3, 0f);
-        Arrays.fill(gAlphaF, 0, e * f, 0f);   // now: the ε-adjoint of α per channel
+        // gAlphaF now: the ε-adjoint of α per channel
         for (int edge = 0; edge < e; edge++) {
-            int i = g.center[edge], j = g.neighbor[edge];
+            int i = g.center[edge], aj = g.neighbor[edge] * f3;
             float ux = g.unit[3 * edge], uy = g.unit[3 * edge + 1], uz = g.unit[3 * edge + 2];
             float dux = g.dUnit[3 * edge], duy = g.dUnit[3 * edge + 1], duz = g.dUnit[3 * edge + 2];
-            for (int c = 0; c < f; c++) {
-                int at = edge * heads + c / headDim;
-                float al = alpha[at], dal = dAlpha[at];
-                int aj = j * f3 + c, fe = edge * f3 + c, vi = i * f3 + c;
-                float gx = gVOut[vi], gy = gVOut[vi + f], gz = gVOut[vi + 2 * f];
-                float ex = eV[vi], ey = eV[vi + f], ez = eV[vi + 2 * f];
-                float gm1 = gDh[i * f + c], em1 = eDh[i * f + c];
-                float gm3 = gx * ux + gy * uy + gz * uz;
-                float em3 = ex * ux + ey * uy + ez * uz + gx * dux + gy * duy + gz * duz;
-                float a1 = a[aj], f1 = filter[fe], da1 = da[aj], df1 = dfilter[fe];
-                float a3 = a[aj + 2 * f], f3v = filter[fe + 2 * f], da3 = da[aj + 2 * f], df3 = dfilter[fe + 2 * f];
-                eA[aj] += em1 * f1 * al + gm1 * (df1 * al + f1 * dal);
-                eA[aj + 2 * f] += em3 * f3v * al + gm3 * (df3 * al + f3v * dal);
-                eF[fe] = em1 * a1 * al + gm1 * (da1 * al + a1 * dal);
-                eF[fe + 2 * f] = em3 * a3 * al + gm3 * (da3 * al + a3 * dal);
-                float eal = em1 * a1 * f1 + gm1 * (da1 * f1 + a1 * df1) + em3 * a3 * f3v + gm3 * (da3 * f3v + a3 * df3);
-                if (!first) {
-                    int vj = j * f3 + c;
-                    float v0 = vIn[vj], v1 = vIn[vj + f], v2 = vIn[vj + 2 * f];
-                    float gm2 = gx * v0 + gy * v1 + gz * v2;
-                    float em2 = ex * v0 + ey * v1 + ez * v2 + gx * dvIn[vj] + gy * dvIn[vj + f] + gz * dvIn[vj + 2 * f];
-                    float a2 = a[aj + f], f2 = filter[fe + f], da2 = da[aj + f], df2 = dfilter[fe + f];
-                    float m2 = a2 * f2 * al, dm2 = (da2 * f2 + a2 * df2) * al + a2 * f2 * dal;
-                    eVIn[vj] += ex * m2 + gx * dm2;
-                    eVIn[vj + f] += ey * m2 + gy * dm2;
-                    eVIn[vj + 2 * f] += ez * m2 + gz * dm2;
-                    eA[aj + f] += em2 * f2 * al + gm2 * (df2 * al + f2 * dal);
-                    eF[fe + f] = em2 * a2 * al + gm2 * (da2 * al + a2 * dal);
-                    eal += em2 * a2 * f2 + gm2 * (da2 * f2 + a2 * df2);
+            for (int c = 0; c < f; c += LANES) {
+                int aC = aj + c, fe = edge * f3 + c, vi = i * f3 + c, ae = edge * f + c;
+                FloatVector al = FloatVector.fromArray(S, alphaF, ae), dal = FloatVector.fromArray(S, dAlphaF, ae);
+                FloatVector gx = FloatVector.fromArray(S, gVOut, vi), gy = FloatVector.fromArray(S, gVOut, vi + f);
+                FloatVector gz = FloatVector.fromArray(S, gVOut, vi + 2 * f);
+                FloatVector ex = FloatVector.fromArray(S, eV, vi), ey = FloatVector.fromArray(S, eV, vi + f);
+                FloatVector ez = FloatVector.fromArray(S, eV, vi + 2 * f);
+                FloatVector gm1 = FloatVector.fromArray(S, gDh, i * f + c), em1 = FloatVector.fromArray(S, eDh, i * f + c);
+                FloatVector gm3 = gx.mul(ux).add(gy.mul(uy)).add(gz.mul(uz));
+                FloatVector em3 = ex.mul(ux).add(ey.mul(uy)).add(ez.mul(uz)).add(gx.mul(dux)).add(gy.mul(duy)).add(gz.mul(duz));
+                FloatVector a1 = FloatVector.fromArray(S, a, aC), f1 = FloatVector.fromArray(S, filter, fe);
+                FloatVector da1 = FloatVector.fromArray(S, da, aC), df1 = FloatVector.fromArray(S, dfilter, fe);
+                FloatVector a3 = FloatVector.fromArray(S, a, aC + 2 * f), f3v = FloatVector.fromArray(S, filter, fe + 2 * f);
+                FloatVector da3 = FloatVector.fromArray(S, da, aC + 2 * f), df3 = FloatVector.fromArray(S, dfilter, fe + 2 * f);
+                em1.mul(f1).mul(al).add(gm1.mul(df1.mul(al).add(f1.mul(dal)))).add(FloatVector.fromArray(S, eA, aC)).intoArray(eA, aC);
+                em3.mul(f3v).mul(al).add(gm3.mul(df3.mul(al).add(f3v.mul(dal)))).add(FloatVector.fromArray(S, eA, aC + 2 * f)).intoArray(eA, aC + 2 * f);
+                em1.mul(a1).mul(al).add(gm1.mul(da1.mul(al).add(a1.mul(dal)))).intoArray(eF, fe);
+                em3.mul(a3).mul(al).add(gm3.mul(da3.mul(al).add(a3.mul(dal)))).intoArray(eF, fe + 2 * f);
+                FloatVector eal = em1.mul(a1).mul(f1).add(gm1.mul(da1.mul(f1).add(a1.mul(df1))))
+                        .add(em3.mul(a3).mul(f3v)).add(gm3.mul(da3.mul(f3v).add(a3.mul(df3))));
+                if (first) {
+                    FloatVector.zero(S).intoArray(eF, fe + f);
                 } else {
-                    eF[fe + f] = 0f;
+                    FloatVector v0 = FloatVector.fromArray(S, vIn, aC), v1 = FloatVector.fromArray(S, vIn, aC + f);
+                    FloatVector v2 = FloatVector.fromArray(S, vIn, aC + 2 * f);
+                    FloatVector gm2 = gx.mul(v0).add(gy.mul(v1)).add(gz.mul(v2));
+                    FloatVector em2 = ex.mul(v0).add(ey.mul(v1)).add(ez.mul(v2)).add(gx.mul(FloatVector.fromArray(S, dvIn, aC)))
+                            .add(gy.mul(FloatVector.fromArray(S, dvIn, aC + f))).add(gz.mul(FloatVector.fromArray(S, dvIn, aC + 2 * f)));
+                    FloatVector a2 = FloatVector.fromArray(S, a, aC + f), f2 = FloatVector.fromArray(S, filter, fe + f);
+                    FloatVector da2 = FloatVector.fromArray(S, da, aC + f), df2 = FloatVector.fromArray(S, dfilter, fe + f);
+                    FloatVector m2 = a2.mul(f2).mul(al), dm2 = da2.mul(f2).add(a2.mul(df2)).mul(al).add(a2.mul(f2).mul(dal));
+                    ex.mul(m2).add(gx.mul(dm2)).add(FloatVector.fromArray(S, eVIn, aC)).intoArray(eVIn, aC);
+                    ey.mul(m2).add(gy.mul(dm2)).add(FloatVector.fromArray(S, eVIn, aC + f)).intoArray(eVIn, aC + f);
+                    ez.mul(m2).add(gz.mul(dm2)).add(FloatVector.fromArray(S, eVIn, aC + 2 * f)).intoArray(eVIn, aC + 2 * f);
+                    em2.mul(f2).mul(al).add(gm2.mul(df2.mul(al).add(f2.mul(dal)))).add(FloatVector.fromArray(S, eA, aC + f)).intoArray(eA, aC + f);
+                    em2.mul(a2).mul(al).add(gm2.mul(da2.mul(al).add(a2.mul(dal)))).intoArray(eF, fe + f);
+                    eal = eal.add(em2.mul(a2).mul(f2)).add(gm2.mul(da2.mul(f2).add(a2.mul(df2))));
                 }
-                gAlphaF[edge * f + c] = eal;
+                eal.intoArray(gAlphaF, ae);
             }
         }
         for (int edge = 0; edge < e; edge++) {
