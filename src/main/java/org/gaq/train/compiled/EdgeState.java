@@ -1,6 +1,7 @@
 package org.gaq.train.compiled;
 
 import org.gaq.model.Radial;
+import org.gaq.tensor.kernels.Matmul;
 
 import java.util.Arrays;
 
@@ -19,9 +20,9 @@ final class EdgeState {
     int[] center, neighbor;
     int[] segmentStart = new int[0];
     float[] unit = new float[0], distance = new float[0], cutoff = new float[0], cutoffDerivative = new float[0];
-    float[] rbf = new float[0], rbfDerivative = new float[0];
+    float[] rbf = new float[0], rbfDerivative = new float[0], rbfT = new float[0];      // rbfT: [K × E]
     float[] gUnit = new float[0], gDistance = new float[0], gCutoff = new float[0];
-    float[] dUnit = new float[0], dDistance = new float[0], dCutoff = new float[0], dRbf = new float[0];
+    float[] dUnit = new float[0], dDistance = new float[0], dCutoff = new float[0], dRbf = new float[0], dRbfT = new float[0];
 
     EdgeState(double cutoffRadius, int basis) {
         this.cutoffRadius = cutoffRadius;
@@ -34,7 +35,7 @@ final class EdgeState {
         if (segmentStart.length < n + 1) segmentStart = new int[n + 1];
         if (distance.length < e) {
             unit = new float[3 * e]; distance = new float[e]; cutoff = new float[e]; cutoffDerivative = new float[e];
-            rbf = new float[e * basis]; rbfDerivative = new float[e * basis];
+            rbf = new float[e * basis]; rbfDerivative = new float[e * basis]; rbfT = new float[e * basis]; dRbfT = new float[e * basis];
             gUnit = new float[3 * e]; gDistance = new float[e]; gCutoff = new float[e];
             dUnit = new float[3 * e]; dDistance = new float[e]; dCutoff = new float[e]; dRbf = new float[e * basis];
         }
@@ -77,6 +78,7 @@ final class EdgeState {
                 rbfDerivative[e * basis + k] = 2f * beta * r * diff * expD;
             }
         }
+        Matmul.transpose(rbf, edges, basis, rbfT);
         Arrays.fill(gUnit, 0, 3 * edges, 0f);
         Arrays.fill(gDistance, 0, edges, 0f);
         Arrays.fill(gCutoff, 0, edges, 0f);
@@ -118,5 +120,6 @@ final class EdgeState {
             for (int k = e * basis; k < (e + 1) * basis; k++) dRbf[k] = rbfDerivative[k] * dd;
         }
         Flush.tiny(dRbf, edges * basis);
+        Matmul.transpose(dRbf, edges, basis, dRbfT);
     }
 }

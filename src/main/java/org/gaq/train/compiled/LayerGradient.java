@@ -37,6 +37,9 @@ final class LayerGradient {
     // ---- scratch
     private float[] alphaF, dAlphaF, preByD, biasByD, gAlphaF, eO, eU, eDh, eA, eF, ePre, eAlpha, eL, eQt, eKt, eQ, eK, eS, eVIn;
     private final float[] lanes = new float[3 * LANES];
+    private final float[] scales;
+    private final HeadDots dots;
+    private float[] qtH, ktH, dqtH, dktH, headScratchA, headScratchB;      // q̃, k̃ and their tangents heads-last [N, d, H]
     private float[] scratch = new float[0];     // transposed inputs of the weight gradients
     private int atomCapacity = -1, edgeCapacity = -1;
 
@@ -47,6 +50,8 @@ final class LayerGradient {
         this.heads = heads;
         this.headDim = features / heads;
         this.basis = basis;
+        this.scales = new float[heads];
+        this.dots = new HeadDots(features, heads);
     }
 
     /** The parameter values of this call, and their transposes for the reverse products. */
@@ -74,6 +79,8 @@ final class LayerGradient {
             eO = new float[n * f3]; eU = new float[n * 3 * f3]; eDh = new float[n * f]; eA = new float[n * f3];
             eQt = new float[n * f]; eKt = new float[n * f]; eQ = new float[n * f]; eK = new float[n * f];
             eS = new float[n * f]; eVIn = new float[n * f3];
+            qtH = new float[n * f]; ktH = new float[n * f]; dqtH = new float[n * f]; dktH = new float[n * f];
+            headScratchA = new float[n * f]; headScratchB = new float[n * f];
         }
         if (e > edgeCapacity) {
             edgeCapacity = e;
@@ -100,10 +107,10 @@ final class LayerGradient {
         // l = τ q̃_i·k̃_j + W_b rbf, then α = φ e^l / (1 + Σ φ e^l)
         float[] logit = p0;
         Products.forwardNarrow(g.rbf, pt.radialBias(), logit, e, basis, heads);
-        for (int edge = 0; edge < e; edge++) {
-            int qi = g.center[edge] * f, kj = g.neighbor[edge] * f;
-            for (int hh = 0; hh < heads; hh++) logit[edge * heads + hh] += scale(hh) * headDot(qt, qi, kt, kj, hh);
-        }
+        scales();
+        dots.headsLast(qt, qtH, n);
+        dots.headsLast(kt, ktH, n);
+        dots.add(g, qtH, ktH, null, null, scales, logit);
         Softmax.forward(g, logit, alpha, n, heads);
         Flush.tiny(logit, e * heads);
         Flush.tiny(alpha, e * heads);
@@ -180,8 +187,9 @@ final class LayerGradient {
         }
     }
 
-    private float scale(int head) {
-        return cosine ? p.temperature()[head] : (float) (1.0 / Math.sqrt(headDim));
+    /** The logits' factor per head into {@link #scales}: τ_h (cosine attention) or 1/√d. */
+    private void scales() {
+        for (int hh = 0; hh < heads; hh++) scales[hh] = cosine ? p.temperature()[hh] : (float) (1.0 / Math.sqrt(headDim));
     }
 
     private float headDot(float[] x, int xi, float[] y, int yj, int head) {
@@ -319,18 +327,9 @@ final class LayerGradient {
         }
 
         // attention: l = τ q̃_i·k̃_j
-        Arrays.fill(gQt, 0, n * f, 0f);
-        Arrays.fill(gKt, 0, n * f, 0f);
-        for (int edge = 0; edge < e; edge++) {
-            int qi = g.center[edge] * f, kj = g.neighbor[edge] * f;
-            for (int hh = 0; hh < heads; hh++) {
-                float gl = gL[edge * heads + hh] * scale(hh);
-                for (int d = hh * headDim; d < (hh + 1) * headDim; d++) {
-                    gQt[qi + d] += gl * kt[kj + d];
-                    gKt[kj + d] += gl * qt[qi + d];
-                }
-            }
-        }
+        dots.reverse(g, gL, qtH, ktH, null, null, null, scales, headScratchA, headScratchB, n);
+        dots.headsFirst(headScratchA, gQt, n);
+        dots.headsFirst(headScratchB, gKt, n);
         normalizeHeadsReverse(gQt, qt, qn, gQ, n);
         normalizeHeadsReverse(gKt, kt, kn, gK, n);
 
@@ -372,13 +371,12 @@ final class LayerGradient {
         // l̇ = τ (q̃̇_i·k̃_j + q̃_i·k̃̇_j) + W_b ṙbf, then α̇ (in dAlpha, through a logit tangent kept there first)
         float[] dl = dAlpha;
         for (int edge = 0; edge < e; edge++) {
-            int qi = g.center[edge] * f, kj = g.neighbor[edge] * f;
             float dd = g.dDistance[edge];
-            for (int hh = 0; hh < heads; hh++) {
-                dl[edge * heads + hh] = biasByD[edge * heads + hh] * dd
-                        + scale(hh) * (headDot(dqt, qi, kt, kj, hh) + headDot(qt, qi, dkt, kj, hh));
-            }
+            for (int hh = 0; hh < heads; hh++) dl[edge * heads + hh] = biasByD[edge * heads + hh] * dd;
         }
+        dots.headsLast(dqt, dqtH, n);
+        dots.headsLast(dkt, dktH, n);
+        dots.add(g, dqtH, ktH, qtH, dktH, scales, dl);
         Softmax.tangent(g, alpha, p0, dl, dAlpha, n, heads);
         Flush.tiny(dAlpha, e * heads);
 
@@ -573,30 +571,16 @@ final class LayerGradient {
             ePre[x] = eF[x] * slope[x] + gF[x] * curvedDpre[x];
         }
         Flush.tiny(ePre, e * f3);
-        Products.weightGradient(g.rbf, ePre, g.dRbf, gPre, grads.radialFilter(), e, basis, f3, scratch);
+        Products.weightGradientTransposed(g.rbfT, ePre, g.dRbfT, gPre, grads.radialFilter(), e, basis, f3, scratch);
         Products.biasGradient(ePre, grads.radialFilterBias(), e, f3);
-        Products.weightGradient(g.rbf, eL, g.dRbf, gL, grads.radialBias(), e, basis, heads, scratch);
+        Products.weightGradientTransposed(g.rbfT, eL, g.dRbfT, gL, grads.radialBias(), e, basis, heads, scratch);
 
         // attention: l = τ q̃_i·k̃_j
-        Arrays.fill(eQt, 0, n * f, 0f);
-        Arrays.fill(eKt, 0, n * f, 0f);
-        float[] temperatureGrad = grads.temperature();
-        for (int edge = 0; edge < e; edge++) {
-            int qi = g.center[edge] * f, kj = g.neighbor[edge] * f;
-            for (int hh = 0; hh < heads; hh++) {
-                int at = edge * heads + hh;
-                float el = eL[at], gl = gL[at], sc = scale(hh);
-                if (cosine) {
-                    float dot = headDot(qt, qi, kt, kj, hh);
-                    float ddot = headDot(dqt, qi, kt, kj, hh) + headDot(qt, qi, dkt, kj, hh);
-                    temperatureGrad[hh] += el * dot + gl * ddot;
-                }
-                for (int d = hh * headDim; d < (hh + 1) * headDim; d++) {
-                    eQt[qi + d] += sc * (el * kt[kj + d] + gl * dkt[kj + d]);
-                    eKt[kj + d] += sc * (el * qt[qi + d] + gl * dqt[qi + d]);
-                }
-            }
-        }
+        // ε_q̃_i += s (ε_l k̃_j + ḡ_l k̃̇_j),  ε_k̃_j += s (ε_l q̃_i + ḡ_l q̃̇_i),  τ̄ += Σ ε_l q̃·k̃ + ḡ_l (q̃·k̃)˙
+        if (cosine) dots.scaleGradient(g, eL, gL, qtH, ktH, dqtH, dktH, grads.temperature());
+        dots.reverse(g, eL, qtH, ktH, gL, dqtH, dktH, scales, headScratchA, headScratchB, n);
+        dots.headsFirst(headScratchA, eQt, n);
+        dots.headsFirst(headScratchB, eKt, n);
         normalizeHeadsEpsilon(eQt, gQt, qt, dqt, dq, qn, eQ, n);
         normalizeHeadsEpsilon(eKt, gKt, kt, dkt, dk, kn, eK, n);
 

@@ -37,22 +37,25 @@ final class Products {
      */
     static void weightGradient(float[] x, float[] eY, float[] dx, float[] gY, float[] grad, int rows, int in, int out, float[] scratch) {
         if (rows == 0) return;
-        if (out < NARROW) {
-            // W̄ᵀ [out × in] += eYᵀ x + gYᵀ ẋ, rows of in floats for the tile kernel, then added in transposed
-            float[] transposed = new float[out * in];
-            Matmul.transpose(eY, rows, out, scratch);
-            Matmul.multiplyOnThisThread(scratch, x, transposed, out, rows, in, false);
-            Matmul.transpose(gY, rows, out, scratch);
-            Matmul.multiplyOnThisThread(scratch, dx, transposed, out, rows, in, true);
-            for (int i = 0; i < in; i++) {
-                for (int o = 0; o < out; o++) grad[i * out + o] += transposed[o * in + i];
-            }
-            return;
-        }
         Matmul.transpose(x, rows, in, scratch);
         Matmul.multiplyOnThisThread(scratch, eY, grad, in, rows, out, true);
         Matmul.transpose(dx, rows, in, scratch);
         Matmul.multiplyOnThisThread(scratch, gY, grad, in, rows, out, true);
+    }
+
+    /** {@link #weightGradient} with x and ẋ given transposed ([in × rows]: the radial basis, shared by all layers). */
+    static void weightGradientTransposed(float[] xT, float[] eY, float[] dxT, float[] gY, float[] grad, int rows, int in, int out, float[] scratch) {
+        if (rows == 0) return;
+        if (out >= NARROW) {
+            Matmul.multiplyOnThisThread(xT, eY, grad, in, rows, out, true);
+            Matmul.multiplyOnThisThread(dxT, gY, grad, in, rows, out, true);
+            return;
+        }
+        // narrow outputs (the heads): dot products against the transposed adjoints [out × rows]
+        Matmul.transpose(eY, rows, out, scratch);
+        Matmul.multiplyTransBOnThisThread(xT, scratch, grad, in, rows, out, true);
+        Matmul.transpose(gY, rows, out, scratch);
+        Matmul.multiplyTransBOnThisThread(dxT, scratch, grad, in, rows, out, true);
     }
 
     /** b̄ += Σ_rows eY (a bias has no tangent part). */
