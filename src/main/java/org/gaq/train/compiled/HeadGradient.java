@@ -1,6 +1,5 @@
 package org.gaq.train.compiled;
 
-import org.gaq.tensor.kernels.Activations;
 
 import java.util.Arrays;
 
@@ -27,7 +26,7 @@ final class HeadGradient {
     private final int f;
     private Parameters p;          // the model's values, read again on every call
     private final float[] hiddenT;
-    private float[] curvedDpre, xhat, rstd, s, pre, hidden, slope, atomic, gHidden, gPre, gS, dxhat, xhatDotDh, ds, dpre, dhidden, eHidden, ePre, eS;
+    private float[] sigma, curvedDpre, xhat, rstd, s, pre, hidden, slope, atomic, gHidden, gPre, gS, dxhat, xhatDotDh, ds, dpre, dhidden, eHidden, ePre, eS;
     private float[] scratch;
     private int capacity = -1;
 
@@ -42,7 +41,7 @@ final class HeadGradient {
         scratch = new float[n * f];
         xhat = new float[n * f]; rstd = new float[n]; s = new float[n * f]; pre = new float[n * f]; hidden = new float[n * f];
         slope = new float[n * f]; atomic = new float[n]; gHidden = new float[n * f]; gPre = new float[n * f]; gS = new float[n * f];
-        dxhat = new float[n * f]; xhatDotDh = new float[n]; ds = new float[n * f]; dpre = new float[n * f]; curvedDpre = new float[n * f];
+        dxhat = new float[n * f]; xhatDotDh = new float[n]; ds = new float[n * f]; dpre = new float[n * f]; curvedDpre = new float[n * f]; sigma = new float[n * f];
         dhidden = new float[n * f]; eHidden = new float[n * f]; ePre = new float[n * f]; eS = new float[n * f];
     }
 
@@ -55,7 +54,7 @@ final class HeadGradient {
     float[] forward(float[] h, int n) {
         LayerNorms.forward(h, p.gain(), p.beta(), xhat, rstd, s, n, f);
         Products.forwardWithBias(s, p.hidden(), p.hiddenBias(), pre, n, f, f);
-        Activations.siluWithSlope(pre, hidden, slope, n * f);
+        Silu.forward(pre, sigma, hidden, slope, n * f);
         Flush.tiny(hidden, n * f);
         Flush.tiny(slope, n * f);
         for (int i = 0; i < n; i++) {
@@ -84,8 +83,7 @@ final class HeadGradient {
         LayerNorms.tangent(dh, xhat, rstd, p.gain(), dxhat, xhatDotDh, ds, n, f);
         Products.forward(ds, p.hidden(), dpre, n, f, f);
         for (int k = 0; k < n * f; k++) dhidden[k] = slope[k] * dpre[k];
-        Activations.apply(Activations.Kind.SILU_SECOND, pre, curvedDpre, n * f);
-        for (int k = 0; k < n * f; k++) curvedDpre[k] *= dpre[k];
+        Silu.curvatureTimes(pre, sigma, dpre, curvedDpre, n * f);
     }
 
     /** eH = the ε-part of ∂/∂h from eAtomic (σ_Z ∂L/∂E_m), gAtomic as in {@link #reverse}; adds ∂L/∂θ to grads. */

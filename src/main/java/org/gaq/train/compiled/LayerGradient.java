@@ -2,7 +2,6 @@ package org.gaq.train.compiled;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import org.gaq.tensor.kernels.Activations;
 
 import java.util.Arrays;
 
@@ -33,7 +32,7 @@ final class LayerGradient {
     // ---- pass 2: real adjoints
     private float[] gHOut, gVOut, gO, gU, gDh, gA, gF, gPre, gAlpha, gCentred, gL, gQt, gKt, gQ, gK, gS;
     // ---- pass 3: tangents
-    private float[] curvedDpre, dvIn, dxhat, xhatDotDh, ds, dq, dk, dqt, dkt, dAlpha, da, dpre, dfilter, ddh, ddv, dO, du, dw;
+    private float[] sigma, curvedDpre, dvIn, dxhat, xhatDotDh, ds, dq, dk, dqt, dkt, dAlpha, da, dpre, dfilter, ddh, ddv, dO, du, dw;
     // ---- scratch
     private float[] alphaF, dAlphaF, preByD, biasByD, gAlphaF, eO, eU, eDh, eA, eF, ePre, eAlpha, eL, eQt, eKt, eQ, eK, eS, eVIn;
     private final float[] lanes = new float[3 * LANES];
@@ -87,7 +86,7 @@ final class LayerGradient {
             p0 = new float[e * heads]; alpha = new float[e * heads]; pre = new float[e * f3]; filter = new float[e * f3];
             slope = new float[e * f3]; gF = new float[e * f3]; gPre = new float[e * f3]; gAlpha = new float[e * heads];
             gCentred = new float[e * heads]; gL = new float[e * heads]; dAlpha = new float[e * heads];
-            dpre = new float[e * f3]; curvedDpre = new float[e * f3]; dfilter = new float[e * f3]; preByD = new float[e * f3]; biasByD = new float[e * heads]; alphaF = new float[e * f]; dAlphaF = new float[e * f]; gAlphaF = new float[e * f];
+            dpre = new float[e * f3]; curvedDpre = new float[e * f3]; sigma = new float[e * f3]; dfilter = new float[e * f3]; preByD = new float[e * f3]; biasByD = new float[e * heads]; alphaF = new float[e * f]; dAlphaF = new float[e * f]; gAlphaF = new float[e * f];
             eF = new float[e * f3]; ePre = new float[e * f3]; eAlpha = new float[e * heads]; eL = new float[e * heads];
         }
     }
@@ -117,37 +116,12 @@ final class LayerGradient {
 
         Products.forwardWithBias(s, p.value(), p.valueBias(), a, n, f, f3);
         Products.forwardWithBias(g.rbf, p.radialFilter(), p.radialFilterBias(), pre, e, basis, f3);
-        Activations.siluWithSlope(pre, filter, slope, e * f3);
+        Silu.forward(pre, sigma, filter, slope, e * f3);
         Flush.tiny(filter, e * f3);
         Flush.tiny(slope, e * f3);
 
         // Δh_i = Σ_j m1,  Δv_i = Σ_j m3 ⊗ r̂ + m2 ⊙ v_j,  m_c = a_c,j ⊙ f_c ⊙ α; per centre, the sums in registers
-        perChannel(alpha, alphaF, e);
-        for (int i = 0; i < n; i++) {
-            int e0 = g.segmentStart[i], e1 = g.segmentStart[i + 1];
-            for (int c = 0; c < f; c += LANES) {
-                FloatVector sh = FloatVector.zero(S), sx = sh, sy = sh, sz = sh;
-                for (int edge = e0; edge < e1; edge++) {
-                    int aj = g.neighbor[edge] * f3 + c, fe = edge * f3 + c;
-                    FloatVector al = FloatVector.fromArray(S, alphaF, edge * f + c);
-                    FloatVector m1 = FloatVector.fromArray(S, a, aj).mul(FloatVector.fromArray(S, filter, fe)).mul(al);
-                    FloatVector m3 = FloatVector.fromArray(S, a, aj + 2 * f).mul(FloatVector.fromArray(S, filter, fe + 2 * f)).mul(al);
-                    sh = sh.add(m1);
-                    sx = m3.mul(g.unit[3 * edge]).add(sx);
-                    sy = m3.mul(g.unit[3 * edge + 1]).add(sy);
-                    sz = m3.mul(g.unit[3 * edge + 2]).add(sz);
-                    if (first) continue;
-                    FloatVector m2 = FloatVector.fromArray(S, a, aj + f).mul(FloatVector.fromArray(S, filter, fe + f)).mul(al);
-                    sx = m2.fma(FloatVector.fromArray(S, vIn, aj), sx);
-                    sy = m2.fma(FloatVector.fromArray(S, vIn, aj + f), sy);
-                    sz = m2.fma(FloatVector.fromArray(S, vIn, aj + 2 * f), sz);
-                }
-                sh.intoArray(dh, i * f + c);
-                sx.intoArray(dv, i * f3 + c);
-                sy.intoArray(dv, i * f3 + f + c);
-                sz.intoArray(dv, i * f3 + 2 * f + c);
-            }
-        }
+        messagesForward(g, n);
 
         // [o1 o2 o3] = W_o Δh + b_o;  h ← h + o3 + o2 ⊙ Σ_x u1 u2;  v ← v + o1 ⊙ u3 + Δv,  [u1 u2 u3] = U v
         Products.forwardWithBias(dh, p.output(), p.outputBias(), o, n, f, f3);
@@ -183,7 +157,11 @@ final class LayerGradient {
     /** x [E, H] → out [E, F]: each head's value on its channels. */
     private void perChannel(float[] x, float[] out, int e) {
         for (int edge = 0; edge < e; edge++) {
-            for (int hh = 0; hh < heads; hh++) Arrays.fill(out, edge * f + hh * headDim, edge * f + (hh + 1) * headDim, x[edge * heads + hh]);
+            int o = edge * f;
+            for (int hh = 0; hh < heads; hh++) {
+                float value = x[edge * heads + hh];
+                for (int d = 0; d < headDim; d++) out[o++] = value;
+            }
         }
     }
 
@@ -255,53 +233,7 @@ final class LayerGradient {
         Products.backwardAdd(gO, pt.output(), gDh, n, f, f3);
 
         // messages: ∂E/∂a_j, ∂E/∂f, ∂E/∂α (per channel), ∂E/∂v_j, ∂E/∂r̂ from ∂E/∂Δh_i and ∂E/∂Δv_i (= gVOut)
-        Arrays.fill(gA, 0, n * f3, 0f);
-        for (int edge = 0; edge < e; edge++) {
-            int i = g.center[edge], aj = g.neighbor[edge] * f3;
-            float ux = g.unit[3 * edge], uy = g.unit[3 * edge + 1], uz = g.unit[3 * edge + 2];
-            FloatVector gux = FloatVector.zero(S), guy = gux, guz = gux;
-            for (int c = 0; c < f; c += LANES) {
-                int aC = aj + c, fe = edge * f3 + c, vi = i * f3 + c;
-                FloatVector al = FloatVector.fromArray(S, alphaF, edge * f + c);
-                FloatVector gx = FloatVector.fromArray(S, gVOut, vi), gy = FloatVector.fromArray(S, gVOut, vi + f);
-                FloatVector gz = FloatVector.fromArray(S, gVOut, vi + 2 * f);
-                FloatVector gm1 = FloatVector.fromArray(S, gDh, i * f + c), gm3 = gx.mul(ux).add(gy.mul(uy)).add(gz.mul(uz));
-                FloatVector a1 = FloatVector.fromArray(S, a, aC), a3 = FloatVector.fromArray(S, a, aC + 2 * f);
-                FloatVector f1 = FloatVector.fromArray(S, filter, fe), f3v = FloatVector.fromArray(S, filter, fe + 2 * f);
-                FloatVector m3 = a3.mul(f3v).mul(al);
-                gux = gx.fma(m3, gux);
-                guy = gy.fma(m3, guy);
-                guz = gz.fma(m3, guz);
-                gm1.mul(f1).mul(al).add(FloatVector.fromArray(S, gA, aC)).intoArray(gA, aC);
-                gm3.mul(f3v).mul(al).add(FloatVector.fromArray(S, gA, aC + 2 * f)).intoArray(gA, aC + 2 * f);
-                gm1.mul(a1).mul(al).intoArray(gF, fe);
-                gm3.mul(a3).mul(al).intoArray(gF, fe + 2 * f);
-                FloatVector gal = gm1.mul(a1).mul(f1).add(gm3.mul(a3).mul(f3v));
-                if (first) {
-                    FloatVector.zero(S).intoArray(gF, fe + f);
-                } else {
-                    FloatVector a2 = FloatVector.fromArray(S, a, aC + f), f2 = FloatVector.fromArray(S, filter, fe + f);
-                    FloatVector v0 = FloatVector.fromArray(S, vIn, aC), v1 = FloatVector.fromArray(S, vIn, aC + f);
-                    FloatVector v2 = FloatVector.fromArray(S, vIn, aC + 2 * f);
-                    FloatVector gm2 = gx.mul(v0).add(gy.mul(v1)).add(gz.mul(v2));
-                    FloatVector m2 = a2.mul(f2).mul(al);
-                    gx.fma(m2, FloatVector.fromArray(S, gV, aC)).intoArray(gV, aC);
-                    gy.fma(m2, FloatVector.fromArray(S, gV, aC + f)).intoArray(gV, aC + f);
-                    gz.fma(m2, FloatVector.fromArray(S, gV, aC + 2 * f)).intoArray(gV, aC + 2 * f);
-                    gm2.mul(f2).mul(al).add(FloatVector.fromArray(S, gA, aC + f)).intoArray(gA, aC + f);
-                    gm2.mul(a2).mul(al).intoArray(gF, fe + f);
-                    gal = gal.add(gm2.mul(a2).mul(f2));
-                }
-                gal.intoArray(gAlphaF, edge * f + c);
-            }
-            // lanes summed in a fixed order: the Vector API's reduction changes its order once C2 compiles it
-            gux.intoArray(lanes, 0);
-            guy.intoArray(lanes, LANES);
-            guz.intoArray(lanes, 2 * LANES);
-            g.gUnit[3 * edge] += sumInOrder(lanes, 0);
-            g.gUnit[3 * edge + 1] += sumInOrder(lanes, LANES);
-            g.gUnit[3 * edge + 2] += sumInOrder(lanes, 2 * LANES);
-        }
+        messagesReverse(g, gV, n);
         for (int edge = 0; edge < e; edge++) {
             for (int hh = 0; hh < heads; hh++) {
                 float sum = 0f;
@@ -389,45 +321,11 @@ final class LayerGradient {
             }
         }
         // SiLU''(pre) ṗre: what the ε-pass adds to ∂/∂pre (vectorised here: an exponential per element)
-        Activations.apply(Activations.Kind.SILU_SECOND, pre, curvedDpre, e * f3);
-        for (int x = 0; x < e * f3; x++) curvedDpre[x] *= dpre[x];
+        Silu.curvatureTimes(pre, sigma, dpre, curvedDpre, e * f3);
         Flush.tiny(curvedDpre, e * f3);
         Flush.tiny(dfilter, e * f3);
 
-        perChannel(dAlpha, dAlphaF, e);
-        for (int i = 0; i < n; i++) {
-            int e0 = g.segmentStart[i], e1 = g.segmentStart[i + 1];
-            for (int c = 0; c < f; c += LANES) {
-                FloatVector sh = FloatVector.zero(S), sx = sh, sy = sh, sz = sh;
-                for (int edge = e0; edge < e1; edge++) {
-                    int aj = g.neighbor[edge] * f3 + c, fe = edge * f3 + c, ae = edge * f + c;
-                    FloatVector al = FloatVector.fromArray(S, alphaF, ae), dal = FloatVector.fromArray(S, dAlphaF, ae);
-                    FloatVector a1 = FloatVector.fromArray(S, a, aj), f1 = FloatVector.fromArray(S, filter, fe);
-                    FloatVector a3 = FloatVector.fromArray(S, a, aj + 2 * f), f3v = FloatVector.fromArray(S, filter, fe + 2 * f);
-                    FloatVector dm1 = FloatVector.fromArray(S, da, aj).mul(f1).add(a1.mul(FloatVector.fromArray(S, dfilter, fe))).mul(al)
-                            .add(a1.mul(f1).mul(dal));
-                    FloatVector m3 = a3.mul(f3v).mul(al);
-                    FloatVector dm3 = FloatVector.fromArray(S, da, aj + 2 * f).mul(f3v).add(a3.mul(FloatVector.fromArray(S, dfilter, fe + 2 * f)))
-                            .mul(al).add(a3.mul(f3v).mul(dal));
-                    sh = sh.add(dm1);
-                    sx = dm3.mul(g.unit[3 * edge]).add(sx).add(m3.mul(g.dUnit[3 * edge]));
-                    sy = dm3.mul(g.unit[3 * edge + 1]).add(sy).add(m3.mul(g.dUnit[3 * edge + 1]));
-                    sz = dm3.mul(g.unit[3 * edge + 2]).add(sz).add(m3.mul(g.dUnit[3 * edge + 2]));
-                    if (first) continue;
-                    FloatVector a2 = FloatVector.fromArray(S, a, aj + f), f2 = FloatVector.fromArray(S, filter, fe + f);
-                    FloatVector m2 = a2.mul(f2).mul(al);
-                    FloatVector dm2 = FloatVector.fromArray(S, da, aj + f).mul(f2).add(a2.mul(FloatVector.fromArray(S, dfilter, fe + f)))
-                            .mul(al).add(a2.mul(f2).mul(dal));
-                    sx = dm2.fma(FloatVector.fromArray(S, vIn, aj), sx).add(m2.mul(FloatVector.fromArray(S, dvIn, aj)));
-                    sy = dm2.fma(FloatVector.fromArray(S, vIn, aj + f), sy).add(m2.mul(FloatVector.fromArray(S, dvIn, aj + f)));
-                    sz = dm2.fma(FloatVector.fromArray(S, vIn, aj + 2 * f), sz).add(m2.mul(FloatVector.fromArray(S, dvIn, aj + 2 * f)));
-                }
-                sh.intoArray(ddh, i * f + c);
-                sx.intoArray(ddv, i * f3 + c);
-                sy.intoArray(ddv, i * f3 + f + c);
-                sz.intoArray(ddv, i * f3 + 2 * f + c);
-            }
-        }
+        messagesTangent(g, n);
 
         Products.forward(ddh, p.output(), dO, n, f, f3);
         if (first) {
@@ -508,53 +406,7 @@ final class LayerGradient {
         Products.backwardAdd(eO, pt.output(), eDh, n, f, f3);
 
         // messages (eV is the ε-adjoint of Δv)
-        Arrays.fill(eA, 0, n * f3, 0f);
-        // gAlphaF now: the ε-adjoint of α per channel
-        for (int edge = 0; edge < e; edge++) {
-            int i = g.center[edge], aj = g.neighbor[edge] * f3;
-            float ux = g.unit[3 * edge], uy = g.unit[3 * edge + 1], uz = g.unit[3 * edge + 2];
-            float dux = g.dUnit[3 * edge], duy = g.dUnit[3 * edge + 1], duz = g.dUnit[3 * edge + 2];
-            for (int c = 0; c < f; c += LANES) {
-                int aC = aj + c, fe = edge * f3 + c, vi = i * f3 + c, ae = edge * f + c;
-                FloatVector al = FloatVector.fromArray(S, alphaF, ae), dal = FloatVector.fromArray(S, dAlphaF, ae);
-                FloatVector gx = FloatVector.fromArray(S, gVOut, vi), gy = FloatVector.fromArray(S, gVOut, vi + f);
-                FloatVector gz = FloatVector.fromArray(S, gVOut, vi + 2 * f);
-                FloatVector ex = FloatVector.fromArray(S, eV, vi), ey = FloatVector.fromArray(S, eV, vi + f);
-                FloatVector ez = FloatVector.fromArray(S, eV, vi + 2 * f);
-                FloatVector gm1 = FloatVector.fromArray(S, gDh, i * f + c), em1 = FloatVector.fromArray(S, eDh, i * f + c);
-                FloatVector gm3 = gx.mul(ux).add(gy.mul(uy)).add(gz.mul(uz));
-                FloatVector em3 = ex.mul(ux).add(ey.mul(uy)).add(ez.mul(uz)).add(gx.mul(dux)).add(gy.mul(duy)).add(gz.mul(duz));
-                FloatVector a1 = FloatVector.fromArray(S, a, aC), f1 = FloatVector.fromArray(S, filter, fe);
-                FloatVector da1 = FloatVector.fromArray(S, da, aC), df1 = FloatVector.fromArray(S, dfilter, fe);
-                FloatVector a3 = FloatVector.fromArray(S, a, aC + 2 * f), f3v = FloatVector.fromArray(S, filter, fe + 2 * f);
-                FloatVector da3 = FloatVector.fromArray(S, da, aC + 2 * f), df3 = FloatVector.fromArray(S, dfilter, fe + 2 * f);
-                em1.mul(f1).mul(al).add(gm1.mul(df1.mul(al).add(f1.mul(dal)))).add(FloatVector.fromArray(S, eA, aC)).intoArray(eA, aC);
-                em3.mul(f3v).mul(al).add(gm3.mul(df3.mul(al).add(f3v.mul(dal)))).add(FloatVector.fromArray(S, eA, aC + 2 * f)).intoArray(eA, aC + 2 * f);
-                em1.mul(a1).mul(al).add(gm1.mul(da1.mul(al).add(a1.mul(dal)))).intoArray(eF, fe);
-                em3.mul(a3).mul(al).add(gm3.mul(da3.mul(al).add(a3.mul(dal)))).intoArray(eF, fe + 2 * f);
-                FloatVector eal = em1.mul(a1).mul(f1).add(gm1.mul(da1.mul(f1).add(a1.mul(df1))))
-                        .add(em3.mul(a3).mul(f3v)).add(gm3.mul(da3.mul(f3v).add(a3.mul(df3))));
-                if (first) {
-                    FloatVector.zero(S).intoArray(eF, fe + f);
-                } else {
-                    FloatVector v0 = FloatVector.fromArray(S, vIn, aC), v1 = FloatVector.fromArray(S, vIn, aC + f);
-                    FloatVector v2 = FloatVector.fromArray(S, vIn, aC + 2 * f);
-                    FloatVector gm2 = gx.mul(v0).add(gy.mul(v1)).add(gz.mul(v2));
-                    FloatVector em2 = ex.mul(v0).add(ey.mul(v1)).add(ez.mul(v2)).add(gx.mul(FloatVector.fromArray(S, dvIn, aC)))
-                            .add(gy.mul(FloatVector.fromArray(S, dvIn, aC + f))).add(gz.mul(FloatVector.fromArray(S, dvIn, aC + 2 * f)));
-                    FloatVector a2 = FloatVector.fromArray(S, a, aC + f), f2 = FloatVector.fromArray(S, filter, fe + f);
-                    FloatVector da2 = FloatVector.fromArray(S, da, aC + f), df2 = FloatVector.fromArray(S, dfilter, fe + f);
-                    FloatVector m2 = a2.mul(f2).mul(al), dm2 = da2.mul(f2).add(a2.mul(df2)).mul(al).add(a2.mul(f2).mul(dal));
-                    ex.mul(m2).add(gx.mul(dm2)).add(FloatVector.fromArray(S, eVIn, aC)).intoArray(eVIn, aC);
-                    ey.mul(m2).add(gy.mul(dm2)).add(FloatVector.fromArray(S, eVIn, aC + f)).intoArray(eVIn, aC + f);
-                    ez.mul(m2).add(gz.mul(dm2)).add(FloatVector.fromArray(S, eVIn, aC + 2 * f)).intoArray(eVIn, aC + 2 * f);
-                    em2.mul(f2).mul(al).add(gm2.mul(df2.mul(al).add(f2.mul(dal)))).add(FloatVector.fromArray(S, eA, aC + f)).intoArray(eA, aC + f);
-                    em2.mul(a2).mul(al).add(gm2.mul(da2.mul(al).add(a2.mul(dal)))).intoArray(eF, fe + f);
-                    eal = eal.add(em2.mul(a2).mul(f2)).add(gm2.mul(da2.mul(f2).add(a2.mul(df2))));
-                }
-                eal.intoArray(gAlphaF, ae);
-            }
-        }
+        messagesEpsilon(g, eV, n);
         for (int edge = 0; edge < e; edge++) {
             for (int hh = 0; hh < heads; hh++) {
                 float sum = 0f;
@@ -616,6 +468,180 @@ final class LayerGradient {
                     out[at] = (eT[at] - xt[at] * xe - dxt[at] * xg - xt[at] * dxg) * inv
                             - (gT[at] - xt[at] * xg) * nDot * inv * inv;
                 }
+            }
+        }
+    }
+
+    /** Δh_i = Σ_j m1, Δv_i = Σ_j m3 ⊗ r̂ + m2 ⊙ v_j, m_c = a_c,j ⊙ f_c ⊙ α: per centre, the sums in registers. */
+    private void messagesForward(EdgeState g, int n) {
+        int e = g.edges, f3 = 3 * f;
+        perChannel(alpha, alphaF, e);
+        for (int i = 0; i < n; i++) {
+            int e0 = g.segmentStart[i], e1 = g.segmentStart[i + 1];
+            for (int c = 0; c < f; c += LANES) {
+                FloatVector sh = FloatVector.zero(S), sx = sh, sy = sh, sz = sh;
+                for (int edge = e0; edge < e1; edge++) {
+                    int aj = g.neighbor[edge] * f3 + c, fe = edge * f3 + c;
+                    FloatVector al = FloatVector.fromArray(S, alphaF, edge * f + c);
+                    FloatVector m1 = FloatVector.fromArray(S, a, aj).mul(FloatVector.fromArray(S, filter, fe)).mul(al);
+                    FloatVector m3 = FloatVector.fromArray(S, a, aj + 2 * f).mul(FloatVector.fromArray(S, filter, fe + 2 * f)).mul(al);
+                    sh = sh.add(m1);
+                    sx = m3.mul(g.unit[3 * edge]).add(sx);
+                    sy = m3.mul(g.unit[3 * edge + 1]).add(sy);
+                    sz = m3.mul(g.unit[3 * edge + 2]).add(sz);
+                    if (first) continue;
+                    FloatVector m2 = FloatVector.fromArray(S, a, aj + f).mul(FloatVector.fromArray(S, filter, fe + f)).mul(al);
+                    sx = m2.fma(FloatVector.fromArray(S, vIn, aj), sx);
+                    sy = m2.fma(FloatVector.fromArray(S, vIn, aj + f), sy);
+                    sz = m2.fma(FloatVector.fromArray(S, vIn, aj + 2 * f), sz);
+                }
+                sh.intoArray(dh, i * f + c);
+                sx.intoArray(dv, i * f3 + c);
+                sy.intoArray(dv, i * f3 + f + c);
+                sz.intoArray(dv, i * f3 + 2 * f + c);
+            }
+        }
+    }
+
+    /** ∂E/∂a_j, ∂E/∂f, ∂E/∂α (per channel), ∂E/∂v_j (into gV) and ∂E/∂r̂ from ∂E/∂Δh_i and ∂E/∂Δv_i. */
+    private void messagesReverse(EdgeState g, float[] gV, int n) {
+        int e = g.edges, f3 = 3 * f;
+        Arrays.fill(gA, 0, n * f3, 0f);
+        for (int edge = 0; edge < e; edge++) {
+            int i = g.center[edge], aj = g.neighbor[edge] * f3;
+            float ux = g.unit[3 * edge], uy = g.unit[3 * edge + 1], uz = g.unit[3 * edge + 2];
+            FloatVector gux = FloatVector.zero(S), guy = gux, guz = gux;
+            for (int c = 0; c < f; c += LANES) {
+                int aC = aj + c, fe = edge * f3 + c, vi = i * f3 + c;
+                FloatVector al = FloatVector.fromArray(S, alphaF, edge * f + c);
+                FloatVector gx = FloatVector.fromArray(S, gVOut, vi), gy = FloatVector.fromArray(S, gVOut, vi + f);
+                FloatVector gz = FloatVector.fromArray(S, gVOut, vi + 2 * f);
+                FloatVector gm1 = FloatVector.fromArray(S, gDh, i * f + c), gm3 = gx.mul(ux).add(gy.mul(uy)).add(gz.mul(uz));
+                FloatVector a1 = FloatVector.fromArray(S, a, aC), a3 = FloatVector.fromArray(S, a, aC + 2 * f);
+                FloatVector f1 = FloatVector.fromArray(S, filter, fe), f3v = FloatVector.fromArray(S, filter, fe + 2 * f);
+                FloatVector m3 = a3.mul(f3v).mul(al);
+                gux = gx.fma(m3, gux);
+                guy = gy.fma(m3, guy);
+                guz = gz.fma(m3, guz);
+                gm1.mul(f1).mul(al).add(FloatVector.fromArray(S, gA, aC)).intoArray(gA, aC);
+                gm3.mul(f3v).mul(al).add(FloatVector.fromArray(S, gA, aC + 2 * f)).intoArray(gA, aC + 2 * f);
+                gm1.mul(a1).mul(al).intoArray(gF, fe);
+                gm3.mul(a3).mul(al).intoArray(gF, fe + 2 * f);
+                FloatVector gal = gm1.mul(a1).mul(f1).add(gm3.mul(a3).mul(f3v));
+                if (first) {
+                    FloatVector.zero(S).intoArray(gF, fe + f);
+                } else {
+                    FloatVector a2 = FloatVector.fromArray(S, a, aC + f), f2 = FloatVector.fromArray(S, filter, fe + f);
+                    FloatVector v0 = FloatVector.fromArray(S, vIn, aC), v1 = FloatVector.fromArray(S, vIn, aC + f);
+                    FloatVector v2 = FloatVector.fromArray(S, vIn, aC + 2 * f);
+                    FloatVector gm2 = gx.mul(v0).add(gy.mul(v1)).add(gz.mul(v2));
+                    FloatVector m2 = a2.mul(f2).mul(al);
+                    gx.fma(m2, FloatVector.fromArray(S, gV, aC)).intoArray(gV, aC);
+                    gy.fma(m2, FloatVector.fromArray(S, gV, aC + f)).intoArray(gV, aC + f);
+                    gz.fma(m2, FloatVector.fromArray(S, gV, aC + 2 * f)).intoArray(gV, aC + 2 * f);
+                    gm2.mul(f2).mul(al).add(FloatVector.fromArray(S, gA, aC + f)).intoArray(gA, aC + f);
+                    gm2.mul(a2).mul(al).intoArray(gF, fe + f);
+                    gal = gal.add(gm2.mul(a2).mul(f2));
+                }
+                gal.intoArray(gAlphaF, edge * f + c);
+            }
+            // lanes summed in a fixed order: the Vector API's reduction changes its order once C2 compiles it
+            gux.intoArray(lanes, 0);
+            guy.intoArray(lanes, LANES);
+            guz.intoArray(lanes, 2 * LANES);
+            g.gUnit[3 * edge] += sumInOrder(lanes, 0);
+            g.gUnit[3 * edge + 1] += sumInOrder(lanes, LANES);
+            g.gUnit[3 * edge + 2] += sumInOrder(lanes, 2 * LANES);
+        }
+    }
+
+    /** Δḣ and Δv̇ from the tangents of a, f, α, v and r̂. */
+    private void messagesTangent(EdgeState g, int n) {
+        int e = g.edges, f3 = 3 * f;
+        perChannel(dAlpha, dAlphaF, e);
+        for (int i = 0; i < n; i++) {
+            int e0 = g.segmentStart[i], e1 = g.segmentStart[i + 1];
+            for (int c = 0; c < f; c += LANES) {
+                FloatVector sh = FloatVector.zero(S), sx = sh, sy = sh, sz = sh;
+                for (int edge = e0; edge < e1; edge++) {
+                    int aj = g.neighbor[edge] * f3 + c, fe = edge * f3 + c, ae = edge * f + c;
+                    FloatVector al = FloatVector.fromArray(S, alphaF, ae), dal = FloatVector.fromArray(S, dAlphaF, ae);
+                    FloatVector a1 = FloatVector.fromArray(S, a, aj), f1 = FloatVector.fromArray(S, filter, fe);
+                    FloatVector a3 = FloatVector.fromArray(S, a, aj + 2 * f), f3v = FloatVector.fromArray(S, filter, fe + 2 * f);
+                    FloatVector dm1 = FloatVector.fromArray(S, da, aj).mul(f1).add(a1.mul(FloatVector.fromArray(S, dfilter, fe))).mul(al)
+                            .add(a1.mul(f1).mul(dal));
+                    FloatVector m3 = a3.mul(f3v).mul(al);
+                    FloatVector dm3 = FloatVector.fromArray(S, da, aj + 2 * f).mul(f3v).add(a3.mul(FloatVector.fromArray(S, dfilter, fe + 2 * f)))
+                            .mul(al).add(a3.mul(f3v).mul(dal));
+                    sh = sh.add(dm1);
+                    sx = dm3.mul(g.unit[3 * edge]).add(sx).add(m3.mul(g.dUnit[3 * edge]));
+                    sy = dm3.mul(g.unit[3 * edge + 1]).add(sy).add(m3.mul(g.dUnit[3 * edge + 1]));
+                    sz = dm3.mul(g.unit[3 * edge + 2]).add(sz).add(m3.mul(g.dUnit[3 * edge + 2]));
+                    if (first) continue;
+                    FloatVector a2 = FloatVector.fromArray(S, a, aj + f), f2 = FloatVector.fromArray(S, filter, fe + f);
+                    FloatVector m2 = a2.mul(f2).mul(al);
+                    FloatVector dm2 = FloatVector.fromArray(S, da, aj + f).mul(f2).add(a2.mul(FloatVector.fromArray(S, dfilter, fe + f)))
+                            .mul(al).add(a2.mul(f2).mul(dal));
+                    sx = dm2.fma(FloatVector.fromArray(S, vIn, aj), sx).add(m2.mul(FloatVector.fromArray(S, dvIn, aj)));
+                    sy = dm2.fma(FloatVector.fromArray(S, vIn, aj + f), sy).add(m2.mul(FloatVector.fromArray(S, dvIn, aj + f)));
+                    sz = dm2.fma(FloatVector.fromArray(S, vIn, aj + 2 * f), sz).add(m2.mul(FloatVector.fromArray(S, dvIn, aj + 2 * f)));
+                }
+                sh.intoArray(ddh, i * f + c);
+                sx.intoArray(ddv, i * f3 + c);
+                sy.intoArray(ddv, i * f3 + f + c);
+                sz.intoArray(ddv, i * f3 + 2 * f + c);
+            }
+        }
+    }
+
+    /** The ε-parts of the adjoints of a, f, α (per channel, into gAlphaF) and v_j (into eVIn), from those of Δh and Δv (eV). */
+    private void messagesEpsilon(EdgeState g, float[] eV, int n) {
+        int e = g.edges, f3 = 3 * f;
+        Arrays.fill(eA, 0, n * f3, 0f);
+        // gAlphaF now: the ε-adjoint of α per channel
+        for (int edge = 0; edge < e; edge++) {
+            int i = g.center[edge], aj = g.neighbor[edge] * f3;
+            float ux = g.unit[3 * edge], uy = g.unit[3 * edge + 1], uz = g.unit[3 * edge + 2];
+            float dux = g.dUnit[3 * edge], duy = g.dUnit[3 * edge + 1], duz = g.dUnit[3 * edge + 2];
+            for (int c = 0; c < f; c += LANES) {
+                int aC = aj + c, fe = edge * f3 + c, vi = i * f3 + c, ae = edge * f + c;
+                FloatVector al = FloatVector.fromArray(S, alphaF, ae), dal = FloatVector.fromArray(S, dAlphaF, ae);
+                FloatVector gx = FloatVector.fromArray(S, gVOut, vi), gy = FloatVector.fromArray(S, gVOut, vi + f);
+                FloatVector gz = FloatVector.fromArray(S, gVOut, vi + 2 * f);
+                FloatVector ex = FloatVector.fromArray(S, eV, vi), ey = FloatVector.fromArray(S, eV, vi + f);
+                FloatVector ez = FloatVector.fromArray(S, eV, vi + 2 * f);
+                FloatVector gm1 = FloatVector.fromArray(S, gDh, i * f + c), em1 = FloatVector.fromArray(S, eDh, i * f + c);
+                FloatVector gm3 = gx.mul(ux).add(gy.mul(uy)).add(gz.mul(uz));
+                FloatVector em3 = ex.mul(ux).add(ey.mul(uy)).add(ez.mul(uz)).add(gx.mul(dux)).add(gy.mul(duy)).add(gz.mul(duz));
+                FloatVector a1 = FloatVector.fromArray(S, a, aC), f1 = FloatVector.fromArray(S, filter, fe);
+                FloatVector da1 = FloatVector.fromArray(S, da, aC), df1 = FloatVector.fromArray(S, dfilter, fe);
+                FloatVector a3 = FloatVector.fromArray(S, a, aC + 2 * f), f3v = FloatVector.fromArray(S, filter, fe + 2 * f);
+                FloatVector da3 = FloatVector.fromArray(S, da, aC + 2 * f), df3 = FloatVector.fromArray(S, dfilter, fe + 2 * f);
+                em1.mul(f1).mul(al).add(gm1.mul(df1.mul(al).add(f1.mul(dal)))).add(FloatVector.fromArray(S, eA, aC)).intoArray(eA, aC);
+                em3.mul(f3v).mul(al).add(gm3.mul(df3.mul(al).add(f3v.mul(dal)))).add(FloatVector.fromArray(S, eA, aC + 2 * f)).intoArray(eA, aC + 2 * f);
+                em1.mul(a1).mul(al).add(gm1.mul(da1.mul(al).add(a1.mul(dal)))).intoArray(eF, fe);
+                em3.mul(a3).mul(al).add(gm3.mul(da3.mul(al).add(a3.mul(dal)))).intoArray(eF, fe + 2 * f);
+                FloatVector eal = em1.mul(a1).mul(f1).add(gm1.mul(da1.mul(f1).add(a1.mul(df1))))
+                        .add(em3.mul(a3).mul(f3v)).add(gm3.mul(da3.mul(f3v).add(a3.mul(df3))));
+                if (first) {
+                    FloatVector.zero(S).intoArray(eF, fe + f);
+                } else {
+                    FloatVector v0 = FloatVector.fromArray(S, vIn, aC), v1 = FloatVector.fromArray(S, vIn, aC + f);
+                    FloatVector v2 = FloatVector.fromArray(S, vIn, aC + 2 * f);
+                    FloatVector gm2 = gx.mul(v0).add(gy.mul(v1)).add(gz.mul(v2));
+                    FloatVector em2 = ex.mul(v0).add(ey.mul(v1)).add(ez.mul(v2)).add(gx.mul(FloatVector.fromArray(S, dvIn, aC)))
+                            .add(gy.mul(FloatVector.fromArray(S, dvIn, aC + f))).add(gz.mul(FloatVector.fromArray(S, dvIn, aC + 2 * f)));
+                    FloatVector a2 = FloatVector.fromArray(S, a, aC + f), f2 = FloatVector.fromArray(S, filter, fe + f);
+                    FloatVector da2 = FloatVector.fromArray(S, da, aC + f), df2 = FloatVector.fromArray(S, dfilter, fe + f);
+                    FloatVector m2 = a2.mul(f2).mul(al), dm2 = da2.mul(f2).add(a2.mul(df2)).mul(al).add(a2.mul(f2).mul(dal));
+                    ex.mul(m2).add(gx.mul(dm2)).add(FloatVector.fromArray(S, eVIn, aC)).intoArray(eVIn, aC);
+                    ey.mul(m2).add(gy.mul(dm2)).add(FloatVector.fromArray(S, eVIn, aC + f)).intoArray(eVIn, aC + f);
+                    ez.mul(m2).add(gz.mul(dm2)).add(FloatVector.fromArray(S, eVIn, aC + 2 * f)).intoArray(eVIn, aC + 2 * f);
+                    em2.mul(f2).mul(al).add(gm2.mul(df2.mul(al).add(f2.mul(dal)))).add(FloatVector.fromArray(S, eA, aC + f)).intoArray(eA, aC + f);
+                    em2.mul(a2).mul(al).add(gm2.mul(da2.mul(al).add(a2.mul(dal)))).intoArray(eF, fe + f);
+                    eal = eal.add(em2.mul(a2).mul(f2)).add(gm2.mul(da2.mul(f2).add(a2.mul(df2))));
+                }
+                eal.intoArray(gAlphaF, ae);
             }
         }
     }
