@@ -46,6 +46,14 @@ class UserErrorsTest {
     }
 
     @Test
+    void unknownTrainingEngineIsRefused(@TempDir Path dir) throws Exception {
+        Path xyz = h2Xyz(dir);
+        assertEquals(2, run("train", "--data", xyz.toString(), "--engine", "gpu", "--out", dir.resolve("r").toString()));
+        assertTrue(err.toString().contains("--engine takes compiled or tape"), err.toString());
+        assertFalse(Files.exists(dir.resolve("r").resolve("last.safetensors")));
+    }
+
+    @Test
     void corruptModelFileIsNamed(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("broken.safetensors");
         Files.write(model, new byte[]{1, 2, 3});
