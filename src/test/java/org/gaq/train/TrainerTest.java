@@ -162,10 +162,15 @@ class TrainerTest {
         Thread.sleep(300);
         assertTrue(t.budgetClock() - wall0 >= 300_000_000L, "the default budget is wall time");
         // (the process's CPU clock also counts JIT and GC threads, hence the margin)
+        // JIT compiler threads finishing earlier tests' work can burn a core for a while: the least of three sleeps
         t.cpuBudget(true);
-        long cpu0 = t.budgetClock();
-        Thread.sleep(1000);
-        assertTrue(t.budgetClock() - cpu0 < 700_000_000L, "sleeping costs (almost) no CPU time: " + (t.budgetClock() - cpu0) / 1e6 + " ms");
+        long least = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long cpu0 = t.budgetClock();
+            Thread.sleep(1000);
+            least = Math.min(least, t.budgetClock() - cpu0);
+        }
+        assertTrue(least < 700_000_000L, "sleeping costs (almost) no CPU time: " + least / 1e6 + " ms");
     }
 
     /** {@code data} with frame {@code k}'s second atom moved onto its first (the model's forces are NaN there). */
