@@ -10,6 +10,7 @@ import org.gaq.model.EquivariantTransformer;
 import org.gaq.tensor.Tensor;
 import org.gaq.tensor.kernels.Parallel;
 import org.gaq.train.Adam;
+import org.gaq.train.compiled.CompiledLossGradient;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,14 +72,26 @@ public final class ReferenceBench {
             for (int p = 0; p < g.length; p++) g[p] = r.grads()[p].toArray();
             adam.step(g, lr);
         };
+        // The step gaq train takes: the compiled gradient (train.compiled), the same loss and Adam
+        CompiledLossGradient compiled = new CompiledLossGradient(model);
+        float[][] compiledGrads = new float[params.size()][];
+        for (int p = 0; p < compiledGrads.length; p++) compiledGrads[p] = new float[params.get(p).size()];
+        Runnable compiledStep = () -> {
+            for (float[] g : compiledGrads) java.util.Arrays.fill(g, 0f);
+            compiled.lossAndGradient(eth8, ReferenceDump.ENERGY_WEIGHT / eth8.numMolecules(),
+                    ReferenceDump.FORCE_WEIGHT / (3f * eth8.numAtoms()), compiledGrads);
+            adam.step(compiledGrads, lr);
+        };
         // Warm-up every case first (the JIT compiles shared kernels), then measure each.
         warm(efEthanol, warmup);
         warm(efAspirin, warmup);
         warm(trainStep, warmup);
+        warm(compiledStep, warmup);
         List<String[]> rows = new ArrayList<>();
         rows.add(time("E+F ethanol (9 atoms)", warmup / 3, reps, efEthanol));
         rows.add(time("E+F aspirin (21 atoms)", warmup / 3, reps, efAspirin));
         rows.add(time("train step, 8 ethanol", warmup / 3, reps, trainStep));
+        rows.add(time("train step, 8 ethanol (compiled)", warmup / 3, reps, compiledStep));
         if (json) {
             StringBuilder sb = new StringBuilder("{\"implementation\": \"gaq\", \"threads\": " + threads + ", \"results\": [");
             for (int i = 0; i < rows.size(); i++) {
