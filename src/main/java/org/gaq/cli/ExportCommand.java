@@ -36,7 +36,7 @@ public final class ExportCommand implements Callable<Integer> {
         IntegerModelFile.export(model, out);
         var integer = IntegerModelFile.load(out);
         long resident = ((IntegerSites) integer.sites()).residentWeightBytes();
-        System.out.printf("wrote %s: %,d bytes (%s)%n", out, Files.size(out), ((IntegerSites) integer.sites()).activations().spec());
+        System.out.printf("wrote %s: %,d bytes (%s)%n", out, Files.size(out), ((IntegerSites) integer.sites()).activations().spec().description());
         if (fp32 != null) {
             System.out.printf("FP32 model %s: %,d bytes, %.2f× the integer file%n", fp32, Files.size(fp32), (double) Files.size(fp32) / Files.size(out));
         }

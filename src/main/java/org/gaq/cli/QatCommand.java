@@ -148,7 +148,7 @@ public final class QatCommand implements Callable<Integer> {
         float rate;
         if (continueQuantized) {
             rate = optimiser.lr(1e-5f);
-            System.out.printf("continuing %s (%s); LEE weight %g%n", from, ((QuantizationPlan) model.sites()).spec(), lee);
+            System.out.printf("continuing %s (%s); LEE weight %g%n", from, ((QuantizationPlan) model.sites()).spec().description(), lee);
         } else {
             model = quantize(model, m, split);
             rate = optimiser.lr(recommended ? QuantizationNames.bits(bits).recommendedLr() : 1e-5f);
