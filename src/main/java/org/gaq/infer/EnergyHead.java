@@ -1,6 +1,8 @@
 package org.gaq.infer;
 
+import org.gaq.model.EquivariantTransformer;
 import org.gaq.tensor.kernels.Activations;
+import org.gaq.tensor.kernels.Normalization;
 
 import java.util.Arrays;
 
@@ -27,7 +29,7 @@ final class EnergyHead {
     /** ws.atomic[i] = w_out · SiLU(W_h LN(h_i) + b_h) + b_out, before the element scale. */
     void forward(Workspace ws) {
         int n = ws.atoms;
-        InteractionLayer.layerNormForward(ws.h, normGamma, normBeta, ws.headNormalized, ws.headRstd, ws.headInput, n, f);
+        Normalization.layerNorm(ws.h, normGamma, normBeta, EquivariantTransformer.LAYER_NORM_EPS, ws.headNormalized, ws.headRstd, ws.headInput, n, f);
         hidden.forwardWithBias(ws.headInput, n, hiddenBias, ws.hiddenPre);
         Activations.siluWithSlope(ws.hiddenPre, ws.hidden, ws.hiddenSlope, n * f);
         out.forward(ws.hidden, n, ws.atomic);
@@ -43,6 +45,6 @@ final class EnergyHead {
         Arrays.fill(ws.gS, 0, n * f, 0f);
         hidden.backwardAdd(ws.gHidden, n, ws.gS);
         Arrays.fill(ws.gH, 0, n * f, 0f);
-        InteractionLayer.layerNormReverseAdd(ws.gS, ws.headNormalized, ws.headRstd, normGamma, ws.gH, n, f);
+        Normalization.layerNormReverseAdd(ws.gS, ws.headNormalized, ws.headRstd, normGamma, ws.gH, n, f);
     }
 }

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.tensor.kernels.Activations;
+import org.gaq.tensor.kernels.Normalization;
 
 import java.util.Arrays;
 
@@ -79,7 +80,7 @@ final class InteractionLayer {
             System.arraycopy(ws.v, 0, st.vIn, 0, n * f3);
             vq = quantizeVector(q.vectorIn(), ws, st.vIn, st.vq, n);
         }
-        layerNormForward(ws.h, w.normGamma(), w.normBeta(), st.normalized, st.rstd, st.sPre, n, f);
+        Normalization.layerNorm(ws.h, w.normGamma(), w.normBeta(), LAYER_NORM_EPS, st.normalized, st.rstd, st.sPre, n, f);
         float[] s = quantizeScalar(q.scalarIn(), st.sPre, st.s, n * f);
 
         // attention logits and weights
@@ -92,8 +93,8 @@ final class InteractionLayer {
         float[] logit = st.p;                                   // logits first, then overwritten by e^{l−m}/Z
         radial.forward(ws, st, logit);                         // the attention bias b(d), and the filters f(d)
         // q̃_i·k̃_j for all heads at once: q̃, k̃ with the heads as the last axis ([N, d, H]), one vector of heads
-        headsLast(qt, st.qtByHead, n);
-        headsLast(kt, st.ktByHead, n);
+        Normalization.headsLast(qt, st.qtByHead, n, f, heads);
+        Normalization.headsLast(kt, st.ktByHead, n, f, heads);
         float[] qh = st.qtByHead, kh = st.ktByHead, scale = headScales;
         for (int edge = 0; edge < e; edge++) {
             int qi = center[edge] * f, kj = neighbor[edge] * f, at = edge * heads;
@@ -152,44 +153,6 @@ final class InteractionLayer {
                     FloatVector.fromArray(S, vq, vr).add(o1.mul(FloatVector.fromArray(S, u, row * f3 + 2 * f + c)))
                             .add(FloatVector.fromArray(S, dv, vr)).intoArray(v, vr);
                 }
-            }
-        }
-    }
-
-    /** x [N, H, d] (the features' layout) → out [N, d, H]. */
-    private void headsLast(float[] x, float[] out, int n) {
-        for (int i = 0; i < n; i++) {
-            int o = i * f;
-            for (int hh = 0; hh < heads; hh++) {
-                for (int d = 0; d < headDim; d++) out[o + d * heads + hh] = x[o + hh * headDim + d];
-            }
-        }
-    }
-
-    /** x [N, d, H] → out [N, H, d]. */
-    private void headsFirst(float[] x, float[] out, int n) {
-        for (int i = 0; i < n; i++) {
-            int o = i * f;
-            for (int hh = 0; hh < heads; hh++) {
-                for (int d = 0; d < headDim; d++) out[o + hh * headDim + d] = x[o + d * heads + hh];
-            }
-        }
-    }
-
-    /** q̃ = q/‖q‖ per head (cosine attention) or q itself (plain q·k/√d). */
-    private void normalizeHeads(float[] x, float[] norms, float[] out, int n) {
-        if (!cosineAttention) {
-            System.arraycopy(x, 0, out, 0, n * f);
-            return;
-        }
-        for (int i = 0; i < n; i++) {
-            for (int hh = 0; hh < heads; hh++) {
-                int o0 = i * f + hh * headDim;
-                float sq = 0f;
-                for (int d = 0; d < headDim; d++) sq += x[o0 + d] * x[o0 + d];
-                float norm = (float) Math.sqrt(sq + ATTENTION_NORM_EPS_SQUARED);
-                norms[i * heads + hh] = norm;
-                for (int d = 0; d < headDim; d++) out[o0 + d] = x[o0 + d] / norm;
             }
         }
     }
@@ -373,8 +336,8 @@ final class InteractionLayer {
             }
         }
         float[] gQt = ws.gQt, gKt = ws.gKt;
-        headsFirst(gQh, gQt, n);
-        headsFirst(gKh, gKt, n);
+        Normalization.headsFirst(gQh, gQt, n, f, heads);
+        Normalization.headsFirst(gKh, gKt, n, f, heads);
         q.attentionQuery().backward(gQt, st.qtPre, n * f);
         q.attentionKey().backward(gKt, st.ktPre, n * f);
         normalizeHeadsReverse(gQt, st.qtPre, st.qNorm, ws.gQ, n);
@@ -387,10 +350,22 @@ final class InteractionLayer {
         w.key().backwardAdd(ws.gK, n, gS);
         w.value().backwardAdd(ws.gA, n, gS);
         q.scalarIn().backward(gS, st.sPre, n * f);
-        layerNormReverseAdd(gS, st.normalized, st.rstd, w.normGamma(), gH, n, f);
+        Normalization.layerNormReverseAdd(gS, st.normalized, st.rstd, w.normGamma(), gH, n, f);
 
         // ṽ: back through the vector_in site
         if (!first) q.vectorIn().backward(ws.gVq, st.vIn, gV, n, f, ws);
+    }
+
+    /** q̃ = q/‖q‖ per head (cosine attention) or q itself (plain q·k/√d). */
+    private void normalizeHeads(float[] x, float[] norms, float[] out, int n) {
+        if (cosineAttention) Normalization.unitHeads(x, norms, out, n, f, heads, ATTENTION_NORM_EPS_SQUARED);
+        else System.arraycopy(x, 0, out, 0, n * f);
+    }
+
+    /** ∂E/∂q = (ḡ − q̃ (q̃·ḡ)) / ‖q‖ per head (cosine attention), or ḡ itself. */
+    private void normalizeHeadsReverse(float[] g, float[] normalized, float[] norms, float[] out, int n) {
+        if (cosineAttention) Normalization.unitHeadsReverse(g, normalized, norms, out, n, f, heads);
+        else System.arraycopy(g, 0, out, 0, n * f);
     }
 
     /** lanes[from] + … + lanes[from + LANES − 1], left to right: the same in every JIT tier. */
@@ -464,23 +439,6 @@ final class InteractionLayer {
         }
     }
 
-    /** ∂E/∂q = (ḡ − q̃ (q̃·ḡ)) / ‖q‖ per head (cosine attention), or ḡ itself. */
-    private void normalizeHeadsReverse(float[] g, float[] normalized, float[] norms, float[] out, int n) {
-        if (!cosineAttention) {
-            System.arraycopy(g, 0, out, 0, n * f);
-            return;
-        }
-        for (int i = 0; i < n; i++) {
-            for (int hh = 0; hh < heads; hh++) {
-                int o0 = i * f + hh * headDim;
-                float radial = 0f;
-                for (int d = 0; d < headDim; d++) radial += normalized[o0 + d] * g[o0 + d];
-                float inv = 1f / norms[i * heads + hh];
-                for (int d = 0; d < headDim; d++) out[o0 + d] = (g[o0 + d] - normalized[o0 + d] * radial) * inv;
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ shared pieces
 
     /** out = Q(x) at a scalar site; returns the array holding the site's output (x itself for an FP32 site). */
@@ -496,43 +454,4 @@ final class InteractionLayer {
         return out;
     }
 
-    /** y = γ ⊙ (x − mean)/√(var + ε) + β per row, keeping x̂ and 1/√(var + ε). */
-    static void layerNormForward(float[] x, float[] gamma, float[] beta, float[] normalized, float[] rstd, float[] y, int rows, int f) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * f;
-            float sum = 0f;
-            for (int c = 0; c < f; c++) sum += x[o + c];
-            float mean = sum / f;
-            float sq = 0f;
-            for (int c = 0; c < f; c++) {
-                float d = x[o + c] - mean;
-                sq += d * d;
-            }
-            float inv = 1f / (float) Math.sqrt(sq / f + LAYER_NORM_EPS);
-            rstd[r] = inv;
-            for (int c = 0; c < f; c++) {
-                float xn = (x[o + c] - mean) * inv;
-                normalized[o + c] = xn;
-                y[o + c] = xn * gamma[c] + beta[c];
-            }
-        }
-    }
-
-    /** gx += (ḡ_x̂ − mean(ḡ_x̂) − x̂ mean(ḡ_x̂ ⊙ x̂)) / σ with ḡ_x̂ = ḡ_y ⊙ γ. */
-    static void layerNormReverseAdd(float[] gy, float[] normalized, float[] rstd, float[] gamma, float[] gx, int rows, int f) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * f;
-            float sumG = 0f, sumGx = 0f;
-            for (int c = 0; c < f; c++) {
-                float g = gy[o + c] * gamma[c];
-                sumG += g;
-                sumGx += g * normalized[o + c];
-            }
-            float meanG = sumG / f, meanGx = sumGx / f, inv = rstd[r];
-            for (int c = 0; c < f; c++) {
-                float g = gy[o + c] * gamma[c];
-                gx[o + c] += (g - meanG - normalized[o + c] * meanGx) * inv;
-            }
-        }
-    }
 }

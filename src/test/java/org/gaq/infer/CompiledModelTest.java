@@ -52,18 +52,7 @@ class CompiledModelTest {
     }
 
     static EquivariantTransformer randomModel(ModelConfig config, long seed) {
-        EquivariantTransformer m = new EquivariantTransformer(config, seed);
-        SplittableRandom r = new SplittableRandom(seed + 1);
-        for (int z = 0; z < m.elementScale().length; z++) {
-            m.elementScale()[z] = (float) (0.5 + r.nextDouble());
-            m.elementShift()[z] = (float) (-100 * r.nextDouble());
-        }
-        // every parameter away from its initial value, so that no term is trivially zero (biases, output scale)
-        for (var t : m.parameters().values()) {
-            float[] d = t.leafData();
-            for (int i = 0; i < d.length; i++) d[i] += (float) (0.1 * (r.nextDouble() - 0.5));
-        }
-        return m;
+        return TestMolecules.randomModel(config, seed);
     }
 
     /** Energies to float rounding and forces within 1e-5 of max|F| (the bar), molecule by molecule. */

@@ -25,4 +25,22 @@ public final class TestMolecules {
         }
         return frames;
     }
+
+    /**
+     * A model of {@code config} with random element scales and shifts and every parameter moved away from its
+     * initial value, so that no term is trivially zero (biases, output scale): for agreement tests.
+     */
+    public static EquivariantTransformer randomModel(ModelConfig config, long seed) {
+        EquivariantTransformer m = new EquivariantTransformer(config, seed);
+        SplittableRandom r = new SplittableRandom(seed + 1);
+        for (int z = 0; z < m.elementScale().length; z++) {
+            m.elementScale()[z] = (float) (0.5 + r.nextDouble());
+            m.elementShift()[z] = (float) (-100 * r.nextDouble());
+        }
+        for (var t : m.parameters().values()) {
+            float[] d = t.leafData();
+            for (int i = 0; i < d.length; i++) d[i] += (float) (0.1 * (r.nextDouble() - 0.5));
+        }
+        return m;
+    }
 }

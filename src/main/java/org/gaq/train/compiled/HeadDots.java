@@ -2,6 +2,7 @@ package org.gaq.train.compiled;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.gaq.tensor.kernels.Normalization;
 
 import java.util.Arrays;
 
@@ -23,24 +24,12 @@ final class HeadDots {
         this.vector = heads == HEADS.length();
     }
 
-    /** x [N, H, d] (the features' layout) → out [N, d, H]. */
     void headsLast(float[] x, float[] out, int n) {
-        for (int i = 0; i < n; i++) {
-            int o = i * f;
-            for (int hh = 0; hh < heads; hh++) {
-                for (int d = 0; d < headDim; d++) out[o + d * heads + hh] = x[o + hh * headDim + d];
-            }
-        }
+        Normalization.headsLast(x, out, n, f, heads);
     }
 
-    /** x [N, d, H] → out [N, H, d]. */
     void headsFirst(float[] x, float[] out, int n) {
-        for (int i = 0; i < n; i++) {
-            int o = i * f;
-            for (int hh = 0; hh < heads; hh++) {
-                for (int d = 0; d < headDim; d++) out[o + hh * headDim + d] = x[o + d * heads + hh];
-            }
-        }
+        Normalization.headsFirst(x, out, n, f, heads);
     }
 
     /** out[e, h] += s_h (a_i·b_j + c_i·d_j)_h (c, d null: the first product alone). */

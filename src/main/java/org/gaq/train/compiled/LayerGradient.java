@@ -2,6 +2,7 @@ package org.gaq.train.compiled;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.gaq.tensor.kernels.Normalization;
 
 import java.util.Arrays;
 
@@ -176,24 +177,6 @@ final class LayerGradient {
         return dot;
     }
 
-    /** x̃ = x/‖x‖ per head, ‖x‖ = √(Σx² + ε²) (cosine attention), or x itself. */
-    private void normalizeHeads(float[] x, float[] norms, float[] out, int n) {
-        if (!cosine) {
-            System.arraycopy(x, 0, out, 0, n * f);
-            return;
-        }
-        for (int i = 0; i < n; i++) {
-            for (int hh = 0; hh < heads; hh++) {
-                int o0 = i * f + hh * headDim;
-                float sq = 0f;
-                for (int d = 0; d < headDim; d++) sq += x[o0 + d] * x[o0 + d];
-                float norm = (float) Math.sqrt(sq + LayerParameters.ATTENTION_NORM_EPS_SQUARED);
-                norms[i * heads + hh] = norm;
-                for (int d = 0; d < headDim; d++) out[o0 + d] = x[o0 + d] / norm;
-            }
-        }
-    }
-
     // ================================================================== pass 2: reverse (forces)
 
     /**
@@ -272,22 +255,6 @@ final class LayerGradient {
         LayerNorms.reverseAdd(gS, xhat, rstd, p.gain(), gH, n, f);
     }
 
-    /** ∂E/∂x = (ḡ − x̃ (x̃·ḡ)) / ‖x‖ per head, or ḡ. */
-    private void normalizeHeadsReverse(float[] gt, float[] xt, float[] norms, float[] out, int n) {
-        if (!cosine) {
-            System.arraycopy(gt, 0, out, 0, n * f);
-            return;
-        }
-        for (int i = 0; i < n; i++) {
-            for (int hh = 0; hh < heads; hh++) {
-                int o0 = i * f + hh * headDim;
-                float radial = headDot(xt, i * f, gt, i * f, hh);
-                float inv = 1f / norms[i * heads + hh];
-                for (int d = 0; d < headDim; d++) out[o0 + d] = (gt[o0 + d] - xt[o0 + d] * radial) * inv;
-            }
-        }
-    }
-
     // ================================================================== pass 3: tangents
 
     /** dh, dv (tangents entering the layer) become the tangents after it. */
@@ -350,6 +317,18 @@ final class LayerGradient {
                 }
             }
         }
+    }
+
+    /** x̃ = x/‖x‖ per head, ‖x‖ = √(Σx² + ε²) (cosine attention), or x itself. */
+    private void normalizeHeads(float[] x, float[] norms, float[] out, int n) {
+        if (cosine) Normalization.unitHeads(x, norms, out, n, f, heads, LayerParameters.ATTENTION_NORM_EPS_SQUARED);
+        else System.arraycopy(x, 0, out, 0, n * f);
+    }
+
+    /** ∂E/∂x = (ḡ − x̃ (x̃·ḡ)) / ‖x‖ per head, or ḡ. */
+    private void normalizeHeadsReverse(float[] gt, float[] xt, float[] norms, float[] out, int n) {
+        if (cosine) Normalization.unitHeadsReverse(gt, xt, norms, out, n, f, heads);
+        else System.arraycopy(gt, 0, out, 0, n * f);
     }
 
     /** x̃̇ = (ẋ − x̃ (x̃·ẋ)) / ‖x‖ per head, or ẋ. */

@@ -1,6 +1,7 @@
 package org.gaq.train.compiled;
 
 import org.gaq.model.EquivariantTransformer;
+import org.gaq.tensor.kernels.Normalization;
 
 /**
  * y = γ ⊙ x̂ + β, x̂ = (x − mean)·r, r = 1/√(var + ε), per row of F, in the four passes (docs/training.md,
@@ -12,38 +13,12 @@ final class LayerNorms {
     private LayerNorms() {}
 
     static void forward(float[] x, float[] gamma, float[] beta, float[] xhat, float[] rstd, float[] y, int rows, int f) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * f;
-            float sum = 0f;
-            for (int c = 0; c < f; c++) sum += x[o + c];
-            float mean = sum / f, sq = 0f;
-            for (int c = 0; c < f; c++) {
-                float d = x[o + c] - mean;
-                sq += d * d;
-            }
-            float inv = 1f / (float) Math.sqrt(sq / f + EPS);
-            rstd[r] = inv;
-            for (int c = 0; c < f; c++) {
-                float xn = (x[o + c] - mean) * inv;
-                xhat[o + c] = xn;
-                y[o + c] = xn * gamma[c] + beta[c];
-            }
-        }
+        Normalization.layerNorm(x, gamma, beta, EPS, xhat, rstd, y, rows, f);
     }
 
     /** gx += r (ĝ − mean ĝ − x̂ mean(ĝ x̂)), ĝ = gy ⊙ γ. */
     static void reverseAdd(float[] gy, float[] xhat, float[] rstd, float[] gamma, float[] gx, int rows, int f) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * f;
-            float sumG = 0f, sumGx = 0f;
-            for (int c = 0; c < f; c++) {
-                float g = gy[o + c] * gamma[c];
-                sumG += g;
-                sumGx += g * xhat[o + c];
-            }
-            float meanG = sumG / f, meanGx = sumGx / f, inv = rstd[r];
-            for (int c = 0; c < f; c++) gx[o + c] += (gy[o + c] * gamma[c] - meanG - xhat[o + c] * meanGx) * inv;
-        }
+        Normalization.layerNormReverseAdd(gy, xhat, rstd, gamma, gx, rows, f);
     }
 
     /** x̂̇ = r (ẋ − mean ẋ − x̂ mean(x̂ ẋ)), ẏ = γ ⊙ x̂̇; keeps mean(x̂ ẋ) per row (ṙ = −r² mean(x̂ ẋ)). */

@@ -21,17 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class CompiledLossGradientTest {
 
     static EquivariantTransformer randomModel(ModelConfig config, long seed) {
-        EquivariantTransformer m = new EquivariantTransformer(config, seed);
-        SplittableRandom r = new SplittableRandom(seed + 1);
-        for (int z = 0; z < m.elementScale().length; z++) {
-            m.elementScale()[z] = (float) (0.5 + r.nextDouble());
-            m.elementShift()[z] = (float) (-100 * r.nextDouble());
-        }
-        for (var t : m.parameters().values()) {
-            float[] d = t.leafData();
-            for (int i = 0; i < d.length; i++) d[i] += (float) (0.1 * (r.nextDouble() - 0.5));
-        }
-        return m;
+        return TestMolecules.randomModel(config, seed);
     }
 
     /** Labelled frames: ethanol-like molecules with random energies and forces, and one with an isolated atom. */
