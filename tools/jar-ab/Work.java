@@ -29,12 +29,57 @@ public class Work implements Supplier<Map<String, Runnable>> {
             for (String path : paths) {
                 // several models (GAQ_MODEL=a,b): each case once per model, named "<file name>: <case>"
                 String prefix = paths.length == 1 ? "" : Path.of(path).getFileName().toString().replace(".safetensors", "") + ": ";
-                addCases(m, prefix, org.gaq.modelfile.ModelFile.load(Path.of(path)), dataDir);
+                addCases(m, prefix, loadModel(Path.of(path)), dataDir);
             }
             return m;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Any model file, through the loader of this build (org.gaq.modelfile.ModelFile, or quant.ModelFiles in older builds). */
+    private static EquivariantTransformer loadModel(Path path) throws Exception {
+        Class<?> loader;
+        try {
+            loader = Class.forName("org.gaq.modelfile.ModelFile");
+        } catch (ClassNotFoundException older) {
+            loader = Class.forName("org.gaq.quant.ModelFiles");
+        }
+        var load = loader.getDeclaredMethod("load", Path.class);
+        load.setAccessible(true);
+        return (EquivariantTransformer) load.invoke(null, path);
+    }
+
+    /**
+     * One training step as `gaq train` takes it in this build: the compiled gradient (train.compiled) where the build has
+     * it, else the tape's; then Adam.
+     */
+    private static Runnable trainStepOfThisBuild(EquivariantTransformer model, GraphBatch batch, Adam adam, List<Tensor> params) throws Exception {
+        float wE = ReferenceDump.ENERGY_WEIGHT / batch.numMolecules(), wF = ReferenceDump.FORCE_WEIGHT / (3f * batch.numAtoms());
+        Class<?> compiledClass;
+        try {
+            compiledClass = Class.forName("org.gaq.train.compiled.CompiledLossGradient");
+        } catch (ClassNotFoundException older) {
+            return () -> {
+                var r = ReferenceDump.lossAndGradients(model, batch, ReferenceDump.ENERGY_WEIGHT, ReferenceDump.FORCE_WEIGHT);
+                float[][] g = new float[r.grads().length][];
+                for (int p = 0; p < g.length; p++) g[p] = r.grads()[p].toArray();
+                adam.step(g, 1e-7f);
+            };
+        }
+        Object compiled = compiledClass.getConstructor(EquivariantTransformer.class).newInstance(model);
+        var lossAndGradient = compiledClass.getMethod("lossAndGradient", GraphBatch.class, float.class, float.class, float[][].class);
+        float[][] grads = new float[params.size()][];
+        for (int p = 0; p < grads.length; p++) grads[p] = new float[params.get(p).size()];
+        return () -> {
+            for (float[] g : grads) java.util.Arrays.fill(g, 0f);
+            try {
+                lossAndGradient.invoke(compiled, batch, wE, wF, grads);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            adam.step(grads, 1e-7f);
+        };
     }
 
     private static void addCases(Map<String, Runnable> m, String prefix, EquivariantTransformer model, Path dataDir) {
@@ -72,6 +117,7 @@ public class Work implements Supplier<Map<String, Runnable>> {
                 for (int p = 0; p < g.length; p++) g[p] = r.grads()[p].toArray();
                 adam.step(g, 1e-7f);
             });
+            m.put(prefix + "train step 8 ethanol (gaq train)", trainStepOfThisBuild(model, e8, adam, params));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
