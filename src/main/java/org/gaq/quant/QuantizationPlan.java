@@ -80,6 +80,16 @@ public final class QuantizationPlan implements ActivationSites {
         return QuantizationSites.activation(site).map(s -> s.what().rows() == QuantizationSites.Rows.EDGES).orElse(false);
     }
 
+    /** Whether {@link #scalar} changes the values at {@code site} as the plan stands (a quantized site, the scalar branch on). */
+    public boolean activeScalarSite(String site) {
+        return spec.activationBits() != 32 && !spec.isFullPrecision(site) && scalarBranch;
+    }
+
+    /** Whether multipliers of the weight groups' scales are being learned ({@link #learnWeightScales}). */
+    public boolean learnsWeightScales() {
+        return learnedScales.isPresent();
+    }
+
     /**
      * The LSQ quantizer {@link #scalar} applies at {@code site} when that is all it does (calibrated, the
      * scalar branch on, quantized, no protective masking), so that integer execution can run the same

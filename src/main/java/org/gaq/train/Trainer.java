@@ -583,10 +583,14 @@ public final class Trainer {
     /** One worker's share of a batch: its loss and the loss gradient of every trained tensor (arrays the caller must not change). */
     private record LossAndGradients(double loss, float[][] gradients) {}
 
-    /** Whether steps take the compiled gradient ({@link Options.Engine}): FP32, with forces, without the LEE term. */
+    /**
+     * Whether steps take the compiled gradient ({@link Options.Engine}): data with forces, a model it supports (FP32, or
+     * fake-quantized as the recommended recipe: {@link CompiledLossGradient#supports}), and only the model's parameters
+     * trained (no learned quantizer steps).
+     */
     private boolean compiledStep() {
-        return options.engine() == Options.Engine.COMPILED && hook == TrainingHook.NONE && CompiledLossGradient.supports(model)
-                && labels.forces() && options.loss().lee() == 0;
+        return options.engine() == Options.Engine.COMPILED && labels.forces() && params.size() == model.parameters().size()
+                && CompiledLossGradient.supports(model);
     }
 
     private LossAndGradients lossAndGradients(List<Frame> chunk, int chunkIndex, float energyNorm, float forceNorm) {
@@ -595,7 +599,13 @@ public final class Trainer {
             CompiledLossGradient c = compiledGradients.computeIfAbsent(chunkIndex, k -> new CompiledLossGradient(model));
             float[][] grads = new float[params.size()][];
             for (int p = 0; p < grads.length; p++) grads[p] = new float[params.get(p).size()];
-            double loss = c.lossAndGradient(g, options.loss().energy() * energyNorm, options.loss().force() * forceNorm, grads);
+            CompiledLossGradient.Lee lee = null;
+            if (options.loss().lee() > 0) {
+                RotatedCopy copy = rotatedCopy(chunk, chunkIndex, g);
+                lee = new CompiledLossGradient.Lee(NeighborList.batch(copy.frames(), model.config().cutoff()), copy.perAtomRotation(),
+                        options.loss().lee() * (1f / model.elementScale()[1]) * 3f * forceNorm);
+            }
+            double loss = c.lossAndGradient(g, lee, options.loss().energy() * energyNorm, options.loss().force() * forceNorm, grads);
             return new LossAndGradients(loss, grads);
         }
         var random = new SplittableRandom(options.seed() * 131 + adam.steps() * 1_000_003L + chunkIndex);
@@ -642,6 +652,18 @@ public final class Trainer {
      * arithmetic for the FP32 model; nonzero where quantization breaks the symmetry.
      */
     private Tensor equivarianceError(List<Frame> chunk, int chunkIndex, Tensor forces, GraphBatch g) {
+        RotatedCopy copy = rotatedCopy(chunk, chunkIndex, g);
+        Tensor rotatedForces = model.predict(NeighborList.batch(copy.frames(), model.config().cutoff()), true).forces();   // F(R·x)
+        Tensor rotations = Tensor.of(copy.perAtomRotation(), g.numAtoms(), 3, 3);
+        Tensor forcesRotated = rotations.mul(forces.reshape(g.numAtoms(), 1, 3)).sum(2, false);                 // R·F(x)
+        return Functional.norm(rotatedForces.sub(forcesRotated), 1, false, 1e-6f).sum();
+    }
+
+    /** The LEE term's copy of a worker's frames: each molecule turned by a random rotation, and each atom's rotation [N × 9]. */
+    private record RotatedCopy(List<Frame> frames, float[] perAtomRotation) {}
+
+    /** The rotations of step {@code adam.steps()} and worker {@code chunkIndex}: the same for the tape and the compiled step. */
+    private RotatedCopy rotatedCopy(List<Frame> chunk, int chunkIndex, GraphBatch g) {
         SplittableRandom rng = new SplittableRandom(options.seed() * 31 + adam.steps() * 1_000_003L + chunkIndex);
         List<Frame> rotated = new ArrayList<>();
         float[] perAtomRotation = new float[g.numAtoms() * 9];
@@ -653,10 +675,7 @@ public final class Trainer {
                 for (int k = 0; k < 9; k++) perAtomRotation[9 * atom + k] = (float) r[k];
             }
         }
-        Tensor rotatedForces = model.predict(NeighborList.batch(rotated, model.config().cutoff()), true).forces();   // F(R·x)
-        Tensor rotations = Tensor.of(perAtomRotation, g.numAtoms(), 3, 3);
-        Tensor forcesRotated = rotations.mul(forces.reshape(g.numAtoms(), 1, 3)).sum(2, false);                 // R·F(x)
-        return Functional.norm(rotatedForces.sub(forcesRotated), 1, false, 1e-6f).sum();
+        return new RotatedCopy(rotated, perAtomRotation);
     }
 
     /** Ensures frames carry the labels training needs: energies on every frame, forces on all or none ({@link Labels}). */

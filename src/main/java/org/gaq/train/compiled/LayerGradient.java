@@ -2,6 +2,8 @@ package org.gaq.train.compiled;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.gaq.model.LocalFrames;
+import org.gaq.model.QuantizationSites.Activation;
 import org.gaq.tensor.kernels.Normalization;
 
 import java.util.Arrays;
@@ -23,13 +25,14 @@ final class LayerGradient {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int LANES = S.length();
 
+    private final int layer;
     private final boolean first, cosine;
     private final int f, heads, headDim, basis;
     private LayerParameters p;     // the model's values, read again on every call (the optimiser updates them)
     private LayerParameters pt;    // the transposed weights of p (W_qᵀ, …; the vectors null), made by refresh()
 
     // ---- pass 1: forward values
-    private float[] vIn, xhat, rstd, s, q, k, qn, kn, qt, kt, p0, alpha, a, pre, filter, slope, dh, dv, o, u, w;
+    private float[] qtPre, ktPre, vIn, xhat, rstd, s, q, k, qn, kn, qt, kt, p0, alpha, a, pre, filter, slope, dh, dv, o, u, w;
     // ---- pass 2: real adjoints
     private float[] gHOut, gVOut, gO, gU, gDh, gA, gF, gPre, gAlpha, gCentred, gL, gQt, gKt, gQ, gK, gS;
     // ---- pass 3: tangents
@@ -43,8 +46,9 @@ final class LayerGradient {
     private float[] scratch = new float[0];     // transposed inputs of the weight gradients
     private int atomCapacity = -1, edgeCapacity = -1;
 
-    LayerGradient(boolean first, boolean cosine, int features, int heads, int basis) {
-        this.first = first;
+    LayerGradient(int layer, boolean cosine, int features, int heads, int basis) {
+        this.layer = layer;
+        this.first = layer == 0;
         this.cosine = cosine;
         this.f = features;
         this.heads = heads;
@@ -67,7 +71,7 @@ final class LayerGradient {
             atomCapacity = n;
             vIn = new float[n * f3]; xhat = new float[n * f]; rstd = new float[n]; s = new float[n * f];
             q = new float[n * f]; k = new float[n * f]; qn = new float[n * heads]; kn = new float[n * heads];
-            qt = new float[n * f]; kt = new float[n * f]; a = new float[n * f3]; dh = new float[n * f];
+            qt = new float[n * f]; kt = new float[n * f]; qtPre = new float[n * f]; ktPre = new float[n * f]; a = new float[n * f3]; dh = new float[n * f];
             dv = new float[n * f3]; o = new float[n * f3]; u = new float[n * 3 * f3]; w = new float[n * f];
             gHOut = new float[n * f]; gVOut = new float[n * f3]; gO = new float[n * f3]; gU = new float[n * 3 * f3];
             gDh = new float[n * f]; gA = new float[n * f3]; gQt = new float[n * f]; gKt = new float[n * f];
@@ -95,14 +99,24 @@ final class LayerGradient {
     // ================================================================== pass 1: forward
 
     /** h, v (the state entering the layer) become the state after it. */
-    void forward(EdgeState g, float[] h, float[] v, int n) {
+    void forward(EdgeState g, float[] h, float[] v, int n, SiteValues sites, LocalFrames frames) {
         int e = g.edges, f3 = 3 * f;
-        if (!first) System.arraycopy(v, 0, vIn, 0, n * f3);
+        // ṽ = Q(v), s = Q(LN(h)), q̃ = Q(q/‖q‖), k̃ = Q(k/‖k‖): the quantized values wherever they are consumed; the
+        // normalisations' own rules keep q/‖q‖ (qtPre), and every site's derivative is the identity
+        if (!first) {
+            System.arraycopy(v, 0, vIn, 0, n * f3);
+            sites.vector(Activation.VECTOR_IN.in(layer), vIn, n, f, frames);
+        }
         LayerNorms.forward(h, p.gain(), p.beta(), xhat, rstd, s, n, f);
+        sites.scalar(Activation.SCALAR_IN.in(layer), s, n, f);
         Products.forward(s, p.query(), q, n, f, f);
         Products.forward(s, p.key(), k, n, f, f);
-        normalizeHeads(q, qn, qt, n);
-        normalizeHeads(k, kn, kt, n);
+        normalizeHeads(q, qn, qtPre, n);
+        normalizeHeads(k, kn, ktPre, n);
+        System.arraycopy(qtPre, 0, qt, 0, n * f);
+        System.arraycopy(ktPre, 0, kt, 0, n * f);
+        sites.scalar(Activation.ATTENTION_QUERY.in(layer), qt, n, heads, headDim);
+        sites.scalar(Activation.ATTENTION_KEY.in(layer), kt, n, heads, headDim);
 
         // l = τ q̃_i·k̃_j + W_b rbf, then α = φ e^l / (1 + Σ φ e^l)
         float[] logit = p0;
@@ -123,6 +137,8 @@ final class LayerGradient {
 
         // Δh_i = Σ_j m1,  Δv_i = Σ_j m3 ⊗ r̂ + m2 ⊙ v_j,  m_c = a_c,j ⊙ f_c ⊙ α; per centre, the sums in registers
         messagesForward(g, n);
+        sites.scalar(Activation.SCALAR_MESSAGE.in(layer), dh, n, f);
+        sites.vector(Activation.VECTOR_MESSAGE.in(layer), dv, n, f, frames);
 
         // [o1 o2 o3] = W_o Δh + b_o;  h ← h + o3 + o2 ⊙ Σ_x u1 u2;  v ← v + o1 ⊙ u3 + Δv,  [u1 u2 u3] = U v
         Products.forwardWithBias(dh, p.output(), p.outputBias(), o, n, f, f3);
@@ -245,8 +261,8 @@ final class LayerGradient {
         dots.reverse(g, gL, qtH, ktH, null, null, null, scales, headScratchA, headScratchB, n);
         dots.headsFirst(headScratchA, gQt, n);
         dots.headsFirst(headScratchB, gKt, n);
-        normalizeHeadsReverse(gQt, qt, qn, gQ, n);
-        normalizeHeadsReverse(gKt, kt, kn, gK, n);
+        normalizeHeadsReverse(gQt, qtPre, qn, gQ, n);
+        normalizeHeadsReverse(gKt, ktPre, kn, gK, n);
 
         Arrays.fill(gS, 0, n * f, 0f);
         Products.backwardAdd(gQ, pt.query(), gS, n, f, f);
@@ -264,8 +280,8 @@ final class LayerGradient {
         LayerNorms.tangent(dhIn, xhat, rstd, p.gain(), dxhat, xhatDotDh, ds, n, f);
         Products.forward(ds, p.query(), dq, n, f, f);
         Products.forward(ds, p.key(), dk, n, f, f);
-        normalizeHeadsTangent(dq, qt, qn, dqt, n);
-        normalizeHeadsTangent(dk, kt, kn, dkt, n);
+        normalizeHeadsTangent(dq, qtPre, qn, dqt, n);
+        normalizeHeadsTangent(dk, ktPre, kn, dkt, n);
 
         // l̇ = τ (q̃̇_i·k̃_j + q̃_i·k̃̇_j) + W_b ṙbf, then α̇ (in dAlpha, through a logit tangent kept there first)
         float[] dl = dAlpha;
@@ -412,8 +428,8 @@ final class LayerGradient {
         dots.reverse(g, eL, qtH, ktH, gL, dqtH, dktH, scales, headScratchA, headScratchB, n);
         dots.headsFirst(headScratchA, eQt, n);
         dots.headsFirst(headScratchB, eKt, n);
-        normalizeHeadsEpsilon(eQt, gQt, qt, dqt, dq, qn, eQ, n);
-        normalizeHeadsEpsilon(eKt, gKt, kt, dkt, dk, kn, eK, n);
+        normalizeHeadsEpsilon(eQt, gQt, qtPre, dqt, dq, qn, eQ, n);
+        normalizeHeadsEpsilon(eKt, gKt, ktPre, dkt, dk, kn, eK, n);
 
         Products.weightGradient(s, eQ, ds, gQ, grads.query(), n, f, f, scratch);
         Products.weightGradient(s, eK, ds, gK, grads.key(), n, f, f, scratch);

@@ -101,4 +101,76 @@ class CompiledLossGradientTest {
             assertArrayEquals(a, models[2].parameters().get(name).data(), name + ": the compiled steps again");
         }
     }
+
+    /** A fake-quantized model of gaq's recommended kind: identity gradient, FP32 radial basis, calibrated on a few molecules. */
+    static EquivariantTransformer fakeQuantized(int weightBits, org.gaq.quant.QuantizationSpec.VectorScheme scheme) {
+        EquivariantTransformer m = randomModel(new ModelConfig(64, 3, 8, 32, 5.0, true, 18), 21);
+        var spec = org.gaq.quant.QuantizationSpec.builder().weightBits(weightBits).activationBits(8).vectorScheme(scheme).vectorBits(8)
+                .calibration(org.gaq.quant.QuantizationSpec.Calibration.MIN_MAX).build()
+                .withGradient(org.gaq.quant.QuantizationSpec.Gradient.IDENTITY).withFullPrecisionSites(List.of("rbf_in")).withPerChannel(weightBits == 8);
+        org.gaq.quant.Calibrator.calibrate(m, spec, TestMolecules.ethanolLike(4, 1), 4);
+        return m;
+    }
+
+    /**
+     * QAT: the loss with the LEE term (‖F(R·x) − R·F(x)‖ on a rotated copy) and its gradient, compiled against the tape
+     * on fake-quantized models (W8A8 MDDQ, W4A8 local frames). Quantized activations are step functions: a value within
+     * float rounding of a rounding boundary may take the other code in one path; these molecules have no such flip (the
+     * worst entry is printed: 1.2·10⁻⁶ of the largest), and the bar is 10⁻⁴ (a wrong second-order rule moved 10⁻³).
+     */
+    @Test
+    void quantizationAwareLossWithLeeAgreesWithTheTape() {
+        for (var variant : List.of(new Object[]{8, org.gaq.quant.QuantizationSpec.VectorScheme.MDDQ},
+                new Object[]{4, org.gaq.quant.QuantizationSpec.VectorScheme.LOCAL_FRAME})) {
+            EquivariantTransformer model = fakeQuantized((Integer) variant[0], (org.gaq.quant.QuantizationSpec.VectorScheme) variant[1]);
+            assertTrue(CompiledLossGradient.supports(model), CompiledLossGradient.unsupported(model));
+            var sites = model.sites();
+            List<Frame> probe = labelled(3);
+            double quantized = model.predictEnergies(NeighborList.batch(probe, model.config().cutoff()))[0];
+            model.setSites(org.gaq.model.ActivationSites.FP32);
+            double fp32 = model.predictEnergies(NeighborList.batch(probe, model.config().cutoff()))[0];
+            model.setSites(sites);
+            assertNotEquals(fp32, quantized, "the sites quantize");
+            List<Frame> frames = labelled(3);
+            GraphBatch g = NeighborList.batch(frames, model.config().cutoff());
+            SplittableRandom rng = new SplittableRandom(5);
+            List<Frame> rotated = new ArrayList<>();
+            float[] perAtom = new float[9 * g.numAtoms()];
+            int atom = 0;
+            for (Frame f : frames) {
+                double[] r = org.gaq.train.Rotations.random(rng);
+                rotated.add(f.withPositions(org.gaq.train.Rotations.apply(r, f.positions())));
+                for (int i = 0; i < f.numAtoms(); i++, atom++) for (int k = 0; k < 9; k++) perAtom[9 * atom + k] = (float) r[k];
+            }
+            GraphBatch gr = NeighborList.batch(rotated, model.config().cutoff());
+            float wE = 0.3f, wF = 0.05f, c = 0.02f;
+
+            var pred = model.predict(g, true);
+            Tensor forcesRotated = model.predict(gr, true).forces();
+            Tensor rotatedForces = Tensor.of(perAtom, g.numAtoms(), 3, 3).mul(pred.forces().reshape(g.numAtoms(), 1, 3)).sum(2, false);
+            Tensor leeTerm = org.gaq.tensor.Functional.norm(forcesRotated.sub(rotatedForces), 1, false, 1e-6f).sum().mul(c);
+            Tensor loss = Trainer.loss(model, g, pred, wE, wF).add(leeTerm);
+            Tensor[] params = model.parameters().values().toArray(new Tensor[0]);
+            Tensor[] expected = Autograd.grad(loss, params, false);
+
+            CompiledLossGradient compiled = new CompiledLossGradient(model);
+            float[][] grads = new float[params.length][];
+            for (int p = 0; p < params.length; p++) grads[p] = new float[params[p].size()];
+            double actualLoss = compiled.lossAndGradient(g, new CompiledLossGradient.Lee(gr, perAtom, c), wE, wF, grads);
+            assertEquals(loss.item(), actualLoss, 1e-4 * Math.abs(loss.item()), variant[0] + "-bit weights, " + variant[1] + ": loss");
+            String[] names = model.parameters().keySet().toArray(new String[0]);
+            double worst = 0;
+            for (int p = 0; p < params.length; p++) {
+                float[] e = expected[p].data(), a = grads[p];
+                double max = 0, diff = 0;
+                for (int i = 0; i < e.length; i++) {
+                    max = Math.max(max, Math.abs(e[i]));
+                    diff = Math.max(diff, Math.abs(e[i] - a[i]));
+                }
+                worst = Math.max(worst, diff / (max + 1e-30));
+                assertTrue(diff <= 1e-4 * max + 1e-9, variant[0] + "-bit weights, " + variant[1] + ", " + names[p] + ": max |Δ| " + diff + " of max " + max);
+            }
+            System.out.printf("QAT %s-bit weights, %s: worst gradient difference %.2e of its largest entry%n", variant[0], variant[1], worst);
+        }
+    }
 }
