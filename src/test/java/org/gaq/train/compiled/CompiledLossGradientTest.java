@@ -173,4 +173,31 @@ class CompiledLossGradientTest {
             System.out.printf("QAT %s-bit weights, %s: worst gradient difference %.2e of its largest entry%n", variant[0], variant[1], worst);
         }
     }
+
+    /** QAT steps with the LEE term through the Trainer (its rotations, its workers), compiled against the tape: the same weights. */
+    @Test
+    void quantizationAwareTrainerStepsAgreeBetweenEngines() throws Exception {
+        List<Frame> frames = labelled(5);
+        var data = new org.gaq.data.Dataset("test", frames);
+        var split = new org.gaq.data.Split(data, data, data);
+        EquivariantTransformer[] models = new EquivariantTransformer[2];
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            int k = 0;
+            for (var engine : List.of(Trainer.Options.Engine.COMPILED, Trainer.Options.Engine.TAPE)) {
+                models[k] = fakeQuantized(8, org.gaq.quant.QuantizationSpec.VectorScheme.LOCAL_FRAME);
+                var options = Trainer.Options.builder().epochs(1).batchSize(frames.size()).threads(2).warmupEpochs(0).leeWeight(0.01f)
+                        .engine(engine).build();
+                Trainer t = new Trainer(models[k], split, options, java.nio.file.Path.of("unused"), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                for (int step = 0; step < 3; step++) t.step(frames, 1e-4f, pool);
+                k++;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (String name : models[0].parameters().keySet()) {
+            float[] a = models[0].parameters().get(name).data(), b = models[1].parameters().get(name).data();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-6f + 1e-5f * Math.abs(a[i]), name + "[" + i + "]");
+        }
+    }
 }
