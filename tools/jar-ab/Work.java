@@ -82,6 +82,54 @@ public class Work implements Supplier<Map<String, Runnable>> {
         };
     }
 
+    /**
+     * One optimisation step as `gaq train` / `gaq qat` take it in this build, through the Trainer (for a QAT model with the
+     * LEE term of weight 0.01, the vector branch on): Options by their builder where the build has one, else by the
+     * positional constructor of older builds; the step method by reflection (package-private in older builds).
+     */
+    private static Runnable trainerStep(EquivariantTransformer model, List<org.gaq.data.Frame> frames) throws Exception {
+        Class<?> trainer = Class.forName("org.gaq.train.Trainer");
+        Class<?> optionsClass = Class.forName("org.gaq.train.Trainer$Options");
+        boolean qat = model.sites() instanceof org.gaq.quant.QuantizationPlan;
+        if (model.sites() instanceof org.gaq.quant.QuantizationPlan plan) plan.setVectorBranch(true);
+        float lee = qat ? 0.01f : 0f;
+        Object options;
+        try {
+            Object b = optionsClass.getMethod("builder").invoke(null);
+            for (var set : new Object[][]{{"epochs", 1}, {"batchSize", frames.size()}, {"warmupEpochs", 0}, {"threads", 1}}) {
+                b = b.getClass().getMethod((String) set[0], int.class).invoke(b, set[1]);
+            }
+            b = b.getClass().getMethod("leeWeight", float.class).invoke(b, lee);
+            options = b.getClass().getMethod("build").invoke(b);
+        } catch (NoSuchMethodException older) {
+            options = optionsClass.getConstructor(int.class, int.class, float.class, float.class, int.class, int.class, float.class,
+                    float.class, float.class, float.class, long.class, int.class, double.class, float.class, int.class)
+                    .newInstance(1, frames.size(), 1e-3f, 1e-5f, 0, 8, 0.5f, 0.01f, 0.99f, 0f, 1L, 1, 120.0, lee, 0);
+        }
+        var data = new org.gaq.data.Dataset("bench", frames);
+        Object t = trainer.getConstructor(EquivariantTransformer.class, org.gaq.data.Split.class, optionsClass, Path.class, java.io.PrintStream.class)
+                .newInstance(model, new org.gaq.data.Split(data, data, data), options, Path.of("jar-ab-unused"),
+                        new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        var step = trainer.getDeclaredMethod("step", List.class, float.class, java.util.concurrent.ExecutorService.class);
+        step.setAccessible(true);
+        // the worker runs on the calling thread, whose CPU time JarAB measures
+        var pool = new java.util.concurrent.AbstractExecutorService() {
+            @Override public void execute(Runnable r) { r.run(); }
+            @Override public void shutdown() {}
+            @Override public List<Runnable> shutdownNow() { return List.of(); }
+            @Override public boolean isShutdown() { return false; }
+            @Override public boolean isTerminated() { return false; }
+            @Override public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) { return true; }
+        };
+        return () -> {
+            try {
+                step.invoke(t, frames, 0f, pool);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
     private static void addCases(Map<String, Runnable> m, String prefix, EquivariantTransformer model, Path dataDir) {
         try {
             double cutoff = model.config().cutoff();
@@ -118,6 +166,7 @@ public class Work implements Supplier<Map<String, Runnable>> {
                 adam.step(g, 1e-7f);
             });
             m.put(prefix + "train step 8 ethanol (gaq train)", trainStepOfThisBuild(model, e8, adam, params));
+            m.put(prefix + "trainer step 8 ethanol", trainerStep(model, ethSet.frames().subList(0, 8)));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
