@@ -89,12 +89,14 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--teacher-labels", description = "distillation: train on the FP32 --from model's energies and forces of the "
             + "training frames instead of their reference labels (validation keeps the reference labels)") boolean teacherLabels;
     @Mixin SeedOption seedOption;
+    @Mixin TrainingEngineOption engineOption;
     @Mixin ThreadsOption threadsOption;
     @Mixin RunFolderOption runFolder;
     @Spec CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
+        engineOption.engine();     // a bad --engine stops here, before any work
         EquivariantTransformer model = ModelFiles.load(from);
         QatRecipe.Method m = QuantizationNames.method(method);
         QatRecipe.Bits b = QuantizationNames.bits(bits);
@@ -142,6 +144,7 @@ public final class QatCommand implements Callable<Integer> {
     private int train(EquivariantTransformer model, QatRecipe.Method m, Split split, Path runDir, int epochs, int frozen, int workers,
                       ConfigurationSampler.Settings teacher) throws Exception {
         float lee = leeWeight != null ? leeWeight : m.defaultLeeWeight();
+        Trainer.Options.Engine engine = engineOption.engine();
         double maxMinutes = budget.maxMinutes(60);
         long seed = seedOption.seed;
         boolean cpuBudget = budget.cpuBudget;
@@ -162,7 +165,7 @@ public final class QatCommand implements Callable<Integer> {
                     frozen > 0 ? ", then " + frozen + " epochs with frozen weight codes" : "");
             run = QatRun.mainStage(QatRecipe.energyShare(QatRecipe.fineTuning(rate), optimiser.energyWeight()).epochs(epochs).batchSize(optimiser.batchSize())
                     .plateauPatience(optimiser.patience(3)).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee).vectorWarmupEpochs(warmup)
-                    .stepRateFactor(stepRate).build());
+                    .stepRateFactor(stepRate).engine(engine).build());
             if (freezeOscillating != null) run.freezeOscillatingWeights(freezeOscillating);
         } else {
             run = QatRun.withoutMainStage();
@@ -170,7 +173,7 @@ public final class QatCommand implements Callable<Integer> {
         if (frozen > 0) {
             run.thenFrozenCodes(QatRecipe.energyShare(QatRecipe.fineTuning(rate), optimiser.energyWeight()).epochs(frozen).batchSize(optimiser.batchSize())
                     .plateauPatience(QatRecipe.FROZEN_STAGE_PATIENCE).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee)
-                    .stepRateFactor(stepRate).weightScaleRateFactor(weightScaleRate).build());
+                    .stepRateFactor(stepRate).weightScaleRateFactor(weightScaleRate).engine(engine).build());
         }
         Path best = run.cpuBudget(cpuBudget).run(model, split, runDir, System.out);
         System.out.println("best model: " + best);

@@ -13,7 +13,6 @@ import org.gaq.run.RunLock;
 import org.gaq.run.RunOrigin;
 import org.gaq.train.ResumeCheck;
 import org.gaq.train.Trainer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,9 +48,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "validate and save an exponential moving average of the weights with decay D per step, 0: off "
                     + "(default: ${DEFAULT-VALUE}, about the last 1,000 steps)")
     float weightAverage;
-    @Option(names = "--engine", defaultValue = "compiled", paramLabel = "compiled|tape",
-            description = "how each step's gradient is computed: compiled (hand-written passes, docs/training.md; the same gradient "
-                    + "to float rounding, ~2.5x faster) or tape (the autodiff tape) (default: ${DEFAULT-VALUE})") String engine;
+    @Mixin TrainingEngineOption engineOption;
     @Mixin SeedOption seedOption;
     @Mixin ThreadsOption threadsOption;
     @Option(names = "--train-frames", description = "use only the first N training frames (quick demos)") Integer trainFrames;
@@ -72,7 +69,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .minLearningRate(minLr).warmupEpochs(warmupEpochs).plateauPatience(optimiser.patience(8)).plateauFactor(decay)
                 .energyWeight(optimiser.energyWeight()).forceWeight(forceWeight)
                 .weightDecay(weightDecay).weightAverageDecay(weightAverage).seed(seed).threads(workers).maxMinutes(maxMinutes)
-                .engine(engine(engine)).build();
+                .engine(engineOption.engine()).build();
         var config = new ModelConfig(features, layers, heads, 32, 5.0, !plainAttention, 18);
         var source = data.resolve();
         String command = CommandChecks.commandLine(commandSpec);
@@ -113,14 +110,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         System.out.println("best model: " + runDir.resolve("best.safetensors"));
         return 0;
-    }
-
-    private Trainer.Options.Engine engine(String name) {
-        return switch (name) {
-            case "compiled" -> Trainer.Options.Engine.COMPILED;
-            case "tape" -> Trainer.Options.Engine.TAPE;
-            default -> throw new CommandLine.ParameterException(commandSpec.commandLine(), "--engine takes compiled or tape, not '" + name + "'");
-        };
     }
 
     /** The data split this run trains on (the first --train-frames of the training part, if given), labels checked. */

@@ -51,6 +51,9 @@ class UserErrorsTest {
         assertEquals(2, run("train", "--data", xyz.toString(), "--engine", "gpu", "--out", dir.resolve("r").toString()));
         assertTrue(err.toString().contains("--engine takes compiled or tape"), err.toString());
         assertFalse(Files.exists(dir.resolve("r").resolve("last.safetensors")));
+        Path model = tinyModel(dir.resolve("fp32.safetensors"));
+        assertEquals(2, run("qat", "--from", model.toString(), "--data", xyz.toString(), "--engine", "gpu", "--out", dir.resolve("q").toString()));
+        assertFalse(Files.exists(dir.resolve("q").resolve("best.safetensors")));
     }
 
     @Test
