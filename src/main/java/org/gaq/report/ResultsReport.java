@@ -145,7 +145,7 @@ public final class ResultsReport {
         String dir = args.stream().filter(a -> a.startsWith("records=")).map(a -> a.substring("records=".length())).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("gaq:table2-integer needs records=DIR (under results/eval/)"));
         StringBuilder t = new StringBuilder("| molecule | FP32 E | F | F ÷ paper | W8A8 int E | F | E, F ÷ FP32 | W4A8 int E | F | E, F ÷ FP32 "
-                + "| LEE W8A8 / W4A8 | paper F | epochs FP32 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| LEE W8A8 / W4A8 | LEE naive PTQ W8A8 (÷ W8A8's) | paper F | epochs FP32 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (List<String> row : rows) {
             need(row, 2, "| molecule | paper F |");
             String mol = row.get(0);
@@ -154,12 +154,18 @@ public final class ResultsReport {
             t.append("| ").append(mol).append(" | ").append(format(fp32, "E")).append(" | ").append(format(fp32, "F")).append(" | ")
                     .append(fp32 == null || fp32.forceMaeMeVPerA() == null ? DASH : fmt(fp32.forceMaeMeVPerA() / paperF, 2) + "×").append(" |");
             List<String> lee = new ArrayList<>();
+            Records.Eval w8a8 = null;
             for (String bits : List.of("w8a8", "w4a8")) {
                 Records.Eval q = eval(dir + "/" + mol + "/gaq-" + bits + "-int");
+                if (bits.equals("w8a8")) w8a8 = q;
                 t.append(' ').append(format(q, "E")).append(" | ").append(format(q, "F")).append(" | ").append(ratios(q, fp32)).append(" |");
                 lee.add(format(q, "LEE"));
             }
-            t.append(' ').append(String.join(" / ", lee)).append(" | ").append(row.get(1)).append(" | ")
+            // the LEE target is relative to naive PTQ's (scripts/train-table2.sh makes that baseline)
+            Records.Eval naive = eval(dir + "/" + mol + "/ptq-naive-w8a8");
+            String naiveLee = naive == null ? DASH : format(naive, "LEE") + (w8a8 == null || w8a8.leeMeVPerA() == null || naive.leeMeVPerA() == null
+                    ? "" : " (" + fmt(naive.leeMeVPerA() / w8a8.leeMeVPerA(), 0) + "×)");
+            t.append(' ').append(String.join(" / ", lee)).append(" | ").append(naiveLee).append(" | ").append(row.get(1)).append(" | ")
                     .append(epochsRun(results.resolve("train/" + dir + "/" + mol + "/fp32.csv"))).append(" |\n");
         }
         return t.toString();

@@ -52,11 +52,12 @@ class ResultsReportTest {
         evalRecord("t2/aspirin/fp32", "models/f.safetensors", 4.0, 20.0, 0.003, new double[]{20});
         evalRecord("t2/aspirin/gaq-w8a8-int", "models/8.safetensors", 5.0, 21.0, 0.5, new double[]{21});
         evalRecord("t2/aspirin/gaq-w4a8-int", "models/4.safetensors", 8.0, 22.0, 0.7, new double[]{22});
+        evalRecord("t2/aspirin/ptq-naive-w8a8", "models/n.safetensors", 9.0, 30.0, 20.0, new double[]{30});
         Path log = root.resolve("results/train/t2/aspirin/fp32.csv");
         Files.createDirectories(log.getParent());
         Files.writeString(log, "epoch,loss\n1,0.5\n2,0.4\n3,0.3\n");
         String md = new ResultsReport(root).expand("<!-- gaq:table2-integer records=t2 -->\n| aspirin | 11.5 |\n| uracil | 5.19 |\n<!-- gaq:end -->\n");
-        assertTrue(md.contains("| aspirin | 4.00 | 20.00 | 1.74× | 5.00 | 21.00 | 1.25×, 1.05× | 8.00 | 22.00 | 2.00×, 1.10× | 0.50 / 0.70 | 11.5 | 3 |"), md);
+        assertTrue(md.contains("| aspirin | 4.00 | 20.00 | 1.74× | 5.00 | 21.00 | 1.25×, 1.05× | 8.00 | 22.00 | 2.00×, 1.10× | 0.50 / 0.70 | 20.00 (40×) | 11.5 | 3 |"), md);
         assertTrue(md.contains("| uracil | — | — | — |"), "a molecule not trained yet shows dashes: " + md);
         assertThrows(IllegalArgumentException.class, () -> new ResultsReport(root).expand("<!-- gaq:table2-integer -->\n<!-- gaq:end -->\n"));
     }
