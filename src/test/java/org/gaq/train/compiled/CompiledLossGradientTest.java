@@ -58,18 +58,28 @@ class CompiledLossGradientTest {
             double actualLoss = compiled.lossAndGradient(g, wE, wF, grads);
             assertEquals(loss.item(), actualLoss, 1e-5 * Math.abs(loss.item()), "loss");
 
-            String[] names = model.parameters().keySet().toArray(new String[0]);
-            for (int p = 0; p < params.length; p++) {
-                float[] e = expected[p].data(), a = grads[p];
-                double max = 0, diff = 0;
-                for (int i = 0; i < e.length; i++) {
-                    max = Math.max(max, Math.abs(e[i]));
-                    diff = Math.max(diff, Math.abs(e[i] - a[i]));
-                }
-                if (System.getenv("SHOWDIFF") != null) System.out.printf("%s %s %.3e / %.3e%n", config.cosineAttention(), names[p], diff, max);
-                assertTrue(diff <= 1e-5 * max + 1e-9, config.cosineAttention() + " " + names[p] + ": max |Δ| " + diff + " of max " + max);
-            }
+            assertGradientsAgree(model, expected, grads, 1e-5, "cosine attention " + config.cosineAttention());
         }
+    }
+
+    /**
+     * Every parameter's gradient within {@code tolerance} of its largest entry (tape's {@code expected} against the
+     * compiled {@code actual}); returns the worst such ratio.
+     */
+    static double assertGradientsAgree(EquivariantTransformer model, Tensor[] expected, float[][] actual, double tolerance, String label) {
+        String[] names = model.parameters().keySet().toArray(new String[0]);
+        double worst = 0;
+        for (int p = 0; p < names.length; p++) {
+            float[] e = expected[p].data(), a = actual[p];
+            double max = 0, diff = 0;
+            for (int i = 0; i < e.length; i++) {
+                max = Math.max(max, Math.abs(e[i]));
+                diff = Math.max(diff, Math.abs(e[i] - a[i]));
+            }
+            worst = Math.max(worst, diff / (max + 1e-30));
+            assertTrue(diff <= tolerance * max + 1e-9, label + ", " + names[p] + ": max |Δ| " + diff + " of max " + max);
+        }
+        return worst;
     }
 
     /**
@@ -158,18 +168,7 @@ class CompiledLossGradientTest {
             for (int p = 0; p < params.length; p++) grads[p] = new float[params[p].size()];
             double actualLoss = compiled.lossAndGradient(g, new CompiledLossGradient.Lee(gr, perAtom, c), wE, wF, grads);
             assertEquals(loss.item(), actualLoss, 1e-4 * Math.abs(loss.item()), variant[0] + "-bit weights, " + variant[1] + ": loss");
-            String[] names = model.parameters().keySet().toArray(new String[0]);
-            double worst = 0;
-            for (int p = 0; p < params.length; p++) {
-                float[] e = expected[p].data(), a = grads[p];
-                double max = 0, diff = 0;
-                for (int i = 0; i < e.length; i++) {
-                    max = Math.max(max, Math.abs(e[i]));
-                    diff = Math.max(diff, Math.abs(e[i] - a[i]));
-                }
-                worst = Math.max(worst, diff / (max + 1e-30));
-                assertTrue(diff <= 1e-4 * max + 1e-9, variant[0] + "-bit weights, " + variant[1] + ", " + names[p] + ": max |Δ| " + diff + " of max " + max);
-            }
+            double worst = assertGradientsAgree(model, expected, grads, 1e-4, variant[0] + "-bit weights, " + variant[1]);
             System.out.printf("QAT %s-bit weights, %s: worst gradient difference %.2e of its largest entry%n", variant[0], variant[1], worst);
         }
     }
