@@ -54,8 +54,9 @@ public final class Trainer {
     public record Options(Schedule schedule, Optimiser optimiser, LossWeights loss, Budget budget, QatTerms qat, long seed, Engine engine) {
         /**
          * How a step's gradient is computed: {@link #COMPILED} by the hand-written passes of {@link CompiledLossGradient}
-         * where they apply (an FP32 model, energy and force labels, no LEE term) and on the tape otherwise; {@link #TAPE}
-         * always on the tape. Both compute the same gradient to float rounding.
+         * where they apply (energy and force labels; an FP32 model or one fake-quantized as the recommended recipe, the LEE
+         * term included; no learned quantizer steps) and on the tape otherwise; {@link #TAPE} always on the tape. Both
+         * compute the same gradient to float rounding (docs/training.md).
          */
         public enum Engine { COMPILED, TAPE }
 
