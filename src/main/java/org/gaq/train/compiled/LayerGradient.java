@@ -9,8 +9,9 @@ import org.gaq.tensor.kernels.Normalization;
 import java.util.Arrays;
 
 /**
- * One interaction layer of the FP32 model in the four passes of {@link CompiledLossGradient} (docs/training.md gives
- * every equation in the order of the code):
+ * One interaction layer in the four passes of {@link CompiledLossGradient} (docs/training.md gives every equation in
+ * the order of the code); a fake-quantized model's sites give their values in the forward pass ({@link SiteValues}) and
+ * the identity everywhere else:
  * <ol>
  *   <li>{@link #forward}: the layer of docs/model.md, keeping what the later passes read;</li>
  *   <li>{@link #reverse}: ∂E/∂(inputs) for the forces, keeping the adjoints g (the "real" adjoints);</li>
@@ -31,11 +32,11 @@ final class LayerGradient {
     private LayerParameters p;     // the model's values, read again on every call (the optimiser updates them)
     private LayerParameters pt;    // the transposed weights of p (W_qᵀ, …; the vectors null), made by refresh()
 
-    // ---- pass 1: forward values
+    // ---- pass 1: forward values (qt, kt after their sites; qtPre, ktPre before them)
     private float[] qtPre, ktPre, vIn, xhat, rstd, s, q, k, qn, kn, qt, kt, p0, alpha, a, pre, filter, slope, dh, dv, o, u, w;
     // ---- pass 2: real adjoints
     private float[] gHOut, gVOut, gO, gU, gDh, gA, gF, gPre, gAlpha, gCentred, gL, gQt, gKt, gQ, gK, gS;
-    // ---- pass 3: tangents
+    // ---- pass 3: tangents (and σ of the radial filters' pre-activation, from pass 1)
     private float[] sigma, curvedDpre, dvIn, dxhat, xhatDotDh, ds, dq, dk, dqt, dkt, dAlpha, da, dpre, dfilter, ddh, ddv, dO, du, dw;
     // ---- scratch
     private float[] alphaF, dAlphaF, preByD, biasByD, gAlphaF, eO, eU, eDh, eA, eF, ePre, eAlpha, eL, eQt, eKt, eQ, eK, eS, eVIn;
