@@ -1,9 +1,14 @@
 package org.gaq.train.compiled;
 
+import org.gaq.engine.FusedMddq;
+import org.gaq.engine.kernels.QuantizeKernels;
 import org.gaq.model.ActivationSites;
 import org.gaq.model.LocalFrames;
+import org.gaq.quant.LsqQuantizer;
+import org.gaq.quant.MddqQuantizer;
 import org.gaq.quant.QuantizationPlan;
 import org.gaq.quant.QuantizationSpec;
+import org.gaq.quant.Signedness;
 import org.gaq.tensor.GradMode;
 import org.gaq.tensor.Tensor;
 
@@ -17,6 +22,7 @@ import java.util.Arrays;
  */
 final class SiteValues {
     private final ActivationSites sites;
+    private float[] vectorScratch = new float[0];
 
     SiteValues(ActivationSites sites) {
         this.sites = sites;
@@ -48,11 +54,25 @@ final class SiteValues {
         return sites == ActivationSites.FP32;
     }
 
-    /** x (the first product of {@code shape} values, in the tape's shape at this site) replaced by the site's values. */
+    /**
+     * x (the first product of {@code shape} values, in the tape's shape at this site) replaced by the site's values. A
+     * plain LSQ site runs the integer engine's kernel on the array (the same values as the tape's composed ops); anything
+     * else goes through the tape's quantizer.
+     */
     void scalar(String site, float[] x, int... shape) {
         if (fp32()) return;
         int count = 1;
         for (int d : shape) count *= d;
+        if (sites instanceof QuantizationPlan plan) {
+            if (!plan.activeScalarSite(site)) return;
+            LsqQuantizer q = plan.plainScalarQuantizer(site);
+            if (q != null) {
+                float[] steps = q.stepValues();
+                if (steps.length == 1) QuantizeKernels.lsqForward(x, steps[0], q.qn(), q.qp(), x, count);
+                else QuantizeKernels.lsqForwardChannels(x, steps, q.qn(), q.qp(), x, count);
+                return;
+            }
+        }
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             Tensor in = Tensor.of(Arrays.copyOf(x, count), shape);
             Tensor out = sites.scalar(site, in);
@@ -60,10 +80,21 @@ final class SiteValues {
         }
     }
 
-    /** v [n, 3, f] replaced by the site's values (local-frame quantizers turn with {@code frames}). */
+    /**
+     * v [n, 3, f] replaced by the site's values (local-frame quantizers turn with {@code frames}). A plain MDDQ site runs
+     * the fused kernel of integer execution ({@link FusedMddq}, bitwise the composed ops); others go through the tape.
+     */
     void vector(String site, float[] v, int n, int f, LocalFrames frames) {
         if (fp32()) return;
         int count = n * 3 * f;
+        if (sites instanceof QuantizationPlan plan && plan.plainVectorQuantizer(site) instanceof MddqQuantizer m && !m.geometricSte()
+                && m.magnitude().bits() != LsqQuantizer.FULL_PRECISION && m.directionBits() != LsqQuantizer.FULL_PRECISION) {
+            if (vectorScratch.length < count) vectorScratch = new float[count];
+            FusedMddq.pass(v, null, vectorScratch, n, f, FusedMddq.channelSteps(m.magnitude().stepValues(), f), m.magnitude().qn(),
+                    m.magnitude().qp(), Signedness.SIGNED.qp(m.directionBits()), null);
+            System.arraycopy(vectorScratch, 0, v, 0, count);
+            return;
+        }
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             Tensor in = Tensor.of(Arrays.copyOf(v, count), n, 3, f);
             Tensor out = sites.vector(site, in, frames);
