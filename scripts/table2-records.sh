@@ -5,11 +5,15 @@
 # (results/train/$RECORDS/<molecule>/<model>.csv). RECORDS is table2-recipe (issue #20's runs) unless set;
 # table2 holds the records of issue #7's 12-minute runs. Existing records are kept; models that are not
 # trained yet are skipped.
-# Usage: [RECORDS=name] scripts/table2-records.sh [RUNS_DIR] [MOLECULE...]        (run from the gaq folder)
+# Usage: [RECORDS=name] [RESULTS_REPO=DIR] scripts/table2-records.sh [RUNS_DIR] [MOLECULE...]
+# The records go under RESULTS_REPO/results (default: this script's checkout; a driver running from a worktree build
+# sets it to the main checkout, so that the records land where they are committed).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-cd "$here"
-runs=${1:-runs/table2}
+runs_abs=$(cd "${1:-runs/table2}" 2>/dev/null && pwd || echo "${1:-runs/table2}")
+gaq="$here/gaq"
+cd "${RESULTS_REPO:-$here}"
+runs=$runs_abs
 records=${RECORDS:-table2-recipe}
 shift $(( $# < 1 ? $# : 1 ))
 molecules=("$@")
@@ -23,19 +27,19 @@ for m in "${molecules[@]}"; do
         cp "$run/train.csv" "results/train/$records/$m/$model.csv"
         [[ -f $rec ]] && continue
         echo "== $m $model"
-        ./gaq eval "$run/best.safetensors" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m $model" | tail -5
+        "$gaq" eval "$run/best.safetensors" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m $model" | tail -5
     done
     for bits in w8a8 w4a8; do
         file=$runs/$m/gaq-$bits.int.safetensors
         rec=results/eval/$records/$m/gaq-$bits-int.json
         [[ -f $file && ! -f $rec ]] || continue
         echo "== $m gaq-$bits integer"
-        ./gaq eval "$file" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m gaq-$bits integer" | tail -5
+        "$gaq" eval "$file" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m gaq-$bits integer" | tail -5
     done
     file=$runs/$m/ptq-naive-w8a8.safetensors
     rec=results/eval/$records/$m/ptq-naive-w8a8.json
     if [[ -f $file && ! -f $rec ]]; then
         echo "== $m naive PTQ W8A8"
-        ./gaq eval "$file" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m naive PTQ W8A8" | tail -5
+        "$gaq" eval "$file" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m naive PTQ W8A8" | tail -5
     fi
 done

@@ -14,7 +14,9 @@
 # The minutes are CPU time of the gaq process (--cpu-budget; CLOCK=wall counts wall time), and a training run
 # counts the minutes of its earlier sessions: an interrupted FP32 run is resumed from its last checkpoint by
 # running this script again; an interrupted QAT run (short) starts again.
-# Usage: [CLOCK=cpu|wall] scripts/train-table2.sh [OUT_DIR] [FP32_MIN] [QAT_MIN] [MOLECULE...]
+# Usage: [CLOCK=cpu|wall] [RESULTS_REPO=DIR] scripts/train-table2.sh [OUT_DIR] [FP32_MIN] [QAT_MIN] [MOLECULE...]
+#   RESULTS_REPO: the checkout whose results/ receives the records (default: this one; set it to the main checkout
+#   when running from a worktree build)
 #   e.g. scripts/train-table2.sh runs/table2 240 30 ethanol naphthalene uracil &
 #        scripts/train-table2.sh runs/table2 240 30 aspirin toluene salicylic malonaldehyde &
 # Results: OUT_DIR/<molecule>/{fp32,gaq-w8a8,gaq-w4a8}/ (best.safetensors, train.csv, learning_curve.png),
