@@ -1,6 +1,7 @@
 package org.gaq.infer;
 
 import org.gaq.data.GraphBatch;
+import org.gaq.model.EdgeGeometry;
 import org.gaq.model.ModelConfig;
 
 import java.util.Arrays;
@@ -70,9 +71,10 @@ public final class CompiledModel {
         double[] r = positions != null ? positions : ws.positionsOf(g.positions(), n);
         if (r.length < 3 * n) throw new IllegalArgumentException("expected " + 3 * n + " coordinates, got " + r.length);
         int[] z = g.atomicNumbers(), center = g.center(), neighbor = g.neighbor();
-        segments(ws, center, n);
+        EdgeGeometry.segments(center, n, ws.segmentStart);
 
-        geometry.forward(ws, r, center, neighbor, basisProducts);
+        geometry.edges(r, center, neighbor, e, ws.unit, ws.distance, ws.expDistance, ws.cutoff, ws.cutoffDerivative);
+        if (basisProducts) geometry.basis(ws.expDistance, e, ws.rbf, ws.rbfDerivative);
         ws.geometryChanged(center);
         for (int i = 0; i < n; i++) {
             int zi = z[i];
@@ -99,19 +101,9 @@ public final class CompiledModel {
         Arrays.fill(ws.gCutoff, 0, e, 0f);
         Arrays.fill(ws.gUnit, 0, 3 * e, 0f);
         for (int l = layers.length - 1; l >= 0; l--) layers[l].reverse(ws, ws.layers[l], center, neighbor);
-        geometry.reverse(ws, center, neighbor);
-    }
-
-    /** The edges of each centre are contiguous (GraphBatch sorts them by centre): find where each starts. */
-    private static void segments(Workspace ws, int[] center, int n) {
-        int[] start = ws.segmentStart;
-        int e = 0;
-        for (int i = 0; i < n; i++) {
-            start[i] = e;
-            while (e < center.length && center[e] == i) e++;
-        }
-        start[n] = e;
-        if (e != center.length) throw new IllegalArgumentException("edges must be sorted by centre atom (edge " + e + " has centre " + center[e] + ")");
+        // forces = −∂E/∂R from the gradients reaching the edge geometry
+        EdgeGeometry.addPositionGradient(center, neighbor, e, ws.unit, ws.distance, ws.cutoffDerivative, ws.gDistance, ws.gCutoff, ws.gUnit,
+                -1f, ws.forces, n);
     }
 
     /**

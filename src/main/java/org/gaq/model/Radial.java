@@ -4,7 +4,7 @@ import org.gaq.tensor.Tensor;
 
 /**
  * Distance features of an edge: the cosine cutoff φ(d) and the PhysNet radial basis. The basis's centres, width and
- * flush threshold are public so that the compiled engine ({@code org.gaq.infer.EdgeGeometry}) computes the same basis.
+ * flush threshold are public so that the array-level geometry ({@link EdgeGeometry}) computes the same basis.
  */
 public final class Radial {
     private Radial() {}

@@ -1,6 +1,7 @@
 package org.gaq.infer;
 
 import org.gaq.model.EquivariantTransformer;
+import org.gaq.model.EdgeGeometry;
 import org.gaq.model.ModelConfig;
 import org.gaq.model.Radial;
 import org.gaq.modelfile.ModelFile;
@@ -37,7 +38,9 @@ class RadialTableTest {
             positions[6 * k + 3] = d[k] * 0.6;
             positions[6 * k + 4] = d[k] * 0.8;
         }
-        new EdgeGeometry(c.cutoff(), c.radialBasis()).forward(ws, positions, center, neighbor, basis);
+        EdgeGeometry geometry = new EdgeGeometry(c.cutoff(), c.radialBasis());
+        geometry.edges(positions, center, neighbor, e, ws.unit, ws.distance, ws.expDistance, ws.cutoff, ws.cutoffDerivative);
+        if (basis) geometry.basis(ws.expDistance, e, ws.rbf, ws.rbfDerivative);
         return ws;
     }
 
