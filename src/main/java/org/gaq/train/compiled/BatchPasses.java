@@ -113,8 +113,7 @@ final class BatchPasses {
             h = new float[n * f]; v = new float[n * 3 * f]; gH = new float[n * f]; gV = new float[n * 3 * f];
             gradE = new float[3 * n]; gAtomic = new float[n]; eAtomic = new float[n];
         }
-        edges.ensure(n, e);
-        for (LayerGradient layer : layers) layer.ensure(n, e);
+        for (LayerGradient layer : layers) layer.ensure(n, e);     // the edge state grows in its own forward
         head.ensure(n);
     }
 }

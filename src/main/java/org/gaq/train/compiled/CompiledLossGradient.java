@@ -31,7 +31,6 @@ public final class CompiledLossGradient {
     private final BatchPasses main;
     private BatchPasses rotated;              // the LEE term's copy, made on first use
 
-    private double[] energies = new double[0];
     private float[] forces = new float[0], t = new float[0], tRotated = new float[0];
 
     /**
@@ -68,16 +67,6 @@ public final class CompiledLossGradient {
         this.main = new BatchPasses(config);
     }
 
-    /** Energies (eV, with the element shifts) of the last call's molecules. */
-    public double[] energies() {
-        return energies;
-    }
-
-    /** Forces (eV/Å, [N, 3]) of the last call. */
-    public float[] forces() {
-        return forces;
-    }
-
     /**
      * The loss w_E Σ_m ((E_m − Ê_m)/σ)² + w_F Σ_c ((F_c − F̂_c)/σ)² of batch {@code g} (σ the model's element
      * scale of hydrogen, as {@code Trainer.loss}), with its gradient added to {@code gradients} (one array per
@@ -95,7 +84,7 @@ public final class CompiledLossGradient {
         if (lee != null && (lee.rotated().numAtoms() != n || lee.rotations().length < 9 * n)) {
             throw new IllegalArgumentException("the LEE term's rotated batch and rotations must match the batch's " + n + " atoms");
         }
-        ensure(n, m);
+        ensure(n);
         SiteValues sites = new SiteValues(model.sites());
         Map<String, float[]> values = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) {
@@ -120,7 +109,6 @@ public final class CompiledLossGradient {
         double loss = 0;
         double[] a = new double[m];
         for (int mol = 0; mol < m; mol++) {
-            energies[mol] = interaction[mol] + shifts[mol];
             float residual = (float) (interaction[mol] - (g.energies()[mol] - shifts[mol])) * invSigma;
             loss += energyWeight * residual * residual;
             a[mol] = 2.0 * energyWeight * residual * invSigma;
@@ -166,8 +154,7 @@ public final class CompiledLossGradient {
         return c * sum;
     }
 
-    private void ensure(int n, int m) {
-        if (energies.length < m) energies = new double[m];
+    private void ensure(int n) {
         if (forces.length < 3 * n) {
             forces = new float[3 * n];
             t = new float[3 * n];

@@ -1,7 +1,9 @@
 package org.gaq.train.compiled;
 
+import org.gaq.tensor.kernels.Matmul;
 
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * The energy head a_i = w_out · SiLU(W_h LN(h_i) + b_h) + b_out (before the element scale σ_Z) in the four passes
@@ -13,7 +15,7 @@ final class HeadGradient {
         static final String[] NAMES = {"head.norm.gamma", "head.norm.beta", "head.hidden.weight", "head.hidden.bias",
                 "head.out.weight", "head.out.bias"};
 
-        static Parameters of(java.util.Map<String, float[]> arrays) {
+        static Parameters of(Map<String, float[]> arrays) {
             float[][] a = new float[NAMES.length][];
             for (int i = 0; i < a.length; i++) {
                 a[i] = arrays.get(NAMES[i]);
@@ -47,7 +49,7 @@ final class HeadGradient {
 
     void refresh(Parameters values) {
         p = values;
-        org.gaq.tensor.kernels.Matmul.transpose(p.hidden(), f, f, hiddenT);
+        Matmul.transpose(p.hidden(), f, f, hiddenT);
     }
 
     /** The per-atom outputs a_i (before σ_Z). */

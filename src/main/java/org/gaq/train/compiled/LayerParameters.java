@@ -2,14 +2,13 @@ package org.gaq.train.compiled;
 
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.QuantizationSites.Weight;
-import org.gaq.tensor.Tensor;
 import org.gaq.tensor.kernels.Matmul;
 
 import java.util.Map;
 
 /**
- * The arrays of one interaction layer's parameters, by role: the model's own values (shared, so the optimiser's
- * updates are seen without a copy), their gradients, or the transposed weights of the reverse products.
+ * The arrays of one interaction layer's parameters, by role: the values the products use (the model's own arrays, or
+ * a fake-quantized model's rounded weights), their gradients, or the transposed weights of the reverse products.
  * Weights are [in × out] row-major as the model stores them; {@link #transposed} gives [out × in].
  */
 record LayerParameters(float[] gain, float[] beta, float[] query, float[] key, float[] value, float[] valueBias,
@@ -35,13 +34,6 @@ record LayerParameters(float[] gain, float[] beta, float[] query, float[] key, f
             if (a[i] == null) throw new IllegalArgumentException("the model has no parameter " + n[i]);
         }
         return new LayerParameters(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
-    }
-
-    /** The model's parameter values, without copies. */
-    static Map<String, float[]> values(EquivariantTransformer model) {
-        var out = new java.util.LinkedHashMap<String, float[]>();
-        for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) out.put(e.getKey(), e.getValue().data());
-        return out;
     }
 
     /** The weights transposed ([out × in]) into {@code into} (null: new arrays); biases and vectors are not kept. */
