@@ -14,7 +14,10 @@
 # The minutes are CPU time of the gaq process (--cpu-budget; CLOCK=wall counts wall time), and a training run
 # counts the minutes of its earlier sessions: an interrupted FP32 run is resumed from its last checkpoint by
 # running this script again; an interrupted QAT run (short) starts again.
-# Usage: [CLOCK=cpu|wall] [RESULTS_REPO=DIR] scripts/train-table2.sh [OUT_DIR] [FP32_MIN] [QAT_MIN] [MOLECULE...]
+# Finished models are copied to RESULTS_REPO/models/table2/<molecule>-{fp32,gaq-w8a8.int,gaq-w4a8.int}.safetensors with
+# their training logs (.train.csv), where they are committed: runs/ is not, and a fresh checkout would lose them.
+# Usage: [CLOCK=cpu|wall] [RESULTS_REPO=DIR] [BITS="w8a8 w4a8"] scripts/train-table2.sh [OUT_DIR] [FP32_MIN] [QAT_MIN] [MOLECULE...]
+#   BITS: the quantized models to train after the FP32 model (default both; "" trains the FP32 model only)
 #   RESULTS_REPO: the checkout whose results/ receives the records (default: this one; set it to the main checkout
 #   when running from a worktree build)
 #   e.g. scripts/train-table2.sh runs/table2 240 30 ethanol naphthalene uracil &
@@ -33,6 +36,14 @@ if (( ${#molecules[@]} == 0 )); then
     molecules=(ethanol aspirin malonaldehyde naphthalene salicylic toluene uracil)
 fi
 gaq=("$here/gaq")
+read -r -a bits_list <<< "${BITS-w8a8 w4a8}"
+models=${RESULTS_REPO:-$here}/models/table2
+mkdir -p "$models"
+keep() {   # keep SRC NAME: copy a finished model (and its training log) to where it is committed
+    cp "$1" "$models/$2.safetensors"
+    local csv; csv="$(dirname "$1")/train.csv"
+    if [[ -f $csv ]]; then cp "$csv" "$models/$2.train.csv"; fi
+}
 budget=()
 [[ ${CLOCK:-cpu} == cpu ]] && budget=(--cpu-budget)
 mkdir -p "$out"
@@ -52,7 +63,8 @@ for m in "${molecules[@]}"; do
                 --weight-average 0.999 > "$d/fp32.log" 2>&1
         fi
     fi
-    for bits in w8a8 w4a8; do
+    [[ -f $models/$m-fp32.safetensors ]] || keep "$d/fp32/best.safetensors" "$m-fp32"
+    for bits in "${bits_list[@]}"; do
         if ! grep -qs '^best model:' "$d/gaq-$bits.log"; then
             echo "== $m: GAQ $bits --recommended, $qat_min min per stage"
             rm -rf "$d/gaq-$bits"      # an interrupted QAT run starts again
@@ -63,6 +75,10 @@ for m in "${molecules[@]}"; do
         if [[ ! -f $d/gaq-$bits.int.safetensors ]]; then
             "${gaq[@]}" export "$d/gaq-$bits/best.safetensors" --fp32 "$d/fp32/best.safetensors" \
                 --out "$d/gaq-$bits.int.safetensors" > "$d/gaq-$bits.export.log" 2>&1
+        fi
+        if [[ ! -f $models/$m-gaq-$bits.int.safetensors ]]; then
+            keep "$d/gaq-$bits.int.safetensors" "$m-gaq-$bits.int"
+            cp "$d/gaq-$bits/train.csv" "$models/$m-gaq-$bits.train.csv"
         fi
     done
     if [[ ! -f $d/ptq-naive-w8a8.safetensors ]]; then
