@@ -22,6 +22,8 @@ public final class CompiledModel {
     private final EnergyHead head;
     private final String precision;
     private final boolean basisProducts;      // whether some layer's radial channels are products over the basis
+    /** Edges per group of a batch's molecules (see {@link #evaluate}); one ethanol has 72, one aspirin ~300. */
+    static final int GROUP_EDGES = Integer.getInteger("gaq.groupEdges", 256);
 
     CompiledModel(ModelConfig config, float[] embedding, float[] elementShift, float[] elementScale,
                   InteractionLayer[] layers, EnergyHead head, String precision) {
@@ -63,15 +65,60 @@ public final class CompiledModel {
     /**
      * As {@link #energiesAndForces(GraphBatch, Workspace)} (or energies only) with the positions in double
      * ({@code positions} [3N], same atom order as g), so that edge vectors are exact differences.
+     *
+     * <p>A batch is evaluated in groups of whole molecules of about {@link #GROUP_EDGES} edges each: the forward pass
+     * keeps every layer's edge arrays for the reverse pass (filters, their slopes, attention weights), which for a
+     * whole batch of 64 ethanol are tens of MB streamed through memory, and for one group stay in the core's cache
+     * (docs/performance.md, "Batches in cache-sized groups"). Molecules do not interact, so the results are the
+     * same as one pass over the batch, bitwise.
      */
     public void evaluate(GraphBatch g, double[] positions, Workspace ws, boolean withForces) {
-        int n = g.numAtoms(), e = g.numEdges(), f = config.features();
-        ws.ensure(n, e, g.numMolecules());
+        int n = g.numAtoms(), m = g.numMolecules();
+        if (positions != null && positions.length < 3 * n) {
+            throw new IllegalArgumentException("expected " + 3 * n + " coordinates, got " + positions.length);
+        }
+        ws.ensureResults(n, m);
         ws.withForces = withForces;
-        double[] r = positions != null ? positions : ws.positionsOf(g.positions(), n);
-        if (r.length < 3 * n) throw new IllegalArgumentException("expected " + 3 * n + " coordinates, got " + r.length);
-        int[] z = g.atomicNumbers(), center = g.center(), neighbor = g.neighbor();
-        EdgeGeometry.segments(center, n, ws.segmentStart);
+        if (g.numEdges() <= ws.groupEdges || m == 1) {
+            double[] r = positions != null ? positions : ws.positionsOf(g.positions(), n);
+            evaluateGroup(n, g.numEdges(), m, g.atomicNumbers(), g.center(), g.neighbor(), g.moleculeOfAtom(), r, ws, 0, 0);
+            return;
+        }
+        Workspace.Group group = ws.group;
+        int[] center = g.center(), offsets = g.atomOffsets();
+        for (int first = 0, edge = 0; first < m; ) {
+            // whole molecules while the group stays within ws.groupEdges edges (at least one molecule)
+            int last = first, edgeEnd = edge;
+            do {
+                int atomEnd = offsets[last + 1];
+                while (edgeEnd < center.length && center[edgeEnd] < atomEnd) edgeEnd++;
+                last++;
+            } while (last < m && edgeEnd - edge + edgesOf(center, edgeEnd, offsets[last + 1]) <= ws.groupEdges);
+            int a0 = offsets[first], atoms = offsets[last] - a0, edges = edgeEnd - edge;
+            group.fill(g, positions, first, last, edge, edgeEnd);
+            evaluateGroup(atoms, edges, last - first, group.atomicNumbers, group.center, group.neighbor, group.moleculeOfAtom,
+                    group.positions, ws, first, a0);
+            first = last;
+            edge = edgeEnd;
+        }
+    }
+
+    /** Edges from {@code from} on whose centres lie below {@code atomEnd}. */
+    private static int edgesOf(int[] center, int from, int atomEnd) {
+        int e = from;
+        while (e < center.length && center[e] < atomEnd) e++;
+        return e - from;
+    }
+
+    /**
+     * One pass over a structure of whole molecules (atom indices from 0), its energies written from molecule
+     * {@code firstMolecule} on and its forces from atom {@code firstAtom} on of the workspace's results.
+     */
+    private void evaluateGroup(int n, int e, int m, int[] z, int[] center, int[] neighbor, int[] molecule, double[] r,
+                               Workspace ws, int firstMolecule, int firstAtom) {
+        int f = config.features();
+        ws.ensure(n, e, m);
+        EdgeGeometry.segments(center, e, n, ws.segmentStart);
 
         geometry.edges(r, center, neighbor, e, ws.unit, ws.distance, ws.expDistance, ws.cutoff, ws.cutoffDerivative);
         if (basisProducts) geometry.basis(ws.expDistance, e, ws.rbf, ws.rbfDerivative);
@@ -87,12 +134,11 @@ public final class CompiledModel {
         for (int l = 0; l < layers.length; l++) layers[l].forward(ws, ws.layers[l], center, neighbor);
         head.forward(ws);
 
-        int m = g.numMolecules();
-        Arrays.fill(ws.energies, 0, m, 0.0);
-        int[] molecule = g.moleculeOfAtom();
-        for (int i = 0; i < n; i++) ws.energies[molecule[i]] += ws.atomic[i] * elementScale[z[i]];
-        for (int i = 0; i < n; i++) ws.energies[molecule[i]] += elementShift[z[i]];
-        if (!withForces) return;
+        double[] energies = ws.energies;
+        Arrays.fill(energies, firstMolecule, firstMolecule + m, 0.0);
+        for (int i = 0; i < n; i++) energies[firstMolecule + molecule[i]] += ws.atomic[i] * elementScale[z[i]];
+        for (int i = 0; i < n; i++) energies[firstMolecule + molecule[i]] += elementShift[z[i]];
+        if (!ws.withForces) return;
 
         for (int i = 0; i < n; i++) ws.gAtomic[i] = elementScale[z[i]];
         head.reverse(ws);
@@ -103,7 +149,8 @@ public final class CompiledModel {
         for (int l = layers.length - 1; l >= 0; l--) layers[l].reverse(ws, ws.layers[l], center, neighbor);
         // forces = −∂E/∂R from the gradients reaching the edge geometry
         EdgeGeometry.addPositionGradient(center, neighbor, e, ws.unit, ws.distance, ws.cutoffDerivative, ws.gDistance, ws.gCutoff, ws.gUnit,
-                -1f, ws.forces, n);
+                -1f, ws.groupForces, n);
+        System.arraycopy(ws.groupForces, 0, ws.forces, 3 * firstAtom, 3 * n);
     }
 
     /**

@@ -118,20 +118,10 @@ final class RadialTable implements RadialChannels {
             float scale = -u * inverseStep;
             float bD = scale * 6f * (x - x2), b0 = scale * (3f * x2 - 4f * x + 1f), b1 = scale * (3f * x2 - 2f * x);
             int y = n * c3, delta = y + channels, m0 = y + 2 * channels, m1 = m0 + c3, out = edge * f3;
-            FloatVector vaD = FloatVector.broadcast(S, aD), va0 = FloatVector.broadcast(S, a0), va1 = FloatVector.broadcast(S, a1);
-            FloatVector vbD = FloatVector.broadcast(S, bD), vb0 = FloatVector.broadcast(S, b0), vb1 = FloatVector.broadcast(S, b1);
-            for (int c = 0; c < f3; c += LANES) {
-                FloatVector vd = FloatVector.fromArray(S, t, delta + c);
-                FloatVector vm0 = FloatVector.fromArray(S, t, m0 + c), vm1 = FloatVector.fromArray(S, t, m1 + c);
-                vm1.fma(va1, vm0.fma(va0, vd.fma(vaD, FloatVector.fromArray(S, t, y + c)))).intoArray(filter, out + c);
-                if (slopes) vm1.fma(vb1, vm0.fma(vb0, vd.mul(vbD))).intoArray(filterSlope, out + c);
-            }
+            interpolate(t, y, delta, m0, m1, f3, aD, a0, a1, filter, out);
+            if (slopes) slope(t, delta, m0, m1, f3, bD, b0, b1, filterSlope, out);
             if (heads == InteractionLayer.HEAD_LANES) {
-                VectorSpecies<Float> hs = InteractionLayer.HEADS;
-                FloatVector hd = FloatVector.fromArray(hs, t, delta + f3);
-                FloatVector hm0 = FloatVector.fromArray(hs, t, m0 + f3), hm1 = FloatVector.fromArray(hs, t, m1 + f3);
-                hm1.mul(a1).add(hm0.mul(a0).add(hd.mul(aD).add(FloatVector.fromArray(hs, t, y + f3)))).intoArray(logit, edge * heads);
-                if (slopes) hm1.mul(b1).add(hm0.mul(b0).add(hd.mul(bD))).intoArray(biasSlope, edge * heads);
+                interpolateHeads(t, y + f3, delta + f3, m0 + f3, m1 + f3, aD, a0, a1, bD, b0, b1, slopes, logit, biasSlope, edge * heads);
                 continue;
             }
             for (int h = 0; h < heads; h++) {
@@ -140,6 +130,40 @@ final class RadialTable implements RadialChannels {
                 if (slopes) biasSlope[edge * heads + h] = t[m1 + c] * b1 + (t[m0 + c] * b0 + t[delta + c] * bD);
             }
         }
+    }
+
+    // The interpolation of one edge in methods of their own, vectors inside: in one long loop body C2 compiled them
+    // boxed in some processes (see dot).
+
+    /** out[c] = y + aD·δ + a0·m_n + a1·m_{n+1} for the {@code width} channels from the table rows at y, delta, m0, m1. */
+    private static void interpolate(float[] t, int y, int delta, int m0, int m1, int width, float aD, float a0, float a1,
+                                    float[] out, int at) {
+        FloatVector vaD = FloatVector.broadcast(S, aD), va0 = FloatVector.broadcast(S, a0), va1 = FloatVector.broadcast(S, a1);
+        for (int c = 0; c < width; c += LANES) {
+            FloatVector vd = FloatVector.fromArray(S, t, delta + c);
+            FloatVector vm0 = FloatVector.fromArray(S, t, m0 + c), vm1 = FloatVector.fromArray(S, t, m1 + c);
+            vm1.fma(va1, vm0.fma(va0, vd.fma(vaD, FloatVector.fromArray(S, t, y + c)))).intoArray(out, at + c);
+        }
+    }
+
+    /** out[c] = bD·δ + b0·m_n + b1·m_{n+1}: ∂y/∂d. */
+    private static void slope(float[] t, int delta, int m0, int m1, int width, float bD, float b0, float b1, float[] out, int at) {
+        FloatVector vbD = FloatVector.broadcast(S, bD), vb0 = FloatVector.broadcast(S, b0), vb1 = FloatVector.broadcast(S, b1);
+        for (int c = 0; c < width; c += LANES) {
+            FloatVector vd = FloatVector.fromArray(S, t, delta + c);
+            FloatVector vm0 = FloatVector.fromArray(S, t, m0 + c), vm1 = FloatVector.fromArray(S, t, m1 + c);
+            vm1.fma(vb1, vm0.fma(vb0, vd.mul(vbD))).intoArray(out, at + c);
+        }
+    }
+
+    /** The attention bias of the 8 heads and its slope as one vector each (the paper model). */
+    private static void interpolateHeads(float[] t, int y, int delta, int m0, int m1, float aD, float a0, float a1,
+                                         float bD, float b0, float b1, boolean slopes, float[] logit, float[] biasSlope, int at) {
+        VectorSpecies<Float> hs = InteractionLayer.HEADS;
+        FloatVector hd = FloatVector.fromArray(hs, t, delta);
+        FloatVector hm0 = FloatVector.fromArray(hs, t, m0), hm1 = FloatVector.fromArray(hs, t, m1);
+        hm1.mul(a1).add(hm0.mul(a0).add(hd.mul(aD).add(FloatVector.fromArray(hs, t, y)))).intoArray(logit, at);
+        if (slopes) hm1.mul(b1).add(hm0.mul(b0).add(hd.mul(bD))).intoArray(biasSlope, at);
     }
 
     /** n with u_n ≤ u < u_{n+1}, clamped to the table. */
@@ -173,16 +197,24 @@ final class RadialTable implements RadialChannels {
         int f3 = filterWidth;
         float[] slope = st.filterSlope, biasSlope = st.biasSlope, lanes = ws.laneScratch;
         for (int edge = 0; edge < ws.edges; edge++) {
-            int at = edge * f3;
-            FloatVector sum = FloatVector.zero(S);
-            for (int c = 0; c < f3; c += LANES) {
-                sum = FloatVector.fromArray(S, gFilter, at + c).fma(FloatVector.fromArray(S, slope, at + c), sum);
-            }
-            sum.intoArray(lanes, 0);
-            float gd = InteractionLayer.sumInOrder(lanes, 0);
+            float gd = dot(gFilter, slope, edge * f3, f3, lanes);
             for (int h = 0; h < heads; h++) gd += gLogit[edge * heads + h] * biasSlope[edge * heads + h];
             ws.gDistance[edge] += gd;
         }
+    }
+
+    /**
+     * Σ_c a[at + c]·b[at + c] over {@code length} entries, the lanes summed in a fixed order. A method of its own, so
+     * that no vector lives across the edge loop: with the running sum in the caller's loop, C2 compiled that loop
+     * with boxed vectors in some processes (once a batch had been evaluated in groups of other sizes), ~1 KB per edge.
+     */
+    private static float dot(float[] a, float[] b, int at, int length, float[] lanes) {
+        FloatVector sum = FloatVector.zero(S);
+        for (int c = 0; c < length; c += LANES) {
+            sum = FloatVector.fromArray(S, a, at + c).fma(FloatVector.fromArray(S, b, at + c), sum);
+        }
+        sum.intoArray(lanes, 0);
+        return InteractionLayer.sumInOrder(lanes, 0);
     }
 
     @Override

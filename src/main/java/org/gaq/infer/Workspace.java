@@ -1,6 +1,7 @@
 package org.gaq.infer;
 
 import jdk.incubator.vector.FloatVector;
+import org.gaq.data.GraphBatch;
 import org.gaq.engine.FusedMddq;
 import org.gaq.model.LocalFrames;
 
@@ -55,9 +56,15 @@ public final class Workspace {
     private int[] frameCenter;
     private boolean framesValid;
 
-    // results
+    // results of the whole batch; a group's forces first go to groupForces (sized like the other atom arrays)
     double[] energies = new double[0];
-    float[] forces = new float[0];
+    float[] forces = new float[0], groupForces = new float[0];
+    int resultAtomCapacity = -1;
+
+    /** The molecules of a batch evaluated together (CompiledModel.evaluate), atoms and molecules counted from 0. */
+    final Group group = new Group();
+    /** Edges per group (CompiledModel.GROUP_EDGES; tests set it to compare groupings). */
+    int groupEdges = CompiledModel.GROUP_EDGES;
 
     /**
      * @param basisProducts whether some layer computes its radial channels as products over the basis: only then are
@@ -111,12 +118,20 @@ public final class Workspace {
         return positions;
     }
 
-    /** Grows the arrays (never shrinks them) to hold {@code n} atoms, {@code e} edges and {@code m} molecules. */
-    void ensure(int n, int e, int m) {
+    /** Grows the result arrays to hold the energies of {@code m} molecules and the forces on {@code n} atoms. */
+    void ensureResults(int n, int m) {
         if (m > moleculeCapacity) {
             moleculeCapacity = m;
             energies = new double[m];
         }
+        if (n > resultAtomCapacity) {
+            resultAtomCapacity = grow(n);
+            forces = new float[3 * resultAtomCapacity];
+        }
+    }
+
+    /** Grows the arrays (never shrinks them) to hold {@code n} atoms, {@code e} edges and {@code m} molecules. */
+    void ensure(int n, int e, int m) {
         if (n > atomCapacity) {
             atomCapacity = grow(n);
             allocateAtoms(atomCapacity);
@@ -165,7 +180,7 @@ public final class Workspace {
         gK = new float[n * f];
         gHidden = new float[n * f];
         gAtomic = new float[n];
-        forces = new float[n * 3];
+        groupForces = new float[n * 3];
     }
 
     private void allocateEdges(int e) {
@@ -188,6 +203,43 @@ public final class Workspace {
         gDistance = new float[e];
         gUnit = new float[e * 3];
         gCutoff = new float[e];
+    }
+
+    /** A group of a batch's molecules as a structure of its own: atoms, molecules and edges renumbered from 0. */
+    static final class Group {
+        int[] atomicNumbers = new int[0], moleculeOfAtom = new int[0], center = new int[0], neighbor = new int[0];
+        double[] positions = new double[0];
+
+        /**
+         * Molecules [first, last) of g, whose edges are [edgeStart, edgeEnd); positions from {@code positions} (double,
+         * [3N]) or, when null, g's float positions.
+         */
+        void fill(GraphBatch g, double[] positions, int first, int last, int edgeStart, int edgeEnd) {
+            int a0 = g.atomOffsets()[first], n = g.atomOffsets()[last] - a0, e = edgeEnd - edgeStart;
+            if (atomicNumbers.length < n) {
+                atomicNumbers = new int[n];
+                moleculeOfAtom = new int[n];
+                this.positions = new double[3 * n];
+            }
+            if (center.length < e) {
+                center = new int[e];
+                neighbor = new int[e];
+            }
+            System.arraycopy(g.atomicNumbers(), a0, atomicNumbers, 0, n);
+            int[] molecule = g.moleculeOfAtom();
+            for (int i = 0; i < n; i++) moleculeOfAtom[i] = molecule[a0 + i] - first;
+            int[] c = g.center(), nb = g.neighbor();
+            for (int k = 0; k < e; k++) {
+                center[k] = c[edgeStart + k] - a0;
+                neighbor[k] = nb[edgeStart + k] - a0;
+            }
+            if (positions != null) {
+                System.arraycopy(positions, 3 * a0, this.positions, 0, 3 * n);
+            } else {
+                float[] r = g.positions();
+                for (int k = 0; k < 3 * n; k++) this.positions[k] = r[3 * a0 + k];
+            }
+        }
     }
 
     /** What the forward pass of one interaction layer keeps for the reverse pass. */

@@ -106,15 +106,16 @@ public final class EdgeGeometry {
 
     /**
      * start[i] = the first edge of centre i, start[n] = the number of edges: the edges of each centre are contiguous
-     * (GraphBatch sorts them by centre), which the softmax and the per-centre sums rely on.
+     * (GraphBatch sorts them by centre), which the softmax and the per-centre sums rely on. {@code center} holds
+     * {@code edges} centres (it may be longer).
      */
-    public static void segments(int[] center, int n, int[] start) {
+    public static void segments(int[] center, int edges, int n, int[] start) {
         int e = 0;
         for (int i = 0; i < n; i++) {
             start[i] = e;
-            while (e < center.length && center[e] == i) e++;
+            while (e < edges && center[e] == i) e++;
         }
         start[n] = e;
-        if (e != center.length) throw new IllegalArgumentException("edges must be sorted by centre atom (edge " + e + " has centre " + center[e] + ")");
+        if (e != edges) throw new IllegalArgumentException("edges must be sorted by centre atom (edge " + e + " has centre " + center[e] + ")");
     }
 }

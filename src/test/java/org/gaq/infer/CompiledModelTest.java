@@ -188,11 +188,42 @@ class CompiledModelTest {
         for (int k = 0; k < forces.length; k++) assertEquals(forces[k], ws.forces()[k], 1e-5 * maxF, "force " + k + " 10⁶ Å away");
     }
 
+    /**
+     * A batch evaluated in cache-sized groups of molecules gives what one pass over the whole batch gives, bitwise:
+     * groups of one molecule, of a few, and the batch whole, with a molecule larger than any group and an isolated atom.
+     */
     @Test
-    void steadyStateCallsAllocateNothing() {
+    void batchesInGroupsGiveTheWholeBatchsResults() {
+        EquivariantTransformer model = randomModel(PAPER, 17);
+        CompiledModel compiled = ModelCompiler.compile(model);
+        List<Frame> frames = new ArrayList<>(mixedMolecules(5));
+        frames.addAll(TestMolecules.ethanolLike(5, 8));
+        GraphBatch g = NeighborList.batch(frames, PAPER.cutoff());
+        Workspace whole = compiled.newWorkspace();
+        whole.groupEdges = Integer.MAX_VALUE;
+        compiled.energiesAndForces(g, whole);
+        for (int groupEdges : new int[]{1, 150, 256}) {
+            Workspace grouped = compiled.newWorkspace();
+            grouped.groupEdges = groupEdges;
+            compiled.energiesAndForces(g, grouped);
+            assertArrayEquals(Arrays.copyOf(whole.energies(), g.numMolecules()), Arrays.copyOf(grouped.energies(), g.numMolecules()),
+                    "energies with groups of " + groupEdges + " edges");
+            assertArrayEquals(Arrays.copyOf(whole.forces(), 3 * g.numAtoms()), Arrays.copyOf(grouped.forces(), 3 * g.numAtoms()),
+                    "forces with groups of " + groupEdges + " edges");
+            double[] positions = new double[3 * g.numAtoms()];
+            for (int k = 0; k < positions.length; k++) positions[k] = g.positions()[k];
+            compiled.evaluate(g, positions, grouped, false);
+            assertArrayEquals(Arrays.copyOf(whole.energies(), g.numMolecules()), Arrays.copyOf(grouped.energies(), g.numMolecules()),
+                    "energies only, double positions, groups of " + groupEdges + " edges");
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2", "12"})    // one group; a batch in groups
+    void steadyStateCallsAllocateNothing(int molecules) {
         CompiledModel compiled = ModelCompiler.compile(randomModel(PAPER, 5));
         Workspace ws = compiled.newWorkspace();
-        GraphBatch g = NeighborList.batch(TestMolecules.ethanolLike(2, 3), PAPER.cutoff());
+        GraphBatch g = NeighborList.batch(TestMolecules.ethanolLike(molecules, 3), PAPER.cutoff());
         for (int k = 0; k < 2000; k++) compiled.energiesAndForces(g, ws);    // warm-up: workspace grown, code compiled
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().threadId();

@@ -46,7 +46,7 @@ final class EdgeState {
         this.neighbor = neighbor;
         this.edges = center.length;
         ensure(n, edges);
-        EdgeGeometry.segments(center, n, segmentStart);
+        EdgeGeometry.segments(center, center.length, n, segmentStart);
         geometry.edges(positions, center, neighbor, edges, unit, distance, expDistance, cutoff, cutoffDerivative);
         geometry.basis(expDistance, edges, rbf, rbfDerivative);
         Matmul.transpose(rbf, edges, basis, rbfT);
