@@ -1,9 +1,12 @@
 package org.gaq.cli;
 
+import org.gaq.train.Trainer;
 import picocli.CommandLine.Option;
 
+import java.util.Locale;
+
 /**
- * {@code --epochs}, {@code --batch-size}, {@code --lr}, {@code --patience} and {@code --energy-weight}: the optimiser
+ * {@code --epochs}, {@code --batch-size}, {@code --lr}, {@code --lr-schedule}, {@code --patience} and {@code --energy-weight}: the optimiser
  * and loss options that train and qat share, each declared once; the commands supply their own defaults.
  */
 public final class OptimiserOptions {
@@ -14,6 +17,11 @@ public final class OptimiserOptions {
     @Option(names = "--lr", paramLabel = "RATE", description = "Adam's learning rate after the linear warm-up (default: 1e-3 for train; "
             + "for qat 1e-5, where the FP32 run ended, and with --recommended 1e-4 for w4a8)")
     Float lr;
+    @Option(names = "--lr-schedule", paramLabel = "plateau|cosine", description = "how the learning rate comes down after the "
+            + "warm-up: plateau (×--decay after --patience epochs without a validation improvement; the run stops at such a "
+            + "plateau at --min-lr) or cosine (from --lr to --min-lr over the run, whose end is --max-minutes or --epochs, "
+            + "whichever comes first; no early stop; docs/training.md) (default: plateau)")
+    String lrSchedule;
     @Option(names = "--patience", paramLabel = "N", description = "epochs without a validation improvement before the learning rate "
             + "decays (default: 8 for train, 3 for qat)")
     Integer patience;
@@ -37,6 +45,15 @@ public final class OptimiserOptions {
         float v = lr != null ? lr : commandDefault;
         if (!(v > 0) || Float.isInfinite(v)) throw new IllegalArgumentException("--lr must be positive, got " + v);
         return v;
+    }
+
+    Trainer.Options.Decay decay() {
+        if (lrSchedule == null) return Trainer.Options.Decay.PLATEAU;
+        return switch (lrSchedule.toLowerCase(Locale.ROOT)) {
+            case "plateau" -> Trainer.Options.Decay.PLATEAU;
+            case "cosine" -> Trainer.Options.Decay.COSINE;
+            default -> throw new IllegalArgumentException("--lr-schedule must be plateau or cosine, got '" + lrSchedule + "'");
+        };
     }
 
     int patience(int commandDefault) {

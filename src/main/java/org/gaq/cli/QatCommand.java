@@ -164,7 +164,7 @@ public final class QatCommand implements Callable<Integer> {
             System.out.printf("LEE weight %g, vector warm-up %d epochs%s%n", lee, warmup,
                     frozen > 0 ? ", then " + frozen + " epochs with frozen weight codes" : "");
             run = QatRun.mainStage(QatRecipe.energyShare(QatRecipe.fineTuning(rate), optimiser.energyWeight()).epochs(epochs).batchSize(optimiser.batchSize())
-                    .plateauPatience(optimiser.patience(3)).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee).vectorWarmupEpochs(warmup)
+                    .decay(optimiser.decay()).plateauPatience(optimiser.patience(3)).seed(seed).threads(workers).maxMinutes(maxMinutes).leeWeight(lee).vectorWarmupEpochs(warmup)
                     .stepRateFactor(stepRate).engine(engine).build());
             if (freezeOscillating != null) run.freezeOscillatingWeights(freezeOscillating);
         } else {

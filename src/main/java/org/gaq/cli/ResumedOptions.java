@@ -22,7 +22,7 @@ final class ResumedOptions {
     private static final List<Fixed<Trainer.Options>> OPTIONS = List.of(
             new Fixed<>("--batch-size", o -> o.schedule().batchSize()), new Fixed<>("--lr", o -> o.optimiser().learningRate()),
             new Fixed<>("--min-lr", o -> o.optimiser().minLearningRate()), new Fixed<>("--warmup-epochs", o -> o.schedule().warmupEpochs()),
-            new Fixed<>("--patience", o -> o.schedule().plateauPatience()), new Fixed<>("--decay", o -> o.schedule().plateauFactor()),
+            new Fixed<>("--lr-schedule", o -> o.schedule().decay()), new Fixed<>("--patience", o -> o.schedule().plateauPatience()), new Fixed<>("--decay", o -> o.schedule().plateauFactor()),
             new Fixed<>("--energy-weight", o -> o.loss().energy()), new Fixed<>("--force-weight", o -> o.loss().force()),
             new Fixed<>("--weight-decay", o -> o.optimiser().weightDecay()), new Fixed<>("--weight-average", o -> o.optimiser().weightAverageDecay()),
             new Fixed<>("--seed", Trainer.Options::seed));

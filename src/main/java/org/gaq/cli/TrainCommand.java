@@ -66,7 +66,7 @@ public final class TrainCommand implements Callable<Integer> {
         double maxMinutes = budget.maxMinutes(120);
         long seed = seedOption.seed;
         var options = Trainer.Options.builder().epochs(epochs).batchSize(optimiser.batchSize()).learningRate(optimiser.lr(1e-3f))
-                .minLearningRate(minLr).warmupEpochs(warmupEpochs).plateauPatience(optimiser.patience(8)).plateauFactor(decay)
+                .minLearningRate(minLr).warmupEpochs(warmupEpochs).decay(optimiser.decay()).plateauPatience(optimiser.patience(8)).plateauFactor(decay)
                 .energyWeight(optimiser.energyWeight()).forceWeight(forceWeight)
                 .weightDecay(weightDecay).weightAverageDecay(weightAverage).seed(seed).threads(workers).maxMinutes(maxMinutes)
                 .engine(engineOption.engine()).build();

@@ -37,7 +37,7 @@ import java.lang.management.ManagementFactory;
 /**
  * Energy + force training (design notes §3): loss = w_E·mean_m((E_m − Ê_m)/σ)² + w_F·mean_c((F_c − F̂_c)/σ)²,
  * σ the force RMS of the training set, Adam with linear warm-up then decay on plateau of the
- * validation loss. Each batch is split across worker threads, each builds its own graph (forces
+ * validation loss or along a cosine over the budget ({@link Options.Decay}). Each batch is split across worker threads, each builds its own graph (forces
  * with createGraph, then ∂loss/∂θ), and the gradients are summed. Data without forces trains on
  * the energy term alone ({@link Labels.EnergiesOnly}: no force pass, one backward).
  *
@@ -60,10 +60,31 @@ public final class Trainer {
          */
         public enum Engine { COMPILED, TAPE }
 
-        /** Epochs and batches, and the learning rate's course: a linear warm-up, then ×plateauFactor after plateauPatience epochs without improvement. */
-        public record Schedule(int epochs, int batchSize, int warmupEpochs, int plateauPatience, float plateauFactor) {
+        /**
+         * Epochs and batches, and the learning rate's course: a linear warm-up, then the {@link Decay} (on a plateau,
+         * ×plateauFactor after plateauPatience epochs without improvement).
+         */
+        public record Schedule(int epochs, int batchSize, int warmupEpochs, Decay decay, int plateauPatience, float plateauFactor) {
             public Schedule {
                 if (epochs <= 0 || batchSize <= 0) throw new IllegalArgumentException("epochs and batch size must be positive");
+                if (decay == null) decay = Decay.PLATEAU;     // checkpoints from before the choice recorded none: they ran so
+            }
+        }
+
+        /**
+         * How the learning rate comes down after the warm-up (docs/training.md, "Learning-rate schedule").
+         * {@link #PLATEAU}: ×plateauFactor after plateauPatience epochs without a validation improvement, and the run
+         * stops after such a plateau at the minimum rate. {@link #COSINE}: η(f) = η_min + (η_0 − η_min)·½(1 + cos πf),
+         * f the fraction of the run done, the larger of the time budget's (earlier sessions included) and the epochs';
+         * set at the start of each epoch, no plateau decays, the run ends at its budget.
+         */
+        public enum Decay {
+            PLATEAU, COSINE;
+
+            /** η at the fraction {@code done} ∈ [0, 1] of the run (COSINE only). */
+            static float cosine(float start, float min, double done) {
+                double f = Math.min(1, Math.max(0, done));
+                return (float) (min + (start - min) * 0.5 * (1 + Math.cos(Math.PI * f)));
             }
         }
 
@@ -140,6 +161,7 @@ public final class Trainer {
             b.epochs = schedule.epochs();
             b.batchSize = schedule.batchSize();
             b.warmupEpochs = schedule.warmupEpochs();
+            b.decay = schedule.decay();
             b.plateauPatience = schedule.plateauPatience();
             b.plateauFactor = schedule.plateauFactor();
             b.learningRate = optimiser.learningRate();
@@ -169,6 +191,7 @@ public final class Trainer {
             private long seed = 1;
             private double maxMinutes = 120;
             private Engine engine = Engine.COMPILED;
+            private Decay decay = Decay.PLATEAU;
 
             private Builder() {}
 
@@ -178,6 +201,8 @@ public final class Trainer {
             public Builder minLearningRate(float v) { minLearningRate = v; return this; }
             /** Epochs of linear learning-rate warm-up. */
             public Builder warmupEpochs(int v) { warmupEpochs = v; return this; }
+            /** How the rate comes down after the warm-up ({@link Decay}). */
+            public Builder decay(Decay v) { decay = v; return this; }
             /** Epochs without a validation improvement before the rate decays by the plateau factor. */
             public Builder plateauPatience(int v) { plateauPatience = v; return this; }
             public Builder plateauFactor(float v) { plateauFactor = v; return this; }
@@ -201,7 +226,7 @@ public final class Trainer {
             public Builder weightScaleRateFactor(float v) { weightScaleRateFactor = v; return this; }
 
             public Options build() {
-                return new Options(new Schedule(epochs, batchSize, warmupEpochs, plateauPatience, plateauFactor),
+                return new Options(new Schedule(epochs, batchSize, warmupEpochs, decay, plateauPatience, plateauFactor),
                         new Optimiser(learningRate, minLearningRate, weightDecay, weightAverageDecay),
                         new LossWeights(energyWeight, forceWeight, leeWeight), new Budget(threads, maxMinutes),
                         new QatTerms(vectorWarmupEpochs, stepRateFactor, weightScaleRateFactor), seed, engine);
@@ -340,6 +365,12 @@ public final class Trainer {
         return before + (budgetClock() - sessionBudgetStart) / 1e9;
     }
 
+    /** The fraction of the run done: the larger of the time budget's (earlier sessions included) and the epochs'. */
+    private double fractionDone() {
+        double byTime = budgetUsedSeconds() / (options.budget().maxMinutes() * 60);
+        return Math.max(byTime, (double) epoch / options.schedule().epochs());
+    }
+
     /** Nanoseconds on the budget's clock: wall time, or the process's CPU time. */
     long budgetClock() {
         if (cpuBudget && ManagementFactory.getOperatingSystemMXBean()
@@ -399,6 +430,9 @@ public final class Trainer {
                     break;
                 }
                 hook.beforeEpoch(epoch, log);
+                if (options.schedule().decay() == Options.Decay.COSINE) {
+                    lr = Options.Decay.cosine(options.optimiser().learningRate(), options.optimiser().minLearningRate(), fractionDone());
+                }
                 int[] order = Splits.permutation(split.train().size(), options.seed() * 7919 + epoch);
                 double lossSum = 0;
                 try (Progress progress = Progress.start("epoch " + (epoch + 1) + "/" + options.schedule().epochs(), stepsPerEpoch)) {
@@ -436,7 +470,8 @@ public final class Trainer {
                 if (best) {
                     bestValidation = valLoss;
                     epochsSinceBest = 0;
-                } else if (candidate && ++epochsSinceBest >= options.schedule().plateauPatience() && epoch > options.schedule().warmupEpochs()) {
+                } else if (options.schedule().decay() == Options.Decay.PLATEAU && candidate
+                        && ++epochsSinceBest >= options.schedule().plateauPatience() && epoch > options.schedule().warmupEpochs()) {
                     // (QAT's scalar-only warm-up epochs are not candidates, so they do not count as a plateau either)
                     stop = lr <= options.optimiser().minLearningRate();
                     lr = Math.max(options.optimiser().minLearningRate(), lr * options.schedule().plateauFactor());

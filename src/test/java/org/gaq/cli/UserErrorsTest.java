@@ -194,6 +194,7 @@ class UserErrorsTest {
                 {new Object[]{"eval", model, "--data", data, "--threads", "0"}, "--threads must be at least 1, got 0"},
                 {new Object[]{"eval", model, "--data", data, "--batch-size", "-1"}, "--batch-size must be at least 1, got -1"},
                 {new Object[]{"train", "--data", data, "--threads", "0", "--out", dir.resolve("t")}, "--threads must be at least 1"},
+                {new Object[]{"train", "--data", data, "--lr-schedule", "linear", "--out", dir.resolve("t")}, "--lr-schedule must be plateau or cosine, got 'linear'"},
                 {new Object[]{"eval", dir.resolve("missing.safetensors"), "--data", data}, "no such file or folder: " + dir.resolve("missing.safetensors")},
                 {new Object[]{"eval", model, "--data", folderData}, "is a folder, not a data file"},
                 {new Object[]{"eval", model, "--data", data, "--record", dir}, "is a folder: give the file to write"},

@@ -133,6 +133,32 @@ class TrainerTest {
         assertEquals(1 + 2, Files.readAllLines(dir.resolve("train.csv")).size(), "epoch 1 (best) and epoch 2 (no gain, stop)");
     }
 
+    /**
+     * The cosine schedule: each epoch's rate is η_min + (η_0 − η_min)·½(1 + cos πf) with f the fraction of the epochs done
+     * (the time budget is far off here), it neither decays on a plateau nor stops early, and a resumed run follows the
+     * same curve.
+     */
+    @Test
+    void theCosineScheduleFollowsTheRunsFractionAndIgnoresPlateaus(@TempDir Path dir) throws Exception {
+        // lr = 1e-9 improves nothing after epoch 1: the plateau schedule would stop at epoch 2 (the test above)
+        var options = Trainer.Options.builder().epochs(6).batchSize(4).learningRate(1e-9f).minLearningRate(1e-10f).warmupEpochs(0)
+                .decay(Trainer.Options.Decay.COSINE).plateauPatience(1).seed(3).threads(2).maxMinutes(60);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        Trainer.start(new EquivariantTransformer(TINY, 4), split(), options.epochs(3).build(), dir, quiet).run();
+        Trainer.resume(dir.resolve("last.safetensors"), split(), options.epochs(6).build(), dir, quiet).run();
+        List<String> rows = Files.readAllLines(dir.resolve("train.csv"));
+        assertEquals(1 + 6, rows.size(), "every epoch runs: no plateau stop");
+        for (int e = 1; e <= 6; e++) {
+            // epochs 1..3 ran in a run of 3 epochs, 4..6 in the resumed run of 6
+            double fraction = e <= 3 ? (e - 1) / 3.0 : (e - 1) / 6.0;
+            double expected = 1e-10 + (1e-9 - 1e-10) * 0.5 * (1 + Math.cos(Math.PI * fraction));
+            double lr = Double.parseDouble(rows.get(e).split(",")[2]);
+            assertEquals(expected, lr, 1e-6 * expected, "rate of epoch " + e);
+        }
+        assertEquals(1e-9, Trainer.Options.Decay.cosine(1e-9f, 1e-10f, -0.5), 1e-16, "clamped below 0");
+        assertEquals(1e-10, Trainer.Options.Decay.cosine(1e-9f, 1e-10f, 1.5), 1e-16, "clamped above 1");
+    }
+
     @Test
     void refittingTheShiftsRemovesAConstantEnergyOffset() throws Exception {
         Split split = split();
