@@ -1,5 +1,7 @@
 package org.gaq.data;
 
+import java.util.Arrays;
+
 /**
  * Several molecules concatenated into one graph, ready for message passing with segment sums.
  *
@@ -29,4 +31,34 @@ public record GraphBatch(int[] atomicNumbers, float[] positions, int[] moleculeO
 
     /** Atoms in molecule m. */
     public int atomsIn(int m) { return atomOffsets[m + 1] - atomOffsets[m]; }
+
+    /** The first edge whose centre is atom {@code atom} or later (edges are sorted by centre). */
+    public int firstEdgeOf(int atom) {
+        int lo = 0, hi = center.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (center[mid] < atom) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /** Molecules [first, last) as a batch of their own: atoms, edges and molecules numbered from 0, labels with them. */
+    public GraphBatch molecules(int first, int last) {
+        if (first < 0 || last > numMolecules || first >= last) {
+            throw new IllegalArgumentException("molecules [" + first + ", " + last + ") of a batch of " + numMolecules);
+        }
+        int a0 = atomOffsets[first], a1 = atomOffsets[last], e0 = firstEdgeOf(a0), e1 = firstEdgeOf(a1);
+        int[] molecule = new int[a1 - a0], offsets = new int[last - first + 1], c = new int[e1 - e0], nb = new int[e1 - e0];
+        for (int i = 0; i < molecule.length; i++) molecule[i] = moleculeOfAtom[a0 + i] - first;
+        for (int k = 0; k < offsets.length; k++) offsets[k] = atomOffsets[first + k] - a0;
+        for (int e = 0; e < c.length; e++) {
+            c[e] = center[e0 + e] - a0;
+            nb[e] = neighbor[e0 + e] - a0;
+        }
+        return new GraphBatch(Arrays.copyOfRange(atomicNumbers, a0, a1), Arrays.copyOfRange(positions, 3 * a0, 3 * a1),
+                molecule, offsets, c, nb, last - first,
+                energies == null ? null : Arrays.copyOfRange(energies, first, last),
+                forces == null ? null : Arrays.copyOfRange(forces, 3 * a0, 3 * a1));
+    }
 }

@@ -116,4 +116,34 @@ class NeighborListTest {
         assertEquals(brute(d.frame(0).positions(), 2.0), pairs(NeighborList.of(d.frame(0), 2.0)));
         assertTrue(NeighborList.of(d.frame(0), 2.0).size() < 72);
     }
+
+    /** A batch's molecules [first, last) are the batch of those frames alone: atoms, edges, labels, renumbered from 0. */
+    @Test
+    void moleculesOfABatchAreTheBatchOfThoseFramesAlone() {
+        Random r = new Random(3);
+        List<Frame> frames = new ArrayList<>();
+        for (int m = 0; m < 5; m++) {
+            int n = 3 + m;
+            int[] z = new int[n];
+            double[] p = new double[3 * n], f = new double[3 * n];
+            for (int i = 0; i < n; i++) z[i] = 1 + r.nextInt(8);
+            for (int k = 0; k < 3 * n; k++) { p[k] = 4 * r.nextDouble() + 40 * m; f[k] = r.nextGaussian(); }
+            frames.add(new Frame(z, p, -r.nextDouble(), f));
+        }
+        GraphBatch all = NeighborList.batch(frames, 5.0);
+        for (int[] range : new int[][]{{0, 1}, {1, 4}, {4, 5}, {0, 5}}) {
+            GraphBatch part = all.molecules(range[0], range[1]), alone = NeighborList.batch(frames.subList(range[0], range[1]), 5.0);
+            String what = "molecules " + range[0] + ".." + range[1];
+            assertArrayEquals(alone.atomicNumbers(), part.atomicNumbers(), what);
+            assertArrayEquals(alone.positions(), part.positions(), what);
+            assertArrayEquals(alone.moleculeOfAtom(), part.moleculeOfAtom(), what);
+            assertArrayEquals(alone.atomOffsets(), part.atomOffsets(), what);
+            assertArrayEquals(alone.center(), part.center(), what);
+            assertArrayEquals(alone.neighbor(), part.neighbor(), what);
+            assertArrayEquals(alone.energies(), part.energies(), what);
+            assertArrayEquals(alone.forces(), part.forces(), what);
+        }
+        assertThrows(IllegalArgumentException.class, () -> all.molecules(2, 2));
+        assertThrows(IllegalArgumentException.class, () -> all.molecules(3, 6));
+    }
 }

@@ -21,6 +21,7 @@ final class BatchPasses {
 
     private int atomCapacity = -1, atoms;
     private GraphBatch batch;
+    private Map<String, float[]> parametersOf;   // the values the layers were last refreshed from (a new map every step)
     private double[] positions = new double[0];
     private float[] h, v, gH, gV, gradE, gAtomic, eAtomic, interaction = new float[0];
 
@@ -49,8 +50,11 @@ final class BatchPasses {
         ensure(n, g.numEdges(), m);
         this.batch = g;
         this.atoms = n;
-        for (int l = 0; l < layers.length; l++) layers[l].refresh(LayerParameters.of(l, values));
-        head.refresh(HeadGradient.Parameters.of(values));
+        if (values != parametersOf) {    // once per step: the groups of a batch share the parameters (and their transposes)
+            for (int l = 0; l < layers.length; l++) layers[l].refresh(LayerParameters.of(l, values));
+            head.refresh(HeadGradient.Parameters.of(values));
+            parametersOf = values;
+        }
         float[] embedding = values.get("embedding");
 
         // 1. forward

@@ -6,6 +6,7 @@ import org.gaq.model.ModelConfig;
 import org.gaq.model.QuantizationSites;
 import org.gaq.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,12 @@ public final class CompiledLossGradient {
     private final ModelConfig config;
     private final List<String> names;
     private final BatchPasses main;
+    /**
+     * Edges per group: a batch's molecules are taken in groups of about this many edges, each group through all four
+     * passes, so that what the passes keep per edge stays in the core's cache (docs/training.md).
+     */
+    static final int GROUP_EDGES = Integer.getInteger("gaq.trainGroupEdges", 256);
+    int groupEdges = GROUP_EDGES;             // tests compare groupings
     private BatchPasses rotated;              // the LEE term's copy, made on first use
 
     private float[] forces = new float[0], t = new float[0], tRotated = new float[0];
@@ -84,13 +91,32 @@ public final class CompiledLossGradient {
         if (lee != null && (lee.rotated().numAtoms() != n || lee.rotations().length < 9 * n)) {
             throw new IllegalArgumentException("the LEE term's rotated batch and rotations must match the batch's " + n + " atoms");
         }
-        ensure(n);
         SiteValues sites = new SiteValues(model.sites());
         Map<String, float[]> values = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) {
             String name = e.getKey();
             values.put(name, QuantizationSites.isQuantizedWeight(name) ? sites.weight(name, e.getValue()) : e.getValue().data());
         }
+        if (g.numEdges() <= groupEdges || m == 1) return groupLossAndGradient(g, lee, sites, values, energyWeight, forceWeight, gradients);
+        // The loss and its gradient are sums over molecules: groups of whole molecules whose passes' buffers stay in cache
+        double loss = 0;
+        for (int first = 0; first < m; ) {
+            int last = first + 1, e0 = g.firstEdgeOf(g.atomOffsets()[first]);
+            while (last < m && g.firstEdgeOf(g.atomOffsets()[last + 1]) - e0 <= groupEdges) last++;
+            GraphBatch group = g.molecules(first, last);
+            Lee groupLee = lee == null ? null : new Lee(lee.rotated().molecules(first, last),
+                    Arrays.copyOfRange(lee.rotations(), 9 * g.atomOffsets()[first], 9 * g.atomOffsets()[last]), lee.weight());
+            loss += groupLossAndGradient(group, groupLee, sites, values, energyWeight, forceWeight, gradients);
+            first = last;
+        }
+        return loss;
+    }
+
+    /** The loss of one group of molecules and its gradient, added to {@code gradients}. */
+    private double groupLossAndGradient(GraphBatch g, Lee lee, SiteValues sites, Map<String, float[]> values,
+                                        float energyWeight, float forceWeight, float[][] gradients) {
+        int n = g.numAtoms(), m = g.numMolecules();
+        ensure(n);
         float[] scale = model.elementScale();
 
         // passes 1 and 2 (on the rotated copy too for the LEE term)

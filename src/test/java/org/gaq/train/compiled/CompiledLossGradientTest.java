@@ -52,14 +52,19 @@ class CompiledLossGradientTest {
             Tensor[] params = model.parameters().values().toArray(new Tensor[0]);
             Tensor[] expected = Autograd.grad(loss, params, false);
 
-            CompiledLossGradient compiled = new CompiledLossGradient(model);
-            float[][] grads = new float[params.length][];
-            for (int p = 0; p < params.length; p++) grads[p] = new float[params[p].size()];
-            double actualLoss = compiled.lossAndGradient(g, wE, wF, grads);
-            assertEquals(loss.item(), actualLoss, 1e-5 * Math.abs(loss.item()), "loss");
+            // the batch whole, in groups of one molecule, and in the default groups (three molecules, then one)
+            for (int groupEdges : new int[]{Integer.MAX_VALUE, 1, CompiledLossGradient.GROUP_EDGES}) {
+                CompiledLossGradient compiled = new CompiledLossGradient(model);
+                compiled.groupEdges = groupEdges;
+                float[][] grads = new float[params.length][];
+                for (int p = 0; p < params.length; p++) grads[p] = new float[params[p].size()];
+                double actualLoss = compiled.lossAndGradient(g, wE, wF, grads);
+                assertEquals(loss.item(), actualLoss, 1e-5 * Math.abs(loss.item()), "loss");
 
-            double worst = assertGradientsAgree(model, expected, grads, 1e-5, "cosine attention " + config.cosineAttention());
-            System.out.printf("FP32, cosine attention %s: worst gradient difference %.2e of its largest entry%n", config.cosineAttention(), worst);
+                String label = "cosine attention " + config.cosineAttention() + ", groups of " + groupEdges + " edges";
+                double worst = assertGradientsAgree(model, expected, grads, 1e-5, label);
+                System.out.printf("FP32, %s: worst gradient difference %.2e of its largest entry%n", label, worst);
+            }
         }
     }
 
@@ -164,13 +169,17 @@ class CompiledLossGradientTest {
             Tensor[] params = model.parameters().values().toArray(new Tensor[0]);
             Tensor[] expected = Autograd.grad(loss, params, false);
 
-            CompiledLossGradient compiled = new CompiledLossGradient(model);
-            float[][] grads = new float[params.length][];
-            for (int p = 0; p < params.length; p++) grads[p] = new float[params[p].size()];
-            double actualLoss = compiled.lossAndGradient(g, new CompiledLossGradient.Lee(gr, perAtom, c), wE, wF, grads);
-            assertEquals(loss.item(), actualLoss, 1e-4 * Math.abs(loss.item()), variant[0] + "-bit weights, " + variant[1] + ": loss");
-            double worst = assertGradientsAgree(model, expected, grads, 1e-4, variant[0] + "-bit weights, " + variant[1]);
-            System.out.printf("QAT %s-bit weights, %s: worst gradient difference %.2e of its largest entry%n", variant[0], variant[1], worst);
+            for (int groupEdges : new int[]{Integer.MAX_VALUE, 1}) {   // the batch whole; one molecule at a time
+                CompiledLossGradient compiled = new CompiledLossGradient(model);
+                compiled.groupEdges = groupEdges;
+                float[][] grads = new float[params.length][];
+                for (int p = 0; p < params.length; p++) grads[p] = new float[params[p].size()];
+                double actualLoss = compiled.lossAndGradient(g, new CompiledLossGradient.Lee(gr, perAtom, c), wE, wF, grads);
+                String label = variant[0] + "-bit weights, " + variant[1] + ", groups of " + groupEdges + " edges";
+                assertEquals(loss.item(), actualLoss, 1e-4 * Math.abs(loss.item()), label + ": loss");
+                double worst = assertGradientsAgree(model, expected, grads, 1e-4, label);
+                System.out.printf("QAT %s: worst gradient difference %.2e of its largest entry%n", label, worst);
+            }
         }
     }
 
