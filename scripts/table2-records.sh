@@ -15,6 +15,11 @@ gaq="$here/gaq"
 cd "${RESULTS_REPO:-$here}"
 runs=$runs_abs
 records=${RECORDS:-table2-recipe}
+# the committed copy of a model (models/table2, see train-table2.sh) where there is one, else its run file; a path
+# relative to the checkout, so that a record's command runs in any clone
+model_path() {
+    if [[ -f models/table2/$2.safetensors ]]; then echo "models/table2/$2.safetensors"; else realpath --relative-to=. "$1"; fi
+}
 shift $(( $# < 1 ? $# : 1 ))
 molecules=("$@")
 (( ${#molecules[@]} )) || molecules=(aspirin ethanol malonaldehyde naphthalene salicylic toluene uracil)
@@ -27,19 +32,19 @@ for m in "${molecules[@]}"; do
         cp "$run/train.csv" "results/train/$records/$m/$model.csv"
         [[ -f $rec ]] && continue
         echo "== $m $model"
-        "$gaq" eval "$run/best.safetensors" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m $model" | tail -5
+        "$gaq" eval "$(model_path "$run/best.safetensors" "$m-$model")" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m $model" | tail -5
     done
     for bits in w8a8 w4a8; do
         file=$runs/$m/gaq-$bits.int.safetensors
         rec=results/eval/$records/$m/gaq-$bits-int.json
         [[ -f $file && ! -f $rec ]] || continue
         echo "== $m gaq-$bits integer"
-        "$gaq" eval "$file" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m gaq-$bits integer" | tail -5
+        "$gaq" eval "$(model_path "$file" "$m-gaq-$bits.int")" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m gaq-$bits integer" | tail -5
     done
     file=$runs/$m/ptq-naive-w8a8.safetensors
     rec=results/eval/$records/$m/ptq-naive-w8a8.json
     if [[ -f $file && ! -f $rec ]]; then
         echo "== $m naive PTQ W8A8"
-        "$gaq" eval "$file" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m naive PTQ W8A8" | tail -5
+        "$gaq" eval "$(model_path "$file" none)" --data "rmd17:$m" --threads 1 --lee-rotations 1 --record "$rec" --name "$m naive PTQ W8A8" | tail -5
     fi
 done
