@@ -85,29 +85,17 @@ public final class CompiledModel {
             return;
         }
         Workspace.Group group = ws.group;
-        int[] center = g.center(), offsets = g.atomOffsets();
-        for (int first = 0, edge = 0; first < m; ) {
+        int[] offsets = g.atomOffsets();
+        for (int first = 0; first < m; ) {
             // whole molecules while the group stays within ws.groupEdges edges (at least one molecule)
-            int last = first, edgeEnd = edge;
-            do {
-                int atomEnd = offsets[last + 1];
-                while (edgeEnd < center.length && center[edgeEnd] < atomEnd) edgeEnd++;
-                last++;
-            } while (last < m && edgeEnd - edge + edgesOf(center, edgeEnd, offsets[last + 1]) <= ws.groupEdges);
-            int a0 = offsets[first], atoms = offsets[last] - a0, edges = edgeEnd - edge;
-            group.fill(g, positions, first, last, edge, edgeEnd);
-            evaluateGroup(atoms, edges, last - first, group.atomicNumbers, group.center, group.neighbor, group.moleculeOfAtom,
-                    group.positions, ws, first, a0);
+            int edgeStart = g.firstEdgeOf(offsets[first]), last = first + 1;
+            while (last < m && g.firstEdgeOf(offsets[last + 1]) - edgeStart <= ws.groupEdges) last++;
+            int edgeEnd = g.firstEdgeOf(offsets[last]), a0 = offsets[first];
+            group.fill(g, positions, first, last, edgeStart, edgeEnd);
+            evaluateGroup(offsets[last] - a0, edgeEnd - edgeStart, last - first, group.atomicNumbers, group.center, group.neighbor,
+                    group.moleculeOfAtom, group.positions, ws, first, a0);
             first = last;
-            edge = edgeEnd;
         }
-    }
-
-    /** Edges from {@code from} on whose centres lie below {@code atomEnd}. */
-    private static int edgesOf(int[] center, int from, int atomEnd) {
-        int e = from;
-        while (e < center.length && center[e] < atomEnd) e++;
-        return e - from;
     }
 
     /**
