@@ -18,6 +18,7 @@
 # their training logs (.train.csv), where they are committed: runs/ is not, and a fresh checkout would lose them.
 # Usage: [CLOCK=cpu|wall] [RESULTS_REPO=DIR] [BITS="w8a8 w4a8"] scripts/train-table2.sh [OUT_DIR] [FP32_MIN] [QAT_MIN] [MOLECULE...]
 #   BITS: the quantized models to train after the FP32 model (default both; "" trains the FP32 model only)
+#   LR_SCHEDULE: the FP32 runs' --lr-schedule, plateau (default, the runs so far) or cosine (over the budget)
 #   RESULTS_REPO: the checkout whose results/ receives the records (default: this one; set it to the main checkout
 #   when running from a worktree build)
 #   e.g. scripts/train-table2.sh runs/table2 240 30 ethanol naphthalene uracil &
@@ -60,7 +61,7 @@ for m in "${molecules[@]}"; do
         else
             echo "== $m: FP32, $fp32_min min"
             "${gaq[@]}" train --data "rmd17:$m" --out "$d/fp32" --threads 1 --epochs 100000 --max-minutes "$fp32_min" "${budget[@]}" \
-                --weight-average 0.999 > "$d/fp32.log" 2>&1
+                --weight-average 0.999 --lr-schedule "${LR_SCHEDULE:-plateau}" > "$d/fp32.log" 2>&1
         fi
     fi
     [[ -f $models/$m-fp32.safetensors ]] || keep "$d/fp32/best.safetensors" "$m-fp32"
