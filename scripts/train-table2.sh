@@ -52,8 +52,11 @@ mkdir -p "$out"
 for m in "${molecules[@]}"; do
     d=$out/$m
     mkdir -p "$d"
-    # a run is done when its log names the best model
-    if ! grep -qs '^best model:' "$d/fp32.log"; then
+    # a run is done when its log names the best model, or when its model is committed already (a new machine's runs/
+    # starts empty: the quantized models then start from the committed FP32 model)
+    parent=$d/fp32/best.safetensors
+    [[ -f $models/$m-fp32.safetensors ]] && parent=$models/$m-fp32.safetensors
+    if [[ $parent != "$models/$m-fp32.safetensors" ]] && ! grep -qs '^best model:' "$d/fp32.log"; then
         if [[ -f $d/fp32/last.safetensors ]]; then
             echo "== $m: FP32, resumed, $fp32_min min in all"
             "${gaq[@]}" train --resume "$d/fp32/last.safetensors" --data "rmd17:$m" --threads 1 --epochs 100000 \
@@ -64,17 +67,20 @@ for m in "${molecules[@]}"; do
                 --weight-average 0.999 --lr-schedule "${LR_SCHEDULE:-plateau}" > "$d/fp32.log" 2>&1
         fi
     fi
-    [[ -f $models/$m-fp32.safetensors ]] || keep "$d/fp32/best.safetensors" "$m-fp32"
+    if [[ ! -f $models/$m-fp32.safetensors ]]; then
+        keep "$d/fp32/best.safetensors" "$m-fp32"
+        parent=$models/$m-fp32.safetensors
+    fi
     for bits in "${bits_list[@]}"; do
         if ! grep -qs '^best model:' "$d/gaq-$bits.log"; then
             echo "== $m: GAQ $bits --recommended, $qat_min min per stage"
             rm -rf "$d/gaq-$bits"      # an interrupted QAT run starts again
-            "${gaq[@]}" qat --from "$d/fp32/best.safetensors" --data "rmd17:$m" --bits "$bits" --recommended \
+            "${gaq[@]}" qat --from "$parent" --data "rmd17:$m" --bits "$bits" --recommended \
                 --vector-scheme local-frame --threads 1 \
                 --max-minutes "$qat_min" "${budget[@]}" --out "$d/gaq-$bits" > "$d/gaq-$bits.log" 2>&1
         fi
         if [[ ! -f $d/gaq-$bits.int.safetensors ]]; then
-            "${gaq[@]}" export "$d/gaq-$bits/best.safetensors" --fp32 "$d/fp32/best.safetensors" \
+            "${gaq[@]}" export "$d/gaq-$bits/best.safetensors" --fp32 "$parent" \
                 --out "$d/gaq-$bits.int.safetensors" > "$d/gaq-$bits.export.log" 2>&1
         fi
         if [[ ! -f $models/$m-gaq-$bits.int.safetensors ]]; then
@@ -83,7 +89,7 @@ for m in "${molecules[@]}"; do
         fi
     done
     if [[ ! -f $d/ptq-naive-w8a8.safetensors ]]; then
-        "${gaq[@]}" ptq --from "$d/fp32/best.safetensors" --data "rmd17:$m" --method naive --bits w8a8 \
+        "${gaq[@]}" ptq --from "$parent" --data "rmd17:$m" --method naive --bits w8a8 \
             --out "$d/ptq-naive-w8a8.safetensors" > "$d/ptq-naive-w8a8.log" 2>&1
     fi
     "$here/scripts/table2-records.sh" "$out" "$m"
