@@ -40,10 +40,9 @@ gaq=("$here/gaq")
 read -r -a bits_list <<< "${BITS-w8a8 w4a8}"
 models=${RESULTS_REPO:-$here}/models/table2
 mkdir -p "$models"
-keep() {   # keep SRC NAME: copy a finished model (and its training log) to where it is committed
-    cp "$1" "$models/$2.safetensors"
-    local csv; csv="$(dirname "$1")/train.csv"
-    if [[ -f $csv ]]; then cp "$csv" "$models/$2.train.csv"; fi
+keep() {   # keep MODEL LOG NAME: copy a finished model and its training log to where they are committed
+    cp "$1" "$models/$3.safetensors"
+    cp "$2" "$models/$3.train.csv"
 }
 budget=()
 [[ ${CLOCK:-cpu} == cpu ]] && budget=(--cpu-budget)
@@ -68,7 +67,7 @@ for m in "${molecules[@]}"; do
         fi
     fi
     if [[ ! -f $models/$m-fp32.safetensors ]]; then
-        keep "$d/fp32/best.safetensors" "$m-fp32"
+        keep "$d/fp32/best.safetensors" "$d/fp32/train.csv" "$m-fp32"
         parent=$models/$m-fp32.safetensors
     fi
     for bits in "${bits_list[@]}"; do
@@ -84,8 +83,7 @@ for m in "${molecules[@]}"; do
                 --out "$d/gaq-$bits.int.safetensors" > "$d/gaq-$bits.export.log" 2>&1
         fi
         if [[ ! -f $models/$m-gaq-$bits.int.safetensors ]]; then
-            keep "$d/gaq-$bits.int.safetensors" "$m-gaq-$bits.int"
-            cp "$d/gaq-$bits/train.csv" "$models/$m-gaq-$bits.train.csv"
+            keep "$d/gaq-$bits.int.safetensors" "$d/gaq-$bits/train.csv" "$m-gaq-$bits.int"
         fi
     done
     if [[ ! -f $d/ptq-naive-w8a8.safetensors ]]; then

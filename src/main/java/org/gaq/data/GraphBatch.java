@@ -43,22 +43,41 @@ public record GraphBatch(int[] atomicNumbers, float[] positions, int[] moleculeO
         return lo;
     }
 
+    /**
+     * The end (exclusive) of a group of whole molecules from {@code first} on with at most {@code maxEdges} edges,
+     * or of one molecule if that alone has more: how the engine and the training step take a batch in cache-sized groups.
+     */
+    public int groupEnd(int first, int maxEdges) {
+        int edgeStart = firstEdgeOf(atomOffsets[first]), last = first + 1;
+        while (last < numMolecules && firstEdgeOf(atomOffsets[last + 1]) - edgeStart <= maxEdges) last++;
+        return last;
+    }
+
     /** Molecules [first, last) as a batch of their own: atoms, edges and molecules numbered from 0, labels with them. */
     public GraphBatch molecules(int first, int last) {
         if (first < 0 || last > numMolecules || first >= last) {
             throw new IllegalArgumentException("molecules [" + first + ", " + last + ") of a batch of " + numMolecules);
         }
-        int a0 = atomOffsets[first], a1 = atomOffsets[last], e0 = firstEdgeOf(a0), e1 = firstEdgeOf(a1);
-        int[] molecule = new int[a1 - a0], offsets = new int[last - first + 1], c = new int[e1 - e0], nb = new int[e1 - e0];
-        for (int i = 0; i < molecule.length; i++) molecule[i] = moleculeOfAtom[a0 + i] - first;
+        int a0 = atomOffsets[first], a1 = atomOffsets[last], edges = firstEdgeOf(a1) - firstEdgeOf(a0);
+        int[] z = new int[a1 - a0], molecule = new int[a1 - a0], offsets = new int[last - first + 1], c = new int[edges], nb = new int[edges];
+        copyMolecules(first, last, z, molecule, c, nb);
         for (int k = 0; k < offsets.length; k++) offsets[k] = atomOffsets[first + k] - a0;
-        for (int e = 0; e < c.length; e++) {
-            c[e] = center[e0 + e] - a0;
-            nb[e] = neighbor[e0 + e] - a0;
-        }
-        return new GraphBatch(Arrays.copyOfRange(atomicNumbers, a0, a1), Arrays.copyOfRange(positions, 3 * a0, 3 * a1),
-                molecule, offsets, c, nb, last - first,
+        return new GraphBatch(z, Arrays.copyOfRange(positions, 3 * a0, 3 * a1), molecule, offsets, c, nb, last - first,
                 energies == null ? null : Arrays.copyOfRange(energies, first, last),
                 forces == null ? null : Arrays.copyOfRange(forces, 3 * a0, 3 * a1));
+    }
+
+    /**
+     * The atomic numbers, molecule of each atom, and edges' centres and neighbours of molecules [first, last), numbered
+     * from 0, into the given arrays (long enough for their atoms and edges): {@link #molecules} without allocating.
+     */
+    public void copyMolecules(int first, int last, int[] atomicNumbersOut, int[] moleculeOut, int[] centerOut, int[] neighborOut) {
+        int a0 = atomOffsets[first], n = atomOffsets[last] - a0, e0 = firstEdgeOf(a0), edges = firstEdgeOf(atomOffsets[last]) - e0;
+        System.arraycopy(atomicNumbers, a0, atomicNumbersOut, 0, n);
+        for (int i = 0; i < n; i++) moleculeOut[i] = moleculeOfAtom[a0 + i] - first;
+        for (int e = 0; e < edges; e++) {
+            centerOut[e] = center[e0 + e] - a0;
+            neighborOut[e] = neighbor[e0 + e] - a0;
+        }
     }
 }

@@ -86,15 +86,12 @@ public final class CompiledModel {
         }
         Workspace.Group group = ws.group;
         int[] offsets = g.atomOffsets();
-        for (int first = 0; first < m; ) {
-            // whole molecules while the group stays within ws.groupEdges edges (at least one molecule)
-            int edgeStart = g.firstEdgeOf(offsets[first]), last = first + 1;
-            while (last < m && g.firstEdgeOf(offsets[last + 1]) - edgeStart <= ws.groupEdges) last++;
-            int edgeEnd = g.firstEdgeOf(offsets[last]), a0 = offsets[first];
-            group.fill(g, positions, first, last, edgeStart, edgeEnd);
-            evaluateGroup(offsets[last] - a0, edgeEnd - edgeStart, last - first, group.atomicNumbers, group.center, group.neighbor,
+        for (int first = 0, last; first < m; first = last) {
+            last = g.groupEnd(first, ws.groupEdges);
+            int a0 = offsets[first], edges = g.firstEdgeOf(offsets[last]) - g.firstEdgeOf(a0);
+            group.fill(g, positions, first, last);
+            evaluateGroup(offsets[last] - a0, edges, last - first, group.atomicNumbers, group.center, group.neighbor,
                     group.moleculeOfAtom, group.positions, ws, first, a0);
-            first = last;
         }
     }
 

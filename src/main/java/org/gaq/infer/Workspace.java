@@ -210,12 +210,10 @@ public final class Workspace {
         int[] atomicNumbers = new int[0], moleculeOfAtom = new int[0], center = new int[0], neighbor = new int[0];
         double[] positions = new double[0];
 
-        /**
-         * Molecules [first, last) of g, whose edges are [edgeStart, edgeEnd); positions from {@code positions} (double,
-         * [3N]) or, when null, g's float positions.
-         */
-        void fill(GraphBatch g, double[] positions, int first, int last, int edgeStart, int edgeEnd) {
-            int a0 = g.atomOffsets()[first], n = g.atomOffsets()[last] - a0, e = edgeEnd - edgeStart;
+        /** Molecules [first, last) of g; positions from {@code positions} (double, [3N]) or, when null, g's float positions. */
+        void fill(GraphBatch g, double[] positions, int first, int last) {
+            int a0 = g.atomOffsets()[first], n = g.atomOffsets()[last] - a0;
+            int e = g.firstEdgeOf(g.atomOffsets()[last]) - g.firstEdgeOf(a0);
             if (atomicNumbers.length < n) {
                 atomicNumbers = new int[n];
                 moleculeOfAtom = new int[n];
@@ -225,14 +223,7 @@ public final class Workspace {
                 center = new int[e];
                 neighbor = new int[e];
             }
-            System.arraycopy(g.atomicNumbers(), a0, atomicNumbers, 0, n);
-            int[] molecule = g.moleculeOfAtom();
-            for (int i = 0; i < n; i++) moleculeOfAtom[i] = molecule[a0 + i] - first;
-            int[] c = g.center(), nb = g.neighbor();
-            for (int k = 0; k < e; k++) {
-                center[k] = c[edgeStart + k] - a0;
-                neighbor[k] = nb[edgeStart + k] - a0;
-            }
+            g.copyMolecules(first, last, atomicNumbers, moleculeOfAtom, center, neighbor);
             if (positions != null) {
                 System.arraycopy(positions, 3 * a0, this.positions, 0, 3 * n);
             } else {

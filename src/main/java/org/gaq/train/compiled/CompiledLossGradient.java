@@ -100,14 +100,12 @@ public final class CompiledLossGradient {
         if (g.numEdges() <= groupEdges || m == 1) return groupLossAndGradient(g, lee, sites, values, energyWeight, forceWeight, gradients);
         // The loss and its gradient are sums over molecules: groups of whole molecules whose passes' buffers stay in cache
         double loss = 0;
-        for (int first = 0; first < m; ) {
-            int last = first + 1, e0 = g.firstEdgeOf(g.atomOffsets()[first]);
-            while (last < m && g.firstEdgeOf(g.atomOffsets()[last + 1]) - e0 <= groupEdges) last++;
+        for (int first = 0, last; first < m; first = last) {
+            last = g.groupEnd(first, groupEdges);
             GraphBatch group = g.molecules(first, last);
             Lee groupLee = lee == null ? null : new Lee(lee.rotated().molecules(first, last),
                     Arrays.copyOfRange(lee.rotations(), 9 * g.atomOffsets()[first], 9 * g.atomOffsets()[last]), lee.weight());
             loss += groupLossAndGradient(group, groupLee, sites, values, energyWeight, forceWeight, gradients);
-            first = last;
         }
         return loss;
     }
