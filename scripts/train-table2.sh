@@ -3,8 +3,9 @@
 # train_01, test on test_01) an FP32 model, then GAQ W8A8 and GAQ W4A8 fine-tuned from it with gaq's
 # recommended recipe (`gaq qat --recommended`) and exported to integer files, all under one stated budget
 # on ONE worker thread, so that two molecules train side by side on a 2-core machine:
-#   FP32: FP32_MIN minutes of CPU time (default 240: two molecules in parallel = 2 h of the 2 cores each),
-#         Adam 1e-3 with a linear warm-up of 2 epochs, ×0.5 decay after 8 epochs without improvement,
+#   FP32: FP32_MIN minutes of CPU time (default 120: two molecules in parallel = 1 h of the 2 cores each, so that a
+#         run ends within a session), Adam 1e-3 with a linear warm-up of 2 epochs, then a cosine to the minimum rate
+#         over the budget (LR_SCHEDULE=plateau: ×0.5 after 8 epochs without improvement, the runs before the sixth session),
 #         validated and saved as an exponential moving average of the weights (decay 0.999 per step);
 #   QAT:  `gaq qat --recommended --vector-scheme local-frame` (MDDQ with each atom's local frame: the same
 #         accuracy as the laboratory grid and an LEE ~60x smaller, docs/results.md "Local-frame MDDQ"), QAT_MIN
@@ -18,18 +19,18 @@
 # their training logs (.train.csv), where they are committed: runs/ is not, and a fresh checkout would lose them.
 # Usage: [CLOCK=cpu|wall] [RESULTS_REPO=DIR] [BITS="w8a8 w4a8"] scripts/train-table2.sh [OUT_DIR] [FP32_MIN] [QAT_MIN] [MOLECULE...]
 #   BITS: the quantized models to train after the FP32 model (default both; "" trains the FP32 model only)
-#   LR_SCHEDULE: the FP32 runs' --lr-schedule, plateau (default, the runs so far) or cosine (over the budget)
+#   LR_SCHEDULE: the FP32 runs' --lr-schedule, cosine (default) or plateau (uracil's and naphthalene's runs)
 #   RESULTS_REPO: the checkout whose results/ receives the records (default: this one; set it to the main checkout
 #   when running from a worktree build)
-#   e.g. scripts/train-table2.sh runs/table2 240 30 ethanol naphthalene uracil &
-#        scripts/train-table2.sh runs/table2 240 30 aspirin toluene salicylic malonaldehyde &
+#   e.g. scripts/train-table2.sh runs/table2 120 30 ethanol naphthalene uracil &
+#        scripts/train-table2.sh runs/table2 45 30 toluene salicylic malonaldehyde &
 # Results: OUT_DIR/<molecule>/{fp32,gaq-w8a8,gaq-w4a8}/ (best.safetensors, train.csv, learning_curve.png),
 # OUT_DIR/<molecule>/gaq-<bits>.int.safetensors and *.log; then scripts/table2-records.sh OUT_DIR records
 # their evaluations under results/ for `gaq report`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-runs/table2}
-fp32_min=${2:-240}
+fp32_min=${2:-120}
 qat_min=${3:-30}
 shift $(( $# < 3 ? $# : 3 ))
 molecules=("$@")
@@ -63,7 +64,7 @@ for m in "${molecules[@]}"; do
         else
             echo "== $m: FP32, $fp32_min min"
             "${gaq[@]}" train --data "rmd17:$m" --out "$d/fp32" --threads 1 --epochs 100000 --max-minutes "$fp32_min" "${budget[@]}" \
-                --weight-average 0.999 --lr-schedule "${LR_SCHEDULE:-plateau}" > "$d/fp32.log" 2>&1
+                --weight-average 0.999 --lr-schedule "${LR_SCHEDULE:-cosine}" > "$d/fp32.log" 2>&1
         fi
     fi
     if [[ ! -f $models/$m-fp32.safetensors ]]; then
