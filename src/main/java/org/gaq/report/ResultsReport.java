@@ -144,7 +144,7 @@ public final class ResultsReport {
     private String table2Integer(List<String> args, List<List<String>> rows) throws IOException {
         String dir = args.stream().filter(a -> a.startsWith("records=")).map(a -> a.substring("records=".length())).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("gaq:table2-integer needs records=DIR (under results/eval/)"));
-        StringBuilder t = new StringBuilder("| molecule | FP32 E | F | F ÷ paper | W8A8 int E | F | E, F ÷ FP32 | W4A8 int E | F | E, F ÷ FP32 "
+        StringBuilder t = new StringBuilder("| molecule | FP32 E | F | F ÷ paper | W8A8 int E | F | E, F ÷ FP32 (F added) | W4A8 int E | F | E, F ÷ FP32 (F added) "
                 + "| LEE W8A8 / W4A8 | LEE naive PTQ W8A8 (÷ W8A8's) | paper F | epochs FP32 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (List<String> row : rows) {
             need(row, 2, "| molecule | paper F |");
@@ -171,10 +171,15 @@ public final class ResultsReport {
         return t.toString();
     }
 
-    /** "E ratio, F ratio" of {@code q} to {@code base}, e.g. "1.31×, 1.04×". */
+    /**
+     * "E ratio, F ratio (+added)" of {@code q} to {@code base}, e.g. "1.31×, 1.04× (+2.1)": the force error that
+     * quantization adds if it is independent of the parent's, √(F_q² − F_base²) (docs/quantization.md, "Noise added
+     * in quadrature").
+     */
     private static String ratios(Records.Eval q, Records.Eval base) {
         if (q == null || base == null || q.forceMaeMeVPerA() == null || base.forceMaeMeVPerA() == null) return DASH;
-        return fmt(q.energyMaeMeV() / base.energyMaeMeV(), 2) + "×, " + fmt(q.forceMaeMeVPerA() / base.forceMaeMeVPerA(), 2) + "×";
+        double fq = q.forceMaeMeVPerA(), fb = base.forceMaeMeVPerA();
+        return fmt(q.energyMaeMeV() / base.energyMaeMeV(), 2) + "×, " + fmt(fq / fb, 2) + "× (+" + fmt(Math.sqrt(Math.max(0, fq * fq - fb * fb)), 1) + ")";
     }
 
     private String epochsRun(Path trainCsv) throws IOException {

@@ -57,7 +57,7 @@ class ResultsReportTest {
         Files.createDirectories(log.getParent());
         Files.writeString(log, "epoch,loss\n1,0.5\n2,0.4\n3,0.3\n");
         String md = new ResultsReport(root).expand("<!-- gaq:table2-integer records=t2 -->\n| aspirin | 11.5 |\n| uracil | 5.19 |\n<!-- gaq:end -->\n");
-        assertTrue(md.contains("| aspirin | 4.00 | 20.00 | 1.74× | 5.00 | 21.00 | 1.25×, 1.05× | 8.00 | 22.00 | 2.00×, 1.10× | 0.50 / 0.70 | 20.00 (40×) | 11.5 | 3 |"), md);
+        assertTrue(md.contains("| aspirin | 4.00 | 20.00 | 1.74× | 5.00 | 21.00 | 1.25×, 1.05× (+6.4) | 8.00 | 22.00 | 2.00×, 1.10× (+9.2) | 0.50 / 0.70 | 20.00 (40×) | 11.5 | 3 |"), md);
         assertTrue(md.contains("| uracil | — | — | — |"), "a molecule not trained yet shows dashes: " + md);
         assertThrows(IllegalArgumentException.class, () -> new ResultsReport(root).expand("<!-- gaq:table2-integer -->\n<!-- gaq:end -->\n"));
     }
