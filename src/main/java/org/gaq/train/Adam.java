@@ -1,6 +1,7 @@
 package org.gaq.train;
 
 import org.gaq.tensor.Tensor;
+import org.gaq.tensor.kernels.ElementwiseKernels;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,6 +72,7 @@ public final class Adam {
     public void step(float[][] grads, float lr) {
         step++;
         double c1 = 1 - Math.pow(beta1, step), c2 = 1 - Math.pow(beta2, step);
+        var plain = new ElementwiseKernels.AdamStep(beta1, beta2, (float) c1, (float) c2, eps, weightDecay, lr);
         for (int p = 0; p < m.length; p++) {
             if (frozen[p]) continue;
             float[] theta = parameters.get(p).leafData(), g = grads[p], mp = m[p], vp = v[p];
@@ -85,13 +87,37 @@ public final class Adam {
                 continue;
             }
             boolean[] skip = frozenElements[p];
-            for (int i = 0; i < theta.length; i++) {
-                if (skip != null && skip[i]) continue;
-                mp[i] = beta1 * mp[i] + (1 - beta1) * g[i];
-                vp[i] = beta2 * vp[i] + (1 - beta2) * g[i] * g[i];
-                double update = (mp[i] / c1) / (Math.sqrt(vp[i] / c2) + eps) + weightDecay * theta[i];
-                theta[i] -= (float) (lr * update);
+            if (skip == null) {
+                ElementwiseKernels.adam(plain, theta, g, mp, vp, theta.length);
+                continue;
             }
+            // frozen elements: the whole parameter is updated (one formula, one kernel), then they are put back
+            float[] keep = frozenValues(skip, theta, mp, vp);
+            ElementwiseKernels.adam(plain, theta, g, mp, vp, theta.length);
+            restoreFrozen(skip, keep, theta, mp, vp);
+        }
+    }
+
+    /** θ, m and v of the frozen elements, in that order per element. */
+    private static float[] frozenValues(boolean[] frozen, float[] theta, float[] m, float[] v) {
+        int count = 0;
+        for (boolean f : frozen) if (f) count++;
+        float[] keep = new float[3 * count];
+        for (int i = 0, j = 0; i < frozen.length; i++) {
+            if (!frozen[i]) continue;
+            keep[j++] = theta[i];
+            keep[j++] = m[i];
+            keep[j++] = v[i];
+        }
+        return keep;
+    }
+
+    private static void restoreFrozen(boolean[] frozen, float[] keep, float[] theta, float[] m, float[] v) {
+        for (int i = 0, j = 0; i < frozen.length; i++) {
+            if (!frozen[i]) continue;
+            theta[i] = keep[j++];
+            m[i] = keep[j++];
+            v[i] = keep[j++];
         }
     }
 

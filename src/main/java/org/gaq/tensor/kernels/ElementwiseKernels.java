@@ -63,4 +63,32 @@ public final class ElementwiseKernels {
     static void addToPlain(float[] src, int is, float[] dst, int id, int n) {
         for (int k = 0; k < n; k++) dst[id + k] += src[is + k];
     }
+    /**
+     * One Adam update of a parameter's elements in float arithmetic, for k in [0, n) (Kingma &amp; Ba 2015, with
+     * decoupled weight decay):
+     * <pre>
+     *   m ← β1·m + (1−β1)·g;   v ← β2·v + (1−β2)·g·g;   θ ← θ − lr·((m / c1) / (√(v / c2) + ε) + wd·θ)
+     * </pre>
+     * with c1 = 1 − β1^t, c2 = 1 − β2^t the bias corrections of step t, each operation as written (no fused
+     * multiply-add), so that both backends give bitwise equal results.
+     */
+    public static void adam(AdamStep s, float[] theta, float[] g, float[] m, float[] v, int n) {
+        int k = SIMD ? SimdElementwise.adam(s, theta, g, m, v, n) : 0;
+        adamPlain(s, theta, g, m, v, k, n);
+    }
+
+    static void adamPlain(AdamStep s, float[] theta, float[] g, float[] m, float[] v, int from, int n) {
+        float b1 = s.beta1(), b2 = s.beta2(), a1 = 1 - b1, a2 = 1 - b2;
+        for (int k = from; k < n; k++) {
+            float mk = b1 * m[k] + a1 * g[k];
+            float vk = b2 * v[k] + a2 * (g[k] * g[k]);
+            m[k] = mk;
+            v[k] = vk;
+            float update = (mk / s.c1()) / ((float) Math.sqrt(vk / s.c2()) + s.eps()) + s.weightDecay() * theta[k];
+            theta[k] -= s.lr() * update;
+        }
+    }
+
+    /** The coefficients of one Adam step: the moments' decays, the bias corrections c1 = 1 − β1^t and c2 = 1 − β2^t, ε, weight decay and rate. */
+    public record AdamStep(float beta1, float beta2, float c1, float c2, float eps, float weightDecay, float lr) {}
 }

@@ -113,4 +113,19 @@ final class SimdElementwise {
         }
         for (; k < n; k++) dst[id + k] += src[is + k];
     }
+    /** {@link ElementwiseKernels#adam} on whole vectors; returns where the scalar tail starts. */
+    static int adam(ElementwiseKernels.AdamStep s, float[] theta, float[] g, float[] m, float[] v, int n) {
+        int bound = S.loopBound(n);
+        float b1 = s.beta1(), b2 = s.beta2(), a1 = 1 - b1, a2 = 1 - b2;
+        for (int k = 0; k < bound; k += L) {
+            FloatVector gk = FloatVector.fromArray(S, g, k), t = FloatVector.fromArray(S, theta, k);
+            FloatVector mk = FloatVector.fromArray(S, m, k).mul(b1).add(gk.mul(a1));
+            FloatVector vk = FloatVector.fromArray(S, v, k).mul(b2).add(gk.mul(gk).mul(a2));
+            mk.intoArray(m, k);
+            vk.intoArray(v, k);
+            FloatVector update = mk.div(s.c1()).div(vk.div(s.c2()).sqrt().add(s.eps())).add(t.mul(s.weightDecay()));
+            t.sub(update.mul(s.lr())).intoArray(theta, k);
+        }
+        return bound;
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The element-wise kernels agree bitwise with plain loops: every run length around the 16-lane vector
@@ -111,6 +112,41 @@ class ElementwiseKernelsTest {
                     SimdElementwise.addTo(src, off, simd, off + 3, n);
                     assertArrayEquals(expected, simd, "simd n=" + n + " off=" + off);
                 }
+            }
+        }
+    }
+    /**
+     * The Adam update: the vector loop is bitwise the plain loop (whole vectors, then the tail), and the plain loop is
+     * Adam's formula, against a double-precision evaluation of it to float rounding over ten steps.
+     */
+    @Test
+    void adamMatchesPlainLoopAndTheFormula() {
+        SplittableRandom r = new SplittableRandom(14);
+        float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, wd = 1e-4f, lr = 1e-3f;
+        for (int n : LENGTHS) {
+            float[] theta = random(r, n), m = new float[n], v = new float[n];
+            double[] thetaRef = new double[n], mRef = new double[n], vRef = new double[n];
+            for (int k = 0; k < n; k++) thetaRef[k] = theta[k];
+            float[] thetaSimd = theta.clone(), mSimd = m.clone(), vSimd = v.clone();
+            for (int t = 1; t <= 10; t++) {
+                float[] g = random(r, n);
+                var step = new ElementwiseKernels.AdamStep(b1, b2, (float) (1 - Math.pow(b1, t)), (float) (1 - Math.pow(b2, t)), eps, wd, lr);
+                ElementwiseKernels.adamPlain(step, theta, g, m, v, 0, n);
+                if (Matmul.simdSupported()) {
+                    int tail = SimdElementwise.adam(step, thetaSimd, g, mSimd, vSimd, n);
+                    ElementwiseKernels.adamPlain(step, thetaSimd, g, mSimd, vSimd, tail, n);
+                }
+                for (int k = 0; k < n; k++) {
+                    mRef[k] = b1 * mRef[k] + (1 - (double) b1) * g[k];
+                    vRef[k] = b2 * vRef[k] + (1 - (double) b2) * g[k] * g[k];
+                    thetaRef[k] -= lr * ((mRef[k] / (1 - Math.pow(b1, t))) / (Math.sqrt(vRef[k] / (1 - Math.pow(b2, t))) + eps) + wd * thetaRef[k]);
+                }
+            }
+            for (int k = 0; k < n; k++) assertEquals(thetaRef[k], theta[k], 1e-6 * (1 + Math.abs(thetaRef[k])), "n=" + n + " k=" + k);
+            if (Matmul.simdSupported()) {
+                assertArrayEquals(theta, thetaSimd, "simd n=" + n);
+                assertArrayEquals(m, mSimd, "simd m n=" + n);
+                assertArrayEquals(v, vSimd, "simd v n=" + n);
             }
         }
     }
