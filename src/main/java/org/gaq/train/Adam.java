@@ -72,7 +72,7 @@ public final class Adam {
     public void step(float[][] grads, float lr) {
         step++;
         double c1 = 1 - Math.pow(beta1, step), c2 = 1 - Math.pow(beta2, step);
-        var plain = new ElementwiseKernels.AdamStep(beta1, beta2, (float) c1, (float) c2, eps, weightDecay, lr);
+        var coefficients = new ElementwiseKernels.AdamStep(beta1, beta2, (float) c1, (float) c2, eps, weightDecay, lr);
         for (int p = 0; p < m.length; p++) {
             if (frozen[p]) continue;
             float[] theta = parameters.get(p).leafData(), g = grads[p], mp = m[p], vp = v[p];
@@ -88,12 +88,12 @@ public final class Adam {
             }
             boolean[] skip = frozenElements[p];
             if (skip == null) {
-                ElementwiseKernels.adam(plain, theta, g, mp, vp, theta.length);
+                ElementwiseKernels.adam(coefficients, theta, g, mp, vp, theta.length);
                 continue;
             }
             // frozen elements: the whole parameter is updated (one formula, one kernel), then they are put back
             float[] keep = frozenValues(skip, theta, mp, vp);
-            ElementwiseKernels.adam(plain, theta, g, mp, vp, theta.length);
+            ElementwiseKernels.adam(coefficients, theta, g, mp, vp, theta.length);
             restoreFrozen(skip, keep, theta, mp, vp);
         }
     }

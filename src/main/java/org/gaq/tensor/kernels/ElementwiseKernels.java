@@ -63,6 +63,7 @@ public final class ElementwiseKernels {
     static void addToPlain(float[] src, int is, float[] dst, int id, int n) {
         for (int k = 0; k < n; k++) dst[id + k] += src[is + k];
     }
+
     /**
      * One Adam update of a parameter's elements in float arithmetic, for k in [0, n) (Kingma &amp; Ba 2015, with
      * decoupled weight decay):

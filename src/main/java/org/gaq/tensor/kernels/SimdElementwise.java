@@ -113,6 +113,7 @@ final class SimdElementwise {
         }
         for (; k < n; k++) dst[id + k] += src[is + k];
     }
+
     /** {@link ElementwiseKernels#adam} on whole vectors; returns where the scalar tail starts. */
     static int adam(ElementwiseKernels.AdamStep s, float[] theta, float[] g, float[] m, float[] v, int n) {
         int bound = S.loopBound(n);

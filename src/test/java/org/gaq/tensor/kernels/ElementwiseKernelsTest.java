@@ -115,6 +115,7 @@ class ElementwiseKernelsTest {
             }
         }
     }
+
     /**
      * The Adam update: the vector loop is bitwise the plain loop (whole vectors, then the tail), and the plain loop is
      * Adam's formula, against a double-precision evaluation of it to float rounding over ten steps.
