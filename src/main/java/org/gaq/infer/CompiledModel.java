@@ -88,9 +88,10 @@ public final class CompiledModel {
         int[] offsets = g.atomOffsets();
         for (int first = 0, last; first < m; first = last) {
             last = g.groupEnd(first, ws.groupEdges);
+            int a0 = offsets[first], edges = g.firstEdgeOf(offsets[last]) - g.firstEdgeOf(a0);
             group.fill(g, positions, first, last);
-            evaluateGroup(group.atoms, group.edges, last - first, group.atomicNumbers, group.center, group.neighbor,
-                    group.moleculeOfAtom, group.positions, ws, first, offsets[first]);
+            evaluateGroup(offsets[last] - a0, edges, last - first, group.atomicNumbers, group.center, group.neighbor,
+                    group.moleculeOfAtom, group.positions, ws, first, a0);
         }
     }
 

@@ -209,14 +209,11 @@ public final class Workspace {
     static final class Group {
         int[] atomicNumbers = new int[0], moleculeOfAtom = new int[0], center = new int[0], neighbor = new int[0];
         double[] positions = new double[0];
-        int atoms, edges;   // of the molecules filled in last: the arrays may be longer
 
         /** Molecules [first, last) of g; positions from {@code positions} (double, [3N]) or, when null, g's float positions. */
         void fill(GraphBatch g, double[] positions, int first, int last) {
             int a0 = g.atomOffsets()[first], n = g.atomOffsets()[last] - a0;
             int e = g.firstEdgeOf(g.atomOffsets()[last]) - g.firstEdgeOf(a0);
-            atoms = n;
-            edges = e;
             if (atomicNumbers.length < n) {
                 atomicNumbers = new int[n];
                 moleculeOfAtom = new int[n];
