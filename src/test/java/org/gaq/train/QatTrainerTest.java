@@ -91,11 +91,12 @@ class QatTrainerTest {
                 .toBuilder().directionBits(16).build());
         assertEquals(16, w8.directionBits(), "the caller's direction bits stay");
         assertEquals(QuantizationSpec.Gradient.IDENTITY, w8.gradient());
-        assertEquals(java.util.List.of("rbf_in"), w8.fullPrecisionSites());
+        assertEquals(java.util.List.of("rbf_in", "scalar_message"), w8.fullPrecisionSites(), "radial basis and scalar message in FP32");
         assertTrue(w8.perChannel(), "per-channel steps for int8 weights");
         var w4 = QatRecipe.recommendedSpec(QatRecipe.Bits.W4A8);
         assertEquals(4, w4.weightBits());
         assertFalse(w4.perChannel(), "not folded into int4 groups");
+        assertEquals(java.util.List.of("rbf_in"), w4.fullPrecisionSites(), "W4A8 keeps the scalar message at 8 bits");
         assertEquals(1e-4f, QatRecipe.Bits.W4A8.recommendedLr());
         assertEquals(1e-5f, QatRecipe.Bits.W8A8.recommendedLr());
         assertEquals(15, QatRecipe.Bits.W4A8.recommendedFrozenEpochs());
