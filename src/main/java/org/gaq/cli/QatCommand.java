@@ -70,8 +70,8 @@ public final class QatCommand implements Callable<Integer> {
             + "--recommended all of them)") Integer calibrationFrames;
     @Mixin OptimiserOptions optimiser;
     @Mixin TrainingBudget budget;
-    @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in "
-            + "(w8a8: rbf_in,scalar_message), --per-channel for w8a8, calibration on every training frame, lr 1e-4 and --frozen-epochs 15 for w4a8 "
+    @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in,scalar_message, "
+            + "--per-channel for w8a8, calibration on every training frame, lr 1e-4 and --frozen-epochs 15 for w4a8 "
             + "(docs/results.md, \"Beyond the paper\")") boolean recommended;
     @Option(names = "--step-rate", defaultValue = "0", description = "LSQ: learn the activation steps in log space at this multiple of --lr; 0 keeps the calibrated steps (default: ${DEFAULT-VALUE}, see docs/quantization.md)") float stepRate;
     @Option(names = "--freeze-oscillating", paramLabel = "F", description = "first stage: freeze each weight whose 4- or 8-bit "

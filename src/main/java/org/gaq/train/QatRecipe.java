@@ -112,11 +112,11 @@ public final class QatRecipe {
 
     /**
      * gaq's recommended recipe on top of the paper's GAQ (docs/results.md, "Beyond the paper"): the
-     * identity gradient through every activation quantizer, the radial basis left FP32 ({@link #recommendedFullPrecisionSites}),
+     * identity gradient through every activation quantizer, the radial basis and the scalar message left FP32 ({@link #RECOMMENDED_FULL_PRECISION_SITES}),
      * and for W8A8 per-channel steps (folded into the int8 weights' rows; folded into int4 groups they lower the forces' error but
      * raise the energy's, docs/quantization.md), calibrated
-     * on the whole training set ({@link #RECOMMENDED_CALIBRATION_FRAMES}). On ethanol it lowers GAQ W8A8's
-     * errors from E 6.1 / F 10.0 / LEE 7.3 to 2.7 / 7.8 / 5.1 (docs/results.md).
+     * on the whole training set ({@link #RECOMMENDED_CALIBRATION_FRAMES}). On ethanol its first form (the radial basis alone in FP32)
+     * lowered GAQ W8A8's errors from E 6.1 / F 10.0 / LEE 7.3 to 2.7 / 7.8 / 5.1 (docs/results.md).
      */
     public static QuantizationSpec recommendedSpec(Bits bits) {
         return recommended(spec(Method.GAQ, bits));
@@ -124,22 +124,19 @@ public final class QatRecipe {
 
     /** {@code base} (bits, vector scheme, direction bits, … as chosen) with the recommended recipe's changes on top. */
     public static QuantizationSpec recommended(QuantizationSpec base) {
-        boolean int8Weights = base.weightBits() == 8;
-        return base.withGradient(QuantizationSpec.Gradient.IDENTITY).withFullPrecisionSites(recommendedFullPrecisionSites(int8Weights))
-                .withPerChannel(base.perChannel() || int8Weights);
+        return base.withGradient(QuantizationSpec.Gradient.IDENTITY).withFullPrecisionSites(RECOMMENDED_FULL_PRECISION_SITES)
+                .withPerChannel(base.perChannel() || base.weightBits() == 8);
     }
 
     /**
-     * The activation sites the recommended recipe leaves in FP32: every layer's radial basis (the most expensive site to round to
-     * int8, and in FP32 the radial channels become a table; docs/results.md), and with int8 weights also the aggregated
-     * scalar message Δh entering the output projection W_o: its int8 rounding is the largest share of W8A8's energy error,
-     * and in FP32 it takes 19–61% off the energy error of the Table II models, forces within ±1% (docs/quantization.md,
-     * "Where the W8A8 energy error comes from"). Not measured with 4-bit weights, whose recipe keeps it at 8 bits.
+     * The activation sites the recommended recipe leaves in FP32: every layer's radial basis (the most expensive site to
+     * round to int8, and in FP32 the radial channels become a table; docs/results.md) and the aggregated scalar message
+     * Δh entering the output projection W_o, whose int8 rounding is the largest share of the energy error: in FP32 it
+     * takes 19–61% off the W8A8 energy error of the Table II models and 76% off ethanol's W4A8, forces within ±4%
+     * (docs/quantization.md, "Where the W8A8 energy error comes from").
      */
-    public static List<String> recommendedFullPrecisionSites(boolean int8Weights) {
-        return int8Weights ? List.of(QuantizationSites.Activation.RBF_IN.key(), QuantizationSites.Activation.SCALAR_MESSAGE.key())
-                : List.of(QuantizationSites.Activation.RBF_IN.key());
-    }
+    public static final List<String> RECOMMENDED_FULL_PRECISION_SITES =
+            List.of(QuantizationSites.Activation.RBF_IN.key(), QuantizationSites.Activation.SCALAR_MESSAGE.key());
 
     /**
      * Calibration frames of the recommended recipe: the whole training set. Min-max ranges over 64 frames
