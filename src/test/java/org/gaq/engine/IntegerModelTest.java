@@ -36,7 +36,11 @@ class IntegerModelTest {
         return quantized(weightBits, "");
     }
 
-    /** {@code variant}: "" (the paper's sites), "per-channel" steps, "fp32-rbf" (radial basis left FP32), "identity" gradient, "per-channel-identity", or "mse-range" (weight scales by least squared error). */
+    /**
+     * {@code variant}: "" (the paper's sites), "per-channel" steps, "fp32-rbf" (radial basis left FP32), "identity" gradient,
+     * "per-channel-identity", "mse-range" (weight scales by least squared error), or "recommended" (gaq qat --recommended's
+     * spec: identity gradient, its FP32 sites, per-channel steps with 8-bit weights).
+     */
     static EquivariantTransformer quantized(int weightBits, String variant) {
         EquivariantTransformer m = new EquivariantTransformer(SMALL, 21);
         var spec = QuantizationSpec.builder().weightBits(weightBits).activationBits(8).vectorScheme(QuantizationSpec.VectorScheme.MDDQ).vectorBits(8).calibration(QuantizationSpec.Calibration.MIN_MAX).build();
@@ -44,12 +48,13 @@ class IntegerModelTest {
         if (variant.equals("fp32-rbf")) spec = spec.withFullPrecisionSites(List.of("rbf_in"));
         if (variant.endsWith("identity")) spec = spec.withGradient(QuantizationSpec.Gradient.IDENTITY);
         if (variant.equals("mse-range")) spec = spec.withWeightRange(org.gaq.quant.WeightQuantizer.Range.MSE);
+        if (variant.equals("recommended")) spec = org.gaq.train.QatRecipe.recommended(spec);
         Calibrator.calibrate(m, spec, molecules(4, 1), 4);
         return m;
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"8,''", "4,''", "8,per-channel", "4,per-channel", "8,fp32-rbf", "8,identity", "4,per-channel-identity", "4,mse-range"})
+    @org.junit.jupiter.params.provider.CsvSource({"8,''", "4,''", "8,per-channel", "4,per-channel", "8,fp32-rbf", "8,identity", "4,per-channel-identity", "4,mse-range", "8,recommended", "4,recommended"})
     void integerExecutionAgreesWithTheFakeQuantizedModel(int bits, String variant, @TempDir Path dir) throws Exception {
         EquivariantTransformer fake = quantized(bits, variant);
         Path file = dir.resolve("m.int.safetensors");

@@ -132,6 +132,7 @@ class CompiledModelTest {
         if (variant.contains("per-channel")) spec = spec.withPerChannel(true);
         if (variant.contains("fp32-rbf")) spec = spec.withFullPrecisionSites(List.of("rbf_in"));
         if (variant.contains("identity")) spec = spec.withGradient(QuantizationSpec.Gradient.IDENTITY);
+        if (variant.equals("recommended")) spec = org.gaq.train.QatRecipe.recommended(spec);     // what gaq qat --recommended makes
         Calibrator.calibrate(m, spec, TestMolecules.ethanolLike(4, 1), 4);
         return m;
     }
@@ -142,7 +143,7 @@ class CompiledModelTest {
      * other code in one path; the tolerance allows such a flip, and the test reports how far off the worst force is.
      */
     @ParameterizedTest
-    @CsvSource({"8,''", "4,''", "8,per-channel", "4,per-channel", "8,fp32-rbf-identity", "4,per-channel-identity"})
+    @CsvSource({"8,''", "4,''", "8,per-channel", "4,per-channel", "8,fp32-rbf-identity", "4,per-channel-identity", "8,recommended", "4,recommended"})
     void quantizedEnginesAgreeWithTheTape(int bits, String variant, @TempDir Path dir) throws Exception {
         EquivariantTransformer fake = fakeQuantized(bits, variant);
         GraphBatch g = NeighborList.batch(TestMolecules.ethanolLike(5, 9), fake.config().cutoff());
