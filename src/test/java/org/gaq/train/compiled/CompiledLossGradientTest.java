@@ -118,12 +118,11 @@ class CompiledLossGradientTest {
         }
     }
 
-    /** A fake-quantized model of gaq's recommended kind: identity gradient, the recipe's FP32 sites, calibrated on a few molecules. */
+    /** A fake-quantized model of gaq's recommended kind ({@code QatRecipe.recommended}: identity gradient, its FP32 sites, per-channel steps for 8-bit weights), calibrated on a few molecules. */
     static EquivariantTransformer fakeQuantized(int weightBits, org.gaq.quant.QuantizationSpec.VectorScheme scheme) {
         EquivariantTransformer m = randomModel(new ModelConfig(64, 3, 8, 32, 5.0, true, 18), 21);
-        var spec = org.gaq.quant.QuantizationSpec.builder().weightBits(weightBits).activationBits(8).vectorScheme(scheme).vectorBits(8)
-                .calibration(org.gaq.quant.QuantizationSpec.Calibration.MIN_MAX).build()
-                .withGradient(org.gaq.quant.QuantizationSpec.Gradient.IDENTITY).withFullPrecisionSites(org.gaq.train.QatRecipe.RECOMMENDED_FULL_PRECISION_SITES).withPerChannel(weightBits == 8);
+        var spec = org.gaq.train.QatRecipe.recommended(org.gaq.quant.QuantizationSpec.builder().weightBits(weightBits).activationBits(8)
+                .vectorScheme(scheme).vectorBits(8).calibration(org.gaq.quant.QuantizationSpec.Calibration.MIN_MAX).build());
         org.gaq.quant.Calibrator.calibrate(m, spec, TestMolecules.ethanolLike(4, 1), 4);
         return m;
     }
