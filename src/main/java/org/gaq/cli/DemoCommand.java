@@ -23,14 +23,20 @@ import java.util.concurrent.Callable;
                 + "file size and speed (also written to <out>/summary.md)."})
 public final class DemoCommand implements Callable<Integer> {
     static final String DEFAULT_DATA = "rmd17:ethanol";
-    static final Path COMMITTED_MODEL = Path.of("models", "ethanol-fp32.safetensors");
 
-    @Option(names = "--data", defaultValue = DEFAULT_DATA, description = "data set (default: ${DEFAULT-VALUE})")
+    /** The committed FP32 model of an rMD17 molecule (scripts/train-table2.sh), or null for other data. */
+    static Path committedModel(String dataSpec) {
+        if (!dataSpec.startsWith("rmd17:")) return null;
+        return Path.of("models", "table2", dataSpec.substring("rmd17:".length()) + "-fp32.safetensors");
+    }
+
+    @Option(names = "--data", defaultValue = DEFAULT_DATA,
+            description = "data set (default: ${DEFAULT-VALUE}); each Table II molecule, rmd17:<molecule>, starts from its committed FP32 model")
     String spec;
     @Option(names = "--data-dir", paramLabel = "DIR", description = "folder holding rmd17/ (default: $GAQ_DATA_DIR, else ../shared/data)")
     Path dataDir;
     @Option(names = "--fp32-model", paramLabel = "FILE",
-            description = "FP32 model to quantize (default: the committed models/ethanol-fp32.safetensors for rmd17:ethanol, "
+            description = "FP32 model to quantize (default for rmd17:<molecule>: the committed models/table2/<molecule>-fp32.safetensors, "
                     + "looked up in the working directory and then in gaq's own folder; without one, a short training)")
     Path fp32Model;
     @Option(names = "--train", description = "train a small FP32 model for --minutes instead of using the committed one")
@@ -63,9 +69,10 @@ public final class DemoCommand implements Callable<Integer> {
         Path fp32 = fp32Model;
         if (fp32 != null && !Files.isRegularFile(fp32)) throw new IllegalArgumentException("--fp32-model " + fp32 + " does not exist");
         if (fp32 != null && train) throw new IllegalArgumentException("--train and --fp32-model exclude each other");
-        if (fp32 == null && !train && spec.equals(DEFAULT_DATA)) {
-            fp32 = locate(COMMITTED_MODEL);
-            if (fp32 == null) System.out.println("no committed FP32 model (" + COMMITTED_MODEL + ") found: training a small one instead");
+        Path committed = committedModel(spec);
+        if (fp32 == null && !train && committed != null) {
+            fp32 = locate(committed);
+            if (fp32 == null) System.out.println("no committed FP32 model (" + committed + ") found: training a small one instead");
         }
         int workers = threadsOption.workers();
         long seed = seedOption.seed;
