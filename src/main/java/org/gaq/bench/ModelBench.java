@@ -4,6 +4,7 @@ import org.gaq.data.Frame;
 import org.gaq.data.GraphBatch;
 import org.gaq.data.NeighborList;
 import org.gaq.engine.IntegerSites;
+import org.gaq.infer.CompiledPotential;
 import org.gaq.infer.Potential;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.tensor.Tensor;
@@ -50,8 +51,13 @@ public final class ModelBench {
     /** A workload: {@code frames} evaluated together, reported per frame. */
     public record Workload(String label, List<Frame> frames) {}
 
-    /** Weight memory of a loaded model: the FP32 parameter tensors it holds, and its integer layers' codes, scales and kernel layouts. */
-    public record Memory(String model, long fp32Bytes, long integerBytes) {
+    /**
+     * Weight memory of a loaded model: the FP32 parameter tensors it holds and its integer layers' codes, scales and
+     * kernel layouts (what the tape engine runs on), and what the engine that computes it holds ({@code engineBytes}:
+     * the compiled engine keeps its own weights in their precision, an FP32 copy of each integer weight for float
+     * inputs and the reverse pass, and the radial tables; the tape engine holds the model itself).
+     */
+    public record Memory(String model, long fp32Bytes, long integerBytes, long engineBytes) {
         public long totalBytes() {
             return fp32Bytes + integerBytes;
         }
@@ -170,11 +176,12 @@ public final class ModelBench {
      * kernel layouts (the layouts are made on first use: measure after running the model). A fake-quantized
      * model holds FP32 weights and quantizes them at every evaluation.
      */
-    public static Memory memory(String name, EquivariantTransformer model) {
+    public static Memory memory(String name, EquivariantTransformer model, Potential engine) {
         long fp32 = 0;
         for (Tensor t : model.parameters().values()) fp32 += 4L * t.size();
         long integer = model.sites() instanceof IntegerSites sites ? sites.residentWeightBytes() : 0;
-        return new Memory(name, fp32, integer);
+        long held = engine instanceof CompiledPotential compiled ? compiled.model().residentBytes() : fp32 + integer;
+        return new Memory(name, fp32, integer, held);
     }
 
     /** Time of one repetition in ms (thread CPU time with one part and no pool, else wall-clock), repeated for at least {@code minSeconds}. */
@@ -230,10 +237,11 @@ public final class ModelBench {
     }
 
     public static void printMemory(List<Memory> memory, PrintStream out) {
-        out.printf("%-42s %16s %22s %16s %10s%n", "model", "FP32 tensors, B", "integer layers, B", "total, B", "vs first");
+        out.printf("%-42s %16s %22s %16s %10s %18s %10s%n", "model", "FP32 tensors, B", "integer layers, B", "model, B", "vs first",
+                "engine holds, B", "vs first");
         for (Memory m : memory) {
-            out.printf("%-42s %,16d %,22d %,16d %9.2f×%n", m.model(), m.fp32Bytes(), m.integerBytes(), m.totalBytes(),
-                    (double) memory.get(0).totalBytes() / m.totalBytes());
+            out.printf("%-42s %,16d %,22d %,16d %9.2f× %,18d %9.2f×%n", m.model(), m.fp32Bytes(), m.integerBytes(), m.totalBytes(),
+                    (double) memory.get(0).totalBytes() / m.totalBytes(), m.engineBytes(), (double) memory.get(0).engineBytes() / m.engineBytes());
         }
     }
 }

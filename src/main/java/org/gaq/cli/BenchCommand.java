@@ -181,9 +181,11 @@ public final class BenchCommand implements Runnable {
             results.addAll(scaling);
         }
         System.out.println();
-        System.out.println("Weight memory held (after the runs above, so the integer kernels' layouts exist):");
+        System.out.println("Weight memory held (after the runs above, so the integer kernels' layouts exist): the model's tensors and "
+                + "integer layers, and what the engine computing it holds (compiled: its weights in their precision, FP32 copies of the "
+                + "integer weights for float inputs and the reverse pass, and the radial tables):");
         List<ModelBench.Memory> memory = new ArrayList<>();
-        for (int i = 0; i < loaded.size(); i++) memory.add(ModelBench.memory(names.get(i), loaded.get(i)));
+        for (int i = 0; i < loaded.size(); i++) memory.add(ModelBench.memory(names.get(i), loaded.get(i), potentials.get(i)));
         ModelBench.printMemory(memory, System.out);
         System.out.println(ProcessMemory.describe());
         if (record != null) {

@@ -6,6 +6,7 @@ import org.gaq.infer.Potential;
 import org.gaq.data.Frame;
 import org.gaq.data.NeighborList;
 import org.gaq.engine.IntegerModelFile;
+import org.gaq.engine.IntegerSites;
 import org.gaq.model.EquivariantTransformer;
 import org.gaq.model.ModelConfig;
 import org.gaq.model.TestMolecules;
@@ -58,11 +59,16 @@ class ModelBenchTest {
             }
             assertEquals(72, results.get(3).atoms());
         }
-        var mFp32 = ModelBench.memory("fp32", fp32);
-        var mInt = ModelBench.memory("int4", integer);
+        var mFp32 = ModelBench.memory("fp32", fp32, models.get(0));
+        var mInt = ModelBench.memory("int4", integer, models.get(1));
         assertEquals(4L * fp32.parameterCount(), mFp32.fp32Bytes());
         assertEquals(0, mFp32.integerBytes());
         assertTrue(mInt.integerBytes() > 0 && mInt.fp32Bytes() < mFp32.fp32Bytes(), mInt.toString());
+        // the compiled engine keeps an FP32 copy of every integer weight (float inputs, reverse pass) beside the codes
+        long integerWeights = 0;
+        for (var layer : ((IntegerSites) integer.sites()).layers().values()) integerWeights += 4L * layer.in() * layer.out();
+        assertTrue(mInt.engineBytes() > integerWeights, mInt + " vs FP32 copies " + integerWeights);
+        assertTrue(mFp32.engineBytes() > 0, mFp32.toString());
         // (not asserted: a smaller total. The kernels' layouts pad k to 64 and unpack int4 to bytes, which for this
         // 16-channel model outweighs the FP32 weights; docs/performance.md has the figures of the real model.)
     }
