@@ -56,7 +56,7 @@ public final class QatCommand implements Callable<Integer> {
     @Option(names = "--bits", defaultValue = "w8a8", description = "w8a8 or w4a8 (default: ${DEFAULT-VALUE})") String bits;
     @Option(names = "--method", defaultValue = "gaq", description = "gaq, naive or degree-quant (default: ${DEFAULT-VALUE})") String method;
     @Option(names = "--vector-scheme", description = "mddq, local-frame (MDDQ in each atom's local frame: exactly equivariant) or componentwise "
-            + "(default: mddq for gaq, componentwise for the baselines); with --continue, switches a model between mddq and local-frame") String vectorScheme;
+            + "(default: local-frame with --recommended, mddq for gaq, componentwise for the baselines); with --continue, switches a model between mddq and local-frame") String vectorScheme;
     @Option(names = "--direction-bits", defaultValue = "8", description = "MDDQ bits per direction component (default: ${DEFAULT-VALUE}, the paper's)") int directionBits;
     @Option(names = "--geometric-ste", description = "project the direction gradient on the sphere's tangent space (paper v2)") boolean geometricSte;
     @Option(names = "--scalar-only", description = "ablation: quantize the scalar branch only (vectors FP32)") boolean scalarOnly;
@@ -71,7 +71,7 @@ public final class QatCommand implements Callable<Integer> {
     @Mixin OptimiserOptions optimiser;
     @Mixin TrainingBudget budget;
     @Option(names = "--recommended", description = "gaq's recipe on top of GAQ: --gradient identity --fp32-sites rbf_in,scalar_message, "
-            + "--per-channel for w8a8, calibration on every training frame, lr 1e-4 and --frozen-epochs 15 for w4a8 "
+            + "--vector-scheme local-frame, --per-channel for w8a8, calibration on every training frame, lr 1e-4 and --frozen-epochs 15 for w4a8 "
             + "(docs/results.md, \"Beyond the paper\")") boolean recommended;
     @Option(names = "--step-rate", defaultValue = "0", description = "LSQ: learn the activation steps in log space at this multiple of --lr; 0 keeps the calibrated steps (default: ${DEFAULT-VALUE}, see docs/quantization.md)") float stepRate;
     @Option(names = "--freeze-oscillating", paramLabel = "F", description = "first stage: freeze each weight whose 4- or 8-bit "
@@ -214,6 +214,7 @@ public final class QatCommand implements Callable<Integer> {
         if (recommended) {
             if (m != QatRecipe.Method.GAQ) throw new IllegalArgumentException("--recommended builds on --method gaq");
             spec = QatRecipe.recommended(spec);
+            if (vectorScheme != null) spec = spec.withVectorScheme(scheme);     // an explicit --vector-scheme mddq stays
         }
         spec = precision.applyTo(spec);     // explicit options override the recipe
         int frames = calibrationFrames != null ? calibrationFrames : recommended ? QatRecipe.RECOMMENDED_CALIBRATION_FRAMES : 64;

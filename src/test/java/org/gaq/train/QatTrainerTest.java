@@ -93,6 +93,10 @@ class QatTrainerTest {
         assertEquals(QuantizationSpec.Gradient.IDENTITY, w8.gradient());
         assertEquals(java.util.List.of("rbf_in", "scalar_message"), w8.fullPrecisionSites(), "radial basis and scalar message in FP32");
         assertTrue(w8.perChannel(), "per-channel steps for int8 weights");
+        assertEquals(QuantizationSpec.VectorScheme.LOCAL_FRAME, w8.vectorScheme(), "MDDQ's grid moves to each atom's local frame");
+        var componentwise = QatRecipe.recommended(QatRecipe.spec(QatRecipe.Bits.W8A8, QuantizationSpec.VectorScheme.COMPONENTWISE,
+                QuantizationSpec.Calibration.MIN_MAX));
+        assertEquals(QuantizationSpec.VectorScheme.COMPONENTWISE, componentwise.vectorScheme(), "only MDDQ moves to local frames");
         var w4 = QatRecipe.recommendedSpec(QatRecipe.Bits.W4A8);
         assertEquals(4, w4.weightBits());
         assertFalse(w4.perChannel(), "not folded into int4 groups");
