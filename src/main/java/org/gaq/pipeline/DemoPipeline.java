@@ -230,10 +230,9 @@ public final class DemoPipeline {
         if (s.qatFrames() < train.size()) train = train.subset(IntStream.range(0, s.qatFrames()).toArray());
         Split qatSplit = new Split(train, split.validation(), split.test());
         step(k, "GAQ QAT %s: calibrated on %d frames, then fine-tuning on %d frames for %.1f min at lr %.0e (scalar-only warm-up %d epoch%s, "
-                        + "LEE weight %.3g, %s, identity gradient, FP32 sites %s%s: gaq qat --recommended; run folder %s)", bits,
+                        + "LEE weight %.3g; %s: gaq qat --recommended; run folder %s)", bits,
                 n, train.size(), s.qatMinutes(), lr, s.qatWarmupEpochs(), s.qatWarmupEpochs() == 1 ? "" : "s", method.defaultLeeWeight(),
-                spec.vectorScheme() == QuantizationSpec.VectorScheme.LOCAL_FRAME ? "local-frame MDDQ vectors" : "MDDQ vectors",
-                String.join(", ", spec.fullPrecisionSites()), spec.perChannel() ? ", per-channel steps" : "", runDir);
+                spec.description(), runDir);
         clearRun(runDir);
         clearRun(runDir.resolve("stage1"));
         QatRun run = QatRun.mainStage(QatRecipe.fineTuning(lr).epochs(100_000).plateauPatience(3).seed(s.seed()).threads(s.threads())

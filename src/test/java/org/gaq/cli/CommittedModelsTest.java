@@ -1,9 +1,10 @@
 package org.gaq.cli;
 
 import org.gaq.data.DataSource;
-import org.gaq.data.Frame;
+import org.gaq.data.Dataset;
 import org.gaq.infer.Potential;
 import org.gaq.modelfile.ModelFile;
+import org.gaq.train.Metrics;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,16 +33,9 @@ class CommittedModelsTest {
         assertTrue(ModelFile.describePrecision(ModelFile.load(w8)).startsWith("integer GAQ W8A8"));
         assertTrue(ModelFile.describePrecision(ModelFile.load(w4)).startsWith("integer GAQ W4A8"));
 
-        List<Frame> frames = DataSource.resolve("rmd17:" + molecule, null).loadTest().frames().subList(0, 4);
+        Dataset frames = DataSource.resolve("rmd17:" + molecule, null).loadTest().subset(new int[]{0, 1, 2, 3});
         for (Path model : List.of(fp32, w8, w4)) {
-            var potential = Potential.load(model);
-            double absError = 0;
-            int n = 0;
-            for (Frame f : frames) {
-                double[] forces = potential.energyAndForces(f.atomicNumbers(), f.positions()).forces();
-                for (int i = 0; i < forces.length; i++, n++) absError += Math.abs(forces[i] - f.forces()[i]);
-            }
-            double maeMeV = 1000 * absError / n;
+            double maeMeV = Metrics.evaluate(Potential.load(model), frames, 4, 0, 1, null).forceMaeMeVPerA();
             assertTrue(maeMeV < 60, model + ": force MAE " + maeMeV + " meV/Å on 4 test frames of " + molecule);
         }
     }
